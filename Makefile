@@ -1,0 +1,48 @@
+# The README's commands: `make run` and `make test`. `make bench` measures.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test test-sqlite test-postgres lint bench fuzz clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+run: $(STAMP)
+	@mkdir -p instance
+	@new=0; [ -n "$$CIVIC_DATABASE_URL" ] || [ -f instance/civic.db ] || new=1; \
+	$(VENV)/bin/civic db upgrade; \
+	if [ $$new = 1 ]; then $(VENV)/bin/civic demo; fi
+	@echo ""
+	@echo "Civic Platform on http://$(HOST):$(PORT)  (docs: http://$(HOST):$(PORT)/docs)"
+	@echo "Demo credentials: '.venv/bin/civic demo' prints them again at any time."
+	$(VENV)/bin/civic serve --host $(HOST) --port $(PORT)
+
+test: $(STAMP)
+	$(PY) -m lint_imports --no-cache
+	CIVIC_TEST_BACKEND=sqlite $(PY) -m pytest $(PYTEST_ARGS)
+	@if [ -n "$$CIVIC_TEST_POSTGRES_URL" ]; then \
+		echo "== PostgreSQL pass =="; \
+		CIVIC_TEST_BACKEND=postgres $(PY) -m pytest $(PYTEST_ARGS); \
+	else \
+		echo "CIVIC_TEST_POSTGRES_URL is not set: the PostgreSQL pass was skipped."; \
+	fi
+
+test-sqlite: $(STAMP)
+	CIVIC_TEST_BACKEND=sqlite $(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgres: $(STAMP)
+	CIVIC_TEST_BACKEND=postgres $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(PY) -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) instance build *.egg-info

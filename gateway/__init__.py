@@ -1,0 +1,11 @@
+"""The OAuth2 gateway: tenants, clients, staff users, tokens and the steward's admin API."""
+from civic.core.auth import register_token_validator
+
+
+def init_app(app, api) -> None:
+    from civic.gateway import models  # noqa: F401  (tables)
+    from civic.gateway import oauth, routes, service
+
+    register_token_validator(app, service.principal_for)
+    oauth.config_oauth(app)
+    routes.init_app(app, api)

@@ -1,0 +1,243 @@
+"""Steward and tenant-admin API under /v1/admin: HTTP only, one service call per method."""
+import uuid
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from civic.core import audit, jobs
+from civic.core.auth import current_principal, require, require_any
+from civic.core.db import session
+from civic.core.errors import Problem
+from civic.core.pagination import page_schema, paginate
+from civic.core.tenancy import Tenant
+from civic.gateway import schemas, service
+from civic.gateway.models import Client, StaffUser
+
+admin = Blueprint("admin", __name__, url_prefix="/v1/admin",
+                  description="For platform stewards (scope `platform:admin`) and organisation admins (scope `clients:manage`).")
+MANAGE = ("platform:admin", "clients:manage")
+
+
+def _tenant_scope(slug: str | None) -> uuid.UUID | None:
+    """Stewards may act on any tenant (or all); tenant admins only ever on their own."""
+    principal = current_principal()
+    if principal.is_steward:
+        return service.get_tenant(tenant_ref=slug).id if slug else None
+    if slug and slug != session.get(Tenant, principal.tenant_id).slug:
+        raise Problem(404, "not_found", "No such tenant.")
+    return principal.tenant_id
+
+
+# --- tenants ---------------------------------------------------------------
+@admin.route("/tenants")
+class Tenants(MethodView):
+    @require("platform:admin")
+    @admin.arguments(schemas.TenantQuerySchema, location="query")
+    @admin.response(200, page_schema(schemas.TenantSchema))
+    def get(self, query):
+        """List organisations on the platform."""
+        select = service.list_tenants()
+        if query.get("status"):
+            select = select.where(Tenant.status == query["status"])
+        return paginate(select, Tenant, limit=query["limit"], after=query["after"])
+
+    @require("platform:admin")
+    @admin.arguments(schemas.TenantSchema)
+    @admin.response(201, schemas.TenantSchema)
+    def post(self, data):
+        """Onboard an organisation."""
+        return service.create_tenant(**data)
+
+
+@admin.route("/tenants/<tenant_ref>")
+class TenantById(MethodView):
+    @require("platform:admin")
+    @admin.response(200, schemas.TenantSchema)
+    def get(self, tenant_ref):
+        """One organisation, by id or slug."""
+        return service.get_tenant(tenant_ref=tenant_ref)
+
+    @require("platform:admin")
+    @admin.arguments(schemas.TenantUpdateSchema)
+    @admin.response(200, schemas.TenantSchema)
+    def patch(self, data, tenant_ref):
+        """Rename an organisation, change its kind, enabled components or rate limit."""
+        return service.update_tenant(tenant_ref=tenant_ref, **data)
+
+
+@admin.route("/tenants/<tenant_ref>/suspend")
+class TenantSuspend(MethodView):
+    @require("platform:admin")
+    @admin.response(200, schemas.TenantSchema)
+    def post(self, tenant_ref):
+        """Suspend an organisation: all its tokens stop working at once."""
+        return service.update_tenant(tenant_ref=tenant_ref, status="suspended")
+
+
+@admin.route("/tenants/<tenant_ref>/reactivate")
+class TenantReactivate(MethodView):
+    @require("platform:admin")
+    @admin.response(200, schemas.TenantSchema)
+    def post(self, tenant_ref):
+        """Let a suspended organisation back in."""
+        return service.update_tenant(tenant_ref=tenant_ref, status="active")
+
+
+# --- clients ---------------------------------------------------------------
+@admin.route("/clients")
+class Clients(MethodView):
+    @require_any(*MANAGE)
+    @admin.arguments(schemas.ClientQuerySchema, location="query")
+    @admin.response(200, page_schema(schemas.ClientSchema))
+    def get(self, query):
+        """List API clients (a tenant admin sees only their organisation's)."""
+        return paginate(service.list_clients(tenant_id=_tenant_scope(query.get("tenant"))), Client,
+                        limit=query["limit"], after=query["after"])
+
+    @require_any(*MANAGE)
+    @admin.arguments(schemas.ClientSchema)
+    @admin.response(201, schemas.ClientCreatedSchema)
+    def post(self, data):
+        """Create an API client. The secret (and API key) are in this response only: store them now."""
+        tenant_id = _tenant_scope(data.pop("tenant", None))
+        if tenant_id is None:
+            raise Problem(422, "tenant_required", "Say which organisation the client is for.",
+                          errors={"tenant": ["Required for stewards."]})
+        client, shown = service.create_client(tenant_id=tenant_id, **data)
+        return {**schemas.ClientSchema().dump(client), **shown}
+
+
+@admin.route("/clients/<client_ref>")
+class ClientById(MethodView):
+    @require_any(*MANAGE)
+    @admin.response(200, schemas.ClientSchema)
+    def get(self, client_ref):
+        """One API client, by client_id or id."""
+        return service.get_client(client_ref=client_ref, tenant_id=_tenant_scope(None))
+
+    @require_any(*MANAGE)
+    @admin.arguments(schemas.ClientUpdateSchema)
+    @admin.response(200, schemas.ClientSchema)
+    def patch(self, data, client_ref):
+        """Change a client's name, scopes, redirect URIs or rate limit."""
+        client = service.get_client(client_ref=client_ref, tenant_id=_tenant_scope(None))
+        return service.update_client(client=client, **data)
+
+
+@admin.route("/clients/<client_ref>/rotate")
+class ClientRotate(MethodView):
+    @require_any(*MANAGE)
+    @admin.arguments(schemas.RotateSchema)
+    @admin.response(200, schemas.RotatedSchema)
+    def post(self, data, client_ref):
+        """Issue a new secret; the old one keeps working for `grace_seconds` (default 24 hours)."""
+        client = service.get_client(client_ref=client_ref, tenant_id=_tenant_scope(None))
+        if data["api_key"]:
+            return {"client_id": client.client_id, "api_key": service.rotate_api_key(client=client)}
+        secret = service.rotate_client_secret(client=client, grace_seconds=data["grace_seconds"])
+        return {"client_id": client.client_id, "client_secret": secret,
+                "previous_secret_expires_at": client.previous_secret_expires_at}
+
+
+@admin.route("/clients/<client_ref>/revoke")
+class ClientRevoke(MethodView):
+    @require_any(*MANAGE)
+    @admin.response(200, schemas.ClientSchema)
+    def post(self, client_ref):
+        """Revoke a client now: its secret, API key and every token it holds stop working."""
+        client = service.get_client(client_ref=client_ref, tenant_id=_tenant_scope(None))
+        return service.revoke_client(client=client)
+
+
+# --- staff users -----------------------------------------------------------
+@admin.route("/users")
+class Users(MethodView):
+    @require_any(*MANAGE)
+    @admin.arguments(schemas.UserQuerySchema, location="query")
+    @admin.response(200, page_schema(schemas.UserSchema))
+    def get(self, query):
+        """List staff users (a tenant admin sees only their organisation's)."""
+        return paginate(service.list_users(tenant_id=_tenant_scope(query.get("tenant"))), StaffUser,
+                        limit=query["limit"], after=query["after"])
+
+    @require_any(*MANAGE)
+    @admin.arguments(schemas.UserSchema)
+    @admin.response(201, schemas.UserSchema)
+    def post(self, data):
+        """Add a staff user who can sign in to staff-facing apps."""
+        tenant_id = _tenant_scope(data.pop("tenant", None))
+        if tenant_id is None:
+            raise Problem(422, "tenant_required", "Say which organisation the user belongs to.",
+                          errors={"tenant": ["Required for stewards."]})
+        data.pop("reference", None), data.pop("metadata_", None)
+        return service.create_user(tenant_id=tenant_id, **data)
+
+
+@admin.route("/users/<user_id>")
+class UserById(MethodView):
+    @require_any(*MANAGE)
+    @admin.response(200, schemas.UserSchema)
+    def get(self, user_id):
+        """One staff user."""
+        return service.get_user(tenant_id=_tenant_scope(None), user_id=user_id)
+
+    @require_any(*MANAGE)
+    @admin.arguments(schemas.UserUpdateSchema)
+    @admin.response(200, schemas.UserSchema)
+    def patch(self, data, user_id):
+        """Change a staff user's role or name, or disable them (their sessions end at once)."""
+        user = service.get_user(tenant_id=_tenant_scope(None), user_id=user_id)
+        return service.update_user(user=user, **data)
+
+
+@admin.route("/users/<user_id>/reset-password")
+class UserReset(MethodView):
+    @require_any(*MANAGE)
+    @admin.arguments(schemas.PasswordResetSchema)
+    @admin.response(200, schemas.PasswordResetResultSchema)
+    def post(self, data, user_id):
+        """Set a new password for a staff user (or get a generated one, shown once)."""
+        user = service.get_user(tenant_id=_tenant_scope(None), user_id=user_id)
+        password = service.reset_password(user=user, password=data["password"])
+        return {"password": password if data["password"] is None else None}
+
+
+# --- jobs and audit --------------------------------------------------------
+@admin.route("/jobs")
+class Jobs(MethodView):
+    @require("platform:admin")
+    @admin.arguments(schemas.JobQuerySchema, location="query")
+    @admin.response(200, page_schema(schemas.JobSchema))
+    def get(self, query):
+        """Background jobs by status; `dead` (the default) lists jobs that failed for good."""
+        return paginate(jobs.list_jobs(status=query["status"]), jobs.Job, limit=query["limit"], after=query["after"])
+
+
+@admin.route("/jobs/<uuid:job_id>/retry")
+class JobRetry(MethodView):
+    @require("platform:admin")
+    @admin.response(200, schemas.JobSchema)
+    def post(self, job_id):
+        """Put a dead-lettered job back in the queue."""
+        job = jobs.retry_job(job_id=job_id)
+        audit.record("job.retried", tenant_id=job.tenant_id, subject_type="job", subject_id=job.id)
+        return job
+
+
+@admin.route("/audit")
+class Audit(MethodView):
+    @require("platform:admin")
+    @admin.arguments(schemas.AuditQuerySchema, location="query")
+    @admin.response(200, schemas.AuditSchema(many=True))
+    def get(self, query):
+        """The latest audit entries: who did or saw what, and when."""
+        tenant_id = service.get_tenant(tenant_ref=query["tenant"]).id if query.get("tenant") else None
+        select = audit.entries(tenant_id=tenant_id).order_by(audit.AuditEntry.time.desc()).limit(query["limit"])
+        return list(session.scalars(select))
+
+
+def init_app(app, api) -> None:
+    from civic.gateway import views
+
+    api.register_blueprint(admin)
+    app.register_blueprint(views.bp)

@@ -1,0 +1,157 @@
+"""Marshmallow schemas of the steward and tenant-admin API."""
+import marshmallow as ma
+
+from civic.core.schemas import ResourceSchema, StrictSchema
+from civic.core.tenancy import TENANT_KINDS
+from civic.gateway.models import ROLES
+
+SLUG = ma.validate.Regexp(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", error="Lower-case letters, digits and dashes.")
+COMPONENT = ma.fields.String(validate=ma.validate.OneOf(("booking", "reporting", "casework", "payments", "notify")))
+RATE = ma.validate.Regexp(r"^\d+ per (second|minute|hour|day)$", error="Like '600 per minute'.")
+
+
+class TenantSchema(ResourceSchema):
+    slug = ma.fields.String(required=True, validate=SLUG, metadata={"description": "Short name used in URLs, e.g. `food-bank`."})
+    name = ma.fields.String(required=True, validate=ma.validate.Length(1, 200))
+    kind = ma.fields.String(load_default="other", validate=ma.validate.OneOf(TENANT_KINDS))
+    status = ma.fields.String(dump_only=True, metadata={"description": "`active` or `suspended`."})
+    components = ma.fields.List(COMPONENT, allow_none=True, load_default=None,
+                                metadata={"description": "Components enabled for this organisation; null means all."})
+    rate_limit = ma.fields.String(allow_none=True, validate=RATE)
+
+
+class TenantUpdateSchema(StrictSchema):
+    name = ma.fields.String(validate=ma.validate.Length(1, 200))
+    kind = ma.fields.String(validate=ma.validate.OneOf(TENANT_KINDS))
+    components = ma.fields.List(COMPONENT, allow_none=True)
+    rate_limit = ma.fields.String(allow_none=True, validate=RATE)
+
+
+class TenantQuerySchema(StrictSchema):
+    limit = ma.fields.Integer(load_default=20, validate=ma.validate.Range(1, 100))
+    after = ma.fields.String(load_default=None)
+    status = ma.fields.String(validate=ma.validate.OneOf(("active", "suspended")))
+
+
+class ClientSchema(ResourceSchema):
+    client_id = ma.fields.String(dump_only=True, metadata={"description": "Public identifier; use it with the secret at /oauth/token."})
+    tenant = ma.fields.String(metadata={"description": "The organisation's slug (stewards only; tenant admins create for their own)."})
+    name = ma.fields.String(required=True, validate=ma.validate.Length(1, 200))
+    scopes = ma.fields.List(ma.fields.String(), required=True, validate=ma.validate.Length(min=1))
+    confidential = ma.fields.Boolean(load_default=True, metadata={"description": "False for a public client (a browser or mobile app) that cannot keep a secret."})
+    redirect_uris = ma.fields.List(ma.fields.Url(require_tld=False, schemes={"https", "http"}), load_default=list,
+                                   metadata={"description": "Exact redirect URIs for sign-in (authorization code flow)."})
+    sandbox = ma.fields.Boolean(load_default=False, metadata={"description": "Payments and messages of a sandbox client are simulated, never real."})
+    with_api_key = ma.fields.Boolean(load_default=False, load_only=True, metadata={"description": "Also issue an API key (for Open311 clients that cannot do OAuth)."})
+    can_introspect = ma.fields.Boolean(load_default=False)
+    rate_limit = ma.fields.String(allow_none=True, validate=RATE, metadata={"description": "Override of the default rate limit, e.g. `1200 per minute`."})
+    has_api_key = ma.fields.Boolean(dump_only=True)
+    status = ma.fields.String(dump_only=True, metadata={"description": "`active` or `revoked`."})
+    revoked_at = ma.fields.AwareDateTime(dump_only=True, allow_none=True)
+
+    @ma.validates("redirect_uris")
+    def _https_only(self, value, **_kw):
+        for uri in value:
+            if uri.startswith("http://") and not uri.startswith(("http://127.0.0.1", "http://localhost", "http://[::1]")):
+                raise ma.ValidationError("Redirect URIs must use https (http only on localhost).")
+
+
+class ClientCreatedSchema(ClientSchema):
+    client_secret = ma.fields.String(dump_only=True, metadata={"description": "Shown once: store it now."})
+    api_key = ma.fields.String(dump_only=True, metadata={"description": "Shown once: store it now."})
+
+
+class ClientUpdateSchema(StrictSchema):
+    name = ma.fields.String(validate=ma.validate.Length(1, 200))
+    scopes = ma.fields.List(ma.fields.String(), validate=ma.validate.Length(min=1))
+    redirect_uris = ma.fields.List(ma.fields.Url(require_tld=False, schemes={"https", "http"}))
+    rate_limit = ma.fields.String(allow_none=True, validate=RATE)
+    can_introspect = ma.fields.Boolean()
+    reference = ma.fields.String(allow_none=True)
+    metadata_ = ma.fields.Dict(data_key="metadata", keys=ma.fields.String(), values=ma.fields.String())
+
+
+class ClientQuerySchema(StrictSchema):
+    limit = ma.fields.Integer(load_default=20, validate=ma.validate.Range(1, 100))
+    after = ma.fields.String(load_default=None)
+    tenant = ma.fields.String(metadata={"description": "Only this organisation's clients (slug)."})
+
+
+class RotateSchema(StrictSchema):
+    grace_seconds = ma.fields.Integer(load_default=None, validate=ma.validate.Range(0, 30 * 24 * 3600),
+                                      metadata={"description": "How long the old secret keeps working (default 24 h; 0 stops it at once)."})
+    api_key = ma.fields.Boolean(load_default=False, metadata={"description": "Rotate the API key instead of the secret."})
+
+
+class RotatedSchema(ma.Schema):
+    client_id = ma.fields.String()
+    client_secret = ma.fields.String()
+    api_key = ma.fields.String()
+    previous_secret_expires_at = ma.fields.AwareDateTime(allow_none=True)
+
+
+class UserSchema(ResourceSchema):
+    tenant = ma.fields.String(metadata={"description": "The organisation's slug (stewards only)."})
+    email = ma.fields.Email(required=True)
+    name = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=200))
+    role = ma.fields.String(required=True, validate=ma.validate.OneOf(ROLES))
+    password = ma.fields.String(load_only=True, required=True, validate=ma.validate.Length(min=12, max=200))
+    status = ma.fields.String(dump_only=True)
+    last_sign_in_at = ma.fields.AwareDateTime(dump_only=True, allow_none=True)
+
+
+class UserUpdateSchema(StrictSchema):
+    name = ma.fields.String(allow_none=True)
+    role = ma.fields.String(validate=ma.validate.OneOf(ROLES))
+    status = ma.fields.String(validate=ma.validate.OneOf(("active", "disabled")))
+
+
+class PasswordResetSchema(StrictSchema):
+    password = ma.fields.String(load_default=None, validate=ma.validate.Length(min=12, max=200),
+                                metadata={"description": "Leave out to have one generated and returned once."})
+
+
+class PasswordResetResultSchema(ma.Schema):
+    password = ma.fields.String()
+
+
+class UserQuerySchema(StrictSchema):
+    limit = ma.fields.Integer(load_default=20, validate=ma.validate.Range(1, 100))
+    after = ma.fields.String(load_default=None)
+    tenant = ma.fields.String()
+
+
+class JobSchema(ma.Schema):
+    id = ma.fields.UUID()
+    name = ma.fields.String()
+    status = ma.fields.String()
+    attempts = ma.fields.Integer()
+    max_attempts = ma.fields.Integer()
+    run_at = ma.fields.AwareDateTime()
+    last_error = ma.fields.String(allow_none=True)
+    created_at = ma.fields.AwareDateTime()
+    updated_at = ma.fields.AwareDateTime()
+    finished_at = ma.fields.AwareDateTime(allow_none=True)
+
+
+class JobQuerySchema(StrictSchema):
+    limit = ma.fields.Integer(load_default=20, validate=ma.validate.Range(1, 100))
+    after = ma.fields.String(load_default=None)
+    status = ma.fields.String(load_default="dead", validate=ma.validate.OneOf(("pending", "running", "done", "dead")))
+
+
+class AuditSchema(ma.Schema):
+    id = ma.fields.UUID()
+    time = ma.fields.AwareDateTime()
+    tenant_id = ma.fields.UUID(allow_none=True)
+    actor = ma.fields.String()
+    action = ma.fields.String()
+    subject_type = ma.fields.String()
+    subject_id = ma.fields.String(allow_none=True)
+    detail = ma.fields.Dict()
+    request_id = ma.fields.String(allow_none=True)
+
+
+class AuditQuerySchema(StrictSchema):
+    limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(1, 100))
+    tenant = ma.fields.String()

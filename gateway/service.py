@@ -1,0 +1,309 @@
+"""Gateway operations: tenants, clients, staff users, tokens. They flush, never commit."""
+import datetime as dt
+import secrets
+import uuid
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+
+from civic.core import audit
+from civic.core.auth import Principal, unauthenticated
+from civic.core.db import session, utcnow
+from civic.core.errors import Problem, not_found
+from civic.core.tenancy import Tenant, get_scoped, scoped, tenant_by_slug
+from civic.gateway.models import Client, StaffUser, Token, digest
+
+KNOWN_SCOPES = ("booking:read", "booking:write", "reporting:read", "reporting:write", "casework:read",
+                "casework:write", "payments:read", "payments:write", "notify:read", "notify:write",
+                "clients:manage", "platform:admin")
+_hasher = PasswordHasher()
+
+
+def _problem_if_taken(slug: str) -> None:
+    if tenant_by_slug(slug) is not None:
+        raise Problem(409, "slug_taken", f"A tenant with slug {slug!r} already exists.")
+
+
+# --- tenants ---------------------------------------------------------------
+def create_tenant(*, slug: str, name: str, kind: str = "other", components: list | None = None,
+                  rate_limit: str | None = None, reference=None, metadata_=None) -> Tenant:
+    """Onboard an organisation."""
+    _problem_if_taken(slug)
+    tenant = Tenant(slug=slug, name=name, kind=kind, components=components, rate_limit=rate_limit,
+                    reference=reference, metadata_=metadata_ or {})
+    session.add(tenant)
+    session.flush()
+    audit.record("tenant.created", tenant_id=tenant.id, subject_type="tenant", subject_id=tenant.id,
+                 detail={"slug": slug, "kind": kind})
+    return tenant
+
+
+def get_tenant(*, tenant_ref) -> Tenant:
+    """A tenant by id or slug."""
+    tenant = None
+    try:
+        tenant = session.get(Tenant, uuid.UUID(str(tenant_ref)))
+    except ValueError:
+        tenant = tenant_by_slug(str(tenant_ref))
+    if tenant is None:
+        raise not_found("tenant")
+    return tenant
+
+
+def update_tenant(*, tenant_ref, **changes) -> Tenant:
+    """Rename, change kind, components or rate limit, suspend or reactivate."""
+    tenant = get_tenant(tenant_ref=tenant_ref)
+    before = tenant.status
+    for key, value in changes.items():
+        setattr(tenant, key, value)
+    session.flush()
+    action = "tenant.updated"
+    if "status" in changes and changes["status"] != before:
+        action = "tenant.suspended" if changes["status"] == "suspended" else "tenant.reactivated"
+    audit.record(action, tenant_id=tenant.id, subject_type="tenant", subject_id=tenant.id,
+                 detail={k: v for k, v in changes.items()})
+    return tenant
+
+
+def list_tenants() -> sa.Select:
+    return sa.select(Tenant)
+
+
+# --- clients ---------------------------------------------------------------
+def _check_scopes(scopes: list[str]) -> None:
+    unknown = [s for s in scopes if s not in KNOWN_SCOPES]
+    if unknown:
+        raise Problem(422, "unknown_scope", f"Unknown scope(s): {' '.join(unknown)}.",
+                      errors={"scopes": [f"Choose from: {' '.join(KNOWN_SCOPES)}"]})
+
+
+def create_client(*, tenant_id: uuid.UUID, name: str, scopes: list[str], confidential: bool = True,
+                  redirect_uris: list[str] | None = None, sandbox: bool = False, with_api_key: bool = False,
+                  can_introspect: bool = False, rate_limit: str | None = None, reference=None,
+                  metadata_=None, client_id: str | None = None, secret: str | None = None) -> tuple[Client, dict]:
+    """Create a client; returns it and its one-time secrets (shown once, stored hashed)."""
+    _check_scopes(scopes)
+    tenant = session.get(Tenant, tenant_id)
+    if tenant is None:
+        raise not_found("tenant")
+    shown: dict = {}
+    client = Client(tenant_id=tenant_id, client_id=client_id or "cl_" + secrets.token_urlsafe(16), name=name,
+                    scopes=list(dict.fromkeys(scopes)), confidential=confidential,
+                    redirect_uris=list(redirect_uris or []), sandbox=sandbox, can_introspect=can_introspect,
+                    rate_limit=rate_limit, reference=reference, metadata_=metadata_ or {})
+    if confidential:
+        shown["client_secret"] = secret or "cs_" + secrets.token_urlsafe(32)
+        client.secret_hash = digest(shown["client_secret"])
+    if with_api_key:
+        shown["api_key"] = "ak_" + secrets.token_urlsafe(32)
+        client.api_key_hash = digest(shown["api_key"])
+    session.add(client)
+    session.flush()
+    audit.record("client.created", tenant_id=tenant_id, subject_type="client", subject_id=client.client_id,
+                 detail={"name": name, "scopes": client.scopes, "sandbox": sandbox})
+    return client, shown
+
+
+def get_client(*, client_ref, tenant_id: uuid.UUID | None = None) -> Client:
+    """A client by its client_id or UUID; limited to one tenant unless tenant_id is None (steward)."""
+    query = sa.select(Client) if tenant_id is None else scoped(Client, tenant_id)
+    try:
+        query = query.where(Client.id == uuid.UUID(str(client_ref)))
+    except ValueError:
+        query = query.where(Client.client_id == str(client_ref))
+    client = session.scalars(query).first()
+    if client is None:
+        raise not_found("client")
+    return client
+
+
+def list_clients(*, tenant_id: uuid.UUID | None = None) -> sa.Select:
+    return sa.select(Client) if tenant_id is None else scoped(Client, tenant_id)
+
+
+def update_client(*, client: Client, **changes) -> Client:
+    """Change a client's name, scopes, redirect URIs or rate limit."""
+    if "scopes" in changes:
+        _check_scopes(changes["scopes"])
+        changes["scopes"] = list(dict.fromkeys(changes["scopes"]))
+    for key, value in changes.items():
+        setattr(client, key, value)
+    session.flush()
+    audit.record("client.updated", tenant_id=client.tenant_id, subject_type="client",
+                 subject_id=client.client_id, detail={k: v for k, v in changes.items() if k != "metadata_"})
+    return client
+
+
+def rotate_client_secret(*, client: Client, grace_seconds: int | None = None) -> str:
+    """Issue a new secret; the old one keeps working for the grace period (default 24 h, may be 0)."""
+    if not client.confidential:
+        raise Problem(409, "public_client", "Public clients have no secret to rotate.")
+    if client.revoked_at:
+        raise Problem(409, "client_revoked", "This client is revoked.")
+    grace = current_app.config["SECRET_GRACE_SECONDS"] if grace_seconds is None else grace_seconds
+    secret = "cs_" + secrets.token_urlsafe(32)
+    client.previous_secret_hash = client.secret_hash if grace > 0 else None
+    client.previous_secret_expires_at = utcnow() + dt.timedelta(seconds=grace) if grace > 0 else None
+    client.secret_hash = digest(secret)
+    session.flush()
+    audit.record("client.secret_rotated", tenant_id=client.tenant_id, subject_type="client",
+                 subject_id=client.client_id, detail={"grace_seconds": grace})
+    return secret
+
+
+def rotate_api_key(*, client: Client) -> str:
+    """Issue a new API key; the old one stops working at once."""
+    key = "ak_" + secrets.token_urlsafe(32)
+    client.api_key_hash = digest(key)
+    session.flush()
+    audit.record("client.api_key_rotated", tenant_id=client.tenant_id, subject_type="client",
+                 subject_id=client.client_id)
+    return key
+
+
+def revoke_client(*, client: Client) -> Client:
+    """Revoke a client and every token it holds, at once."""
+    now = utcnow()
+    if client.revoked_at is None:
+        client.revoked_at = now
+        session.execute(sa.update(Token).where(Token.client_pk == client.id, Token.revoked_at.is_(None))
+                        .values(revoked_at=now))
+        session.flush()
+        audit.record("client.revoked", tenant_id=client.tenant_id, subject_type="client", subject_id=client.client_id)
+    return client
+
+
+def client_by_api_key(api_key: str) -> Client | None:
+    """The active client owning an Open311 API key, if its tenant is active."""
+    if not api_key:
+        return None
+    client = session.scalars(sa.select(Client).where(Client.api_key_hash == digest(api_key))).first()
+    if client is None or client.revoked_at or not session.get(Tenant, client.tenant_id).active:
+        return None
+    return client
+
+
+# --- staff users -----------------------------------------------------------
+def _check_password(password: str) -> None:
+    if len(password) < 12:
+        raise Problem(422, "weak_password", "Passwords need at least 12 characters.",
+                      errors={"password": ["At least 12 characters."]})
+
+
+def create_user(*, tenant_id: uuid.UUID, email: str, role: str, password: str, name: str | None = None) -> StaffUser:
+    """Add a staff user to a tenant (password stored with argon2)."""
+    _check_password(password)
+    email = email.strip().lower()
+    if session.scalars(scoped(StaffUser, tenant_id).where(StaffUser.email == email)).first():
+        raise Problem(409, "email_taken", "This organisation already has a staff user with that email.")
+    user = StaffUser(tenant_id=tenant_id, email=email, role=role, name=name, password_hash=_hasher.hash(password))
+    session.add(user)
+    session.flush()
+    audit.record("user.created", tenant_id=tenant_id, subject_type="staff_user", subject_id=user.id,
+                 detail={"role": role})
+    return user
+
+
+def get_user(*, tenant_id: uuid.UUID | None, user_id) -> StaffUser:
+    if tenant_id is None:
+        try:
+            user = session.get(StaffUser, uuid.UUID(str(user_id)))
+        except ValueError:
+            user = None
+        if user is None:
+            raise not_found("staff user")
+        return user
+    return get_scoped(StaffUser, tenant_id, user_id, what="staff user")
+
+
+def update_user(*, user: StaffUser, **changes) -> StaffUser:
+    """Change a user's role, name or status; disabling revokes their tokens at once."""
+    for key, value in changes.items():
+        setattr(user, key, value)
+    if changes.get("status") == "disabled":
+        session.execute(sa.update(Token).where(Token.user_id == user.id, Token.revoked_at.is_(None))
+                        .values(revoked_at=utcnow()))
+    session.flush()
+    audit.record("user.updated", tenant_id=user.tenant_id, subject_type="staff_user", subject_id=user.id,
+                 detail=changes)
+    return user
+
+
+def reset_password(*, user: StaffUser, password: str | None = None) -> str:
+    """Set a new password (or generate one, returned once); the user's tokens are revoked."""
+    password = password or secrets.token_urlsafe(12)
+    _check_password(password)
+    user.password_hash = _hasher.hash(password)
+    session.execute(sa.update(Token).where(Token.user_id == user.id, Token.revoked_at.is_(None))
+                    .values(revoked_at=utcnow()))
+    session.flush()
+    audit.record("user.password_reset", tenant_id=user.tenant_id, subject_type="staff_user", subject_id=user.id)
+    return password
+
+
+def authenticate_user(*, tenant_id: uuid.UUID, email: str, password: str) -> StaffUser | None:
+    """The active user with this email and password, or None."""
+    user = session.scalars(scoped(StaffUser, tenant_id).where(StaffUser.email == email.strip().lower())).first()
+    if user is None:
+        _hasher.hash(password)  # same time either way: do not reveal which emails exist
+        return None
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user.status != "active":
+        return None
+    user.last_sign_in_at = utcnow()
+    return user
+
+
+def list_users(*, tenant_id: uuid.UUID | None) -> sa.Select:
+    return sa.select(StaffUser) if tenant_id is None else scoped(StaffUser, tenant_id)
+
+
+# --- tokens ----------------------------------------------------------------
+def issue_token(*, client: Client, scope: str, user_id: uuid.UUID | None = None, with_refresh: bool = False,
+                family_id: uuid.UUID | None = None, code_id: uuid.UUID | None = None) -> dict:
+    """Mint an access token (and a refresh token); returns the RFC 6749 token response."""
+    now, config = utcnow(), current_app.config
+    access = "at_" + secrets.token_urlsafe(32)
+    token = Token(tenant_id=client.tenant_id, client_pk=client.id, user_id=user_id, scope=scope,
+                  access_token_hash=digest(access), issued_at=now, code_id=code_id,
+                  expires_at=now + dt.timedelta(seconds=config["ACCESS_TOKEN_TTL"]), family_id=family_id or uuid.uuid4())
+    response = {"access_token": access, "token_type": "Bearer", "expires_in": config["ACCESS_TOKEN_TTL"], "scope": scope}
+    if with_refresh:
+        refresh = "rt_" + secrets.token_urlsafe(32)
+        token.refresh_token_hash = digest(refresh)
+        token.refresh_expires_at = now + dt.timedelta(seconds=config["REFRESH_TOKEN_TTL"])
+        response["refresh_token"] = refresh
+    session.add(token)
+    session.flush()
+    return response
+
+
+def principal_for(access_token: str):
+    """Validate a bearer token: a Principal, or a 401 Problem saying why not."""
+    row = session.execute(
+        sa.select(Token, Client, Tenant).join(Client, Client.id == Token.client_pk)
+        .join(Tenant, Tenant.id == Token.tenant_id).where(Token.access_token_hash == digest(access_token))
+    ).first()
+    if row is None:
+        return unauthenticated("The access token is not valid.")
+    token, client, tenant = row
+    if token.revoked_at or client.revoked_at:
+        return unauthenticated("The access token has been revoked.")
+    if token.expires_at <= utcnow():
+        return unauthenticated("The access token has expired.")
+    if not tenant.active:
+        return unauthenticated("Your organisation's access is suspended. Contact the platform steward.")
+    return Principal(tenant_id=token.tenant_id, client_id=client.client_id, scopes=frozenset(token.scope.split()),
+                     user_id=token.user_id, sandbox=client.sandbox,
+                     components=tuple(tenant.components) if tenant.components is not None else None,
+                     rate_limit=client.rate_limit or tenant.rate_limit, token_id=token.id)
+
+
+def revoke_token_family(*, family_id: uuid.UUID) -> None:
+    session.execute(sa.update(Token).where(Token.family_id == family_id, Token.revoked_at.is_(None))
+                    .values(revoked_at=utcnow()))

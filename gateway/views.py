@@ -1,0 +1,188 @@
+"""OAuth endpoints: token, authorize (sign-in and consent page), revoke, introspect, metadata."""
+import base64
+import hmac
+import json
+import secrets
+import uuid
+
+from authlib.oauth2 import OAuth2Error
+from flask import Blueprint, current_app, render_template, request
+from flask import session as cookie
+
+from civic.core.auth import public
+from civic.core.db import session
+from civic.core.errors import PROBLEM_TYPE, Problem
+from civic.gateway import oauth as oauth_server
+from civic.gateway import service, throttle
+from civic.gateway.models import StaffUser
+
+bp = Blueprint("oauth", __name__, template_folder="templates")
+
+
+def _server():
+    return oauth_server.server
+
+
+def _as_problem(response):
+    """OAuth errors keep their RFC 6749 fields and also speak problem+json."""
+    if response.status_code < 400:
+        return response
+    try:
+        body = json.loads(response.get_data(as_text=True))
+    except ValueError:
+        return response
+    error = body.get("error", "invalid_request")
+    body.update({"type": PROBLEM_TYPE + error, "title": error.replace("_", " ").capitalize(),
+                 "status": response.status_code, "detail": body.get("error_description") or error, "code": error})
+    response.set_data(json.dumps(body))
+    response.mimetype = "application/problem+json"
+    return response
+
+
+def _client_id_of_request() -> str:
+    auth = request.headers.get("Authorization", "")
+    if auth.lower().startswith("basic "):
+        try:
+            return base64.b64decode(auth[6:]).decode().split(":", 1)[0]
+        except (ValueError, UnicodeDecodeError):
+            return "invalid"
+    return request.form.get("client_id", "none")[:100]
+
+
+@bp.post("/oauth/token")
+@public
+def token():
+    """Exchange credentials, an authorization code or a refresh token for an access token."""
+    keys = (f"client:{_client_id_of_request()}", f"addr:{request.remote_addr}")
+    throttle.check(*keys)
+    if request.form.get("grant_type") == "password":
+        return _as_problem(current_app.response_class(json.dumps({
+            "error": "unsupported_grant_type", "error_description": "The password grant is not supported."}),
+            status=400, mimetype="application/json"))
+    response = _as_problem(_server().create_token_response())
+    if response.status_code == 401:
+        throttle.fail(*keys)
+    elif response.status_code == 200:
+        throttle.succeed(*keys)
+    return response
+
+
+@bp.post("/oauth/revoke")
+@public
+def revoke():
+    """Revoke an access or refresh token (RFC 7009)."""
+    return _as_problem(_server().create_endpoint_response("revocation"))
+
+
+@bp.post("/oauth/introspect")
+@public
+def introspect():
+    """Tell a resource server whether a token is active (RFC 7662); for clients allowed to introspect."""
+    try:
+        return _as_problem(_server().create_endpoint_response("introspection"))
+    except oauth_server.IntrospectionNotAllowed:
+        session.rollback()
+        raise Problem(403, "introspection_not_allowed", "This client is not allowed to introspect tokens.")
+
+
+@bp.get("/.well-known/oauth-authorization-server")
+@public
+def metadata():
+    """Authorization server metadata (RFC 8414): where the endpoints are and what they support."""
+    issuer = oauth_server.issuer()
+    return {
+        "issuer": issuer,
+        "authorization_endpoint": f"{issuer}/oauth/authorize",
+        "token_endpoint": f"{issuer}/oauth/token",
+        "revocation_endpoint": f"{issuer}/oauth/revoke",
+        "introspection_endpoint": f"{issuer}/oauth/introspect",
+        "scopes_supported": list(service.KNOWN_SCOPES),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code", "client_credentials", "refresh_token"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "code_challenge_methods_supported": ["S256"],
+        "service_documentation": f"{issuer}/docs",
+    }
+
+
+# --- the sign-in and consent page -------------------------------------------
+def _csrf_token() -> str:
+    if "csrf" not in cookie:
+        cookie["csrf"] = secrets.token_urlsafe(32)
+    return cookie["csrf"]
+
+
+def _signed_in_user(tenant_id) -> StaffUser | None:
+    user_id = cookie.get("staff_user_id")
+    if not user_id:
+        return None
+    user = session.get(StaffUser, uuid.UUID(user_id))
+    if user is None or user.status != "active" or user.tenant_id != tenant_id:
+        return None
+    return user
+
+
+def _page(template: str, status: int = 200, **context):
+    context.setdefault("error", None)
+    body = render_template(template, csrf=_csrf_token(), action=request.full_path.rstrip("?"), **context)
+    return current_app.response_class(body, status=status, mimetype="text/html", headers={
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' *",
+        "X-Frame-Options": "DENY", "Cache-Control": "no-store"})
+
+
+@bp.route("/oauth/authorize", methods=["GET", "POST"])
+@public
+def authorize():
+    """Staff sign-in and consent for an app using the authorization code flow with PKCE."""
+    srv = _server()
+    try:
+        grant = srv.get_consent_grant(end_user=None)
+    except OAuth2Error as error:
+        session.rollback()
+        return _page("error.html", 400, message=error.description or error.error)
+    client = grant.client
+    user = _signed_in_user(client.tenant_id)
+    if request.method == "GET":
+        return _page("consent.html" if user else "signin.html", client=client, user=user, scopes=_scopes(grant))
+    if not hmac.compare_digest(request.form.get("csrf", ""), cookie.get("csrf", "-")):
+        return _page("signin.html", 400, client=client, user=None, scopes=_scopes(grant),
+                     error="Your session expired or the form was sent from elsewhere. Please try again.")
+    action = request.form.get("action")
+    if action == "signin":
+        return _sign_in(client, grant)
+    if user is None:
+        return _page("signin.html", 400, client=client, user=None, scopes=_scopes(grant),
+                     error="Please sign in first.")
+    if action == "approve":
+        return srv.create_authorization_response(grant_user=user)
+    if action == "signout":
+        cookie.pop("staff_user_id", None)
+        return _page("signin.html", client=client, user=None, scopes=_scopes(grant))
+    return srv.create_authorization_response(grant_user=None)  # denied
+
+
+def _scopes(grant) -> list[str]:
+    return grant.request.payload.scope.split() if grant.request.payload.scope else list(grant.client.scopes)
+
+
+def _sign_in(client, grant):
+    email = request.form.get("email", "").strip().lower()
+    keys = (f"signin:{email}", f"addr:{request.remote_addr}")
+    try:
+        throttle.check(*keys)
+    except Problem:
+        return _page("signin.html", 429, client=client, user=None, scopes=_scopes(grant), email=email,
+                     error="Too many failed sign-ins. Wait a few minutes, then try again.")
+    user = service.authenticate_user(tenant_id=client.tenant_id, email=email, password=request.form.get("password", ""))
+    if user is None:
+        throttle.fail(*keys)
+        return _page("signin.html", 401, client=client, user=None, scopes=_scopes(grant), email=email,
+                     error="The email or password is not right.")
+    throttle.succeed(*keys)
+    cookie.clear()
+    cookie["staff_user_id"] = str(user.id)
+    session.commit()  # the sign-in time and throttle reset; the page below is a read
+    return _page("consent.html", client=client, user=user, scopes=_scopes(grant))

@@ -1,0 +1,100 @@
+"""The `civic` command. Imports are inside commands so `civic --help` stays fast."""
+import json
+import os
+import sys
+
+import click
+
+
+def _app():
+    from civic.app import create_app
+
+    return create_app()
+
+
+@click.group(help="Civic Platform: one shared platform for a whole place.")
+def main():
+    pass
+
+
+@main.group(help="Database schema.")
+def db():
+    pass
+
+
+@db.command("upgrade", help="Bring the database schema up to date (creates it on a new database).")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision):
+    from civic.core import migrate
+
+    app = _app()
+    url = app.config["DATABASE_URL"]
+    if url.startswith("sqlite:///"):
+        os.makedirs(os.path.dirname(url.removeprefix("sqlite:///")) or ".", exist_ok=True)
+    migrate.upgrade(app.extensions["civic.engine"], revision)
+    click.echo(f"database is at revision {revision}")
+
+
+@db.command("revision", help="(Developers) write a migration from model changes.")
+@click.option("-m", "--message", required=True)
+def db_revision(message):
+    from civic.core import migrate
+
+    migrate.revision(_app().extensions["civic.engine"], message)
+
+
+@main.command(help="Serve the platform over HTTP, with background jobs in-process.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int, help="More than one runs gunicorn.")
+@click.option("--threads", default=4, show_default=True, type=int)
+def serve(host, port, workers, threads):
+    from civic import server
+
+    server.run(host=host, port=port, workers=workers, threads=threads)
+
+
+@main.command(help="Run a standalone job worker (any number may share a PostgreSQL database).")
+@click.option("--once", is_flag=True, help="Run the jobs that are due, then exit.")
+def worker(once):
+    import signal
+
+    from civic.core.jobs import Worker
+
+    app = _app()
+    w = Worker(app)
+    if once:
+        w.drain()
+        return
+    signal.signal(signal.SIGTERM, lambda *_: w.stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: w.stopping.set())
+    w.run_forever()
+
+
+@main.command(help="Seed a fictional place (idempotent) and print its credentials.")
+@click.option("--json", "as_json", is_flag=True)
+def demo(as_json):
+    from civic.demo import seed
+
+    with _app().app_context():
+        result = seed()
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    for tenant in result["tenants"]:
+        click.echo(f"{tenant['name']} ({tenant['slug']})")
+        for client in tenant["clients"]:
+            secret = client.get("client_secret") or "(already issued; rotate it to see a new one)"
+            click.echo(f"  client_id={client['client_id']}  client_secret={secret}  scopes={' '.join(client['scopes'])}")
+
+
+def _register_gateway_commands():
+    from civic.gateway.cli import register
+
+    register(main)
+
+
+_register_gateway_commands()
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""Settings from CIVIC_* environment variables, each with a documented default.
+
+Every setting here is listed in the README's configuration table.
+"""
+import os
+from pathlib import Path
+
+DEFAULT_SECRET = "dev-only-change-me"
+ALL_COMPONENTS = ("booking", "reporting", "casework", "payments", "notify")
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _list(value: str) -> list[str]:
+    return [part.strip() for part in value.replace(",", " ").split() if part.strip()]
+
+
+def default_database_url() -> str:
+    instance = Path(os.environ.get("CIVIC_INSTANCE_PATH", "instance")).resolve()
+    return f"sqlite:///{instance / 'civic.db'}"
+
+
+# name -> (parser, default, description). The README table is generated from the
+# same words, so a setting cannot exist without being documented.
+SETTINGS = {
+    "ENV": (str, "development", "`development`, `test` or `production`. Production refuses a default secret."),
+    "SECRET_KEY": (str, DEFAULT_SECRET, "Signs sessions and CSRF tokens. Must be set in production."),
+    "DATABASE_URL": (str, None, "SQLAlchemy URL. Default: an SQLite file `instance/civic.db`. PostgreSQL: `postgresql+psycopg://user@host/db`."),
+    "COMPONENTS": (_list, list(ALL_COMPONENTS), "Components to load, comma-separated (default: all)."),
+    "ENCRYPTION_KEYS": (_list, [], "Fernet keys for third-party secrets at rest, comma-separated, newest first. Default (development only): derived from the secret key."),
+    "MAX_CONTENT_LENGTH": (int, 1024 * 1024, "Largest request body accepted, in bytes (default 1 MiB)."),
+    "EMBEDDED_WORKER": (_bool, True, "`civic serve` runs background jobs in a thread of the web process."),
+    "JOB_LEASE_SECONDS": (int, 60, "How long a worker owns a job before another may take it over."),
+    "JOB_MAX_ATTEMPTS": (int, 8, "Attempts before a failing job is dead-lettered."),
+    "JOB_POLL_SECONDS": (float, 1.0, "How often an idle worker looks for new jobs."),
+    "LOG_LEVEL": (str, "INFO", "Log level of the JSON logs."),
+    "ACCESS_TOKEN_TTL": (int, 3600, "Access token lifetime, seconds."),
+    "REFRESH_TOKEN_TTL": (int, 30 * 24 * 3600, "Refresh token lifetime, seconds."),
+    "AUTH_CODE_TTL": (int, 600, "Authorization code lifetime, seconds."),
+    "SECRET_GRACE_SECONDS": (int, 24 * 3600, "Default time an old client secret keeps working after rotation."),
+    "RATELIMIT_STORAGE_URL": (str, "memory://", "Rate-limit counters: `memory://` or a Redis URL such as `redis://127.0.0.1:6379/0`."),
+    "RATELIMIT_DEFAULT": (str, "600 per minute", "Default per-client rate limit (a steward can override it per client)."),
+    "RATELIMIT_TOKEN_ENDPOINT": (str, "60 per minute", "Token endpoint limit per client id and per address."),
+    "LOGIN_MAX_FAILURES": (int, 5, "Failed sign-ins or token requests before a short lock-out."),
+    "LOGIN_LOCK_SECONDS": (int, 300, "How long that lock-out lasts."),
+    "ISSUER": (str, "", "OAuth issuer URL published in the metadata. Default: the request's host URL."),
+}
+
+
+def load(overrides: dict | None = None) -> dict:
+    """Read every setting from the environment, then apply explicit overrides."""
+    config: dict = {}
+    for name, (parse, default, _doc) in SETTINGS.items():
+        raw = os.environ.get(f"CIVIC_{name}")
+        config[name] = parse(raw) if raw is not None else default
+    if config["DATABASE_URL"] is None:
+        config["DATABASE_URL"] = default_database_url()
+    config.update(overrides or {})
+    validate(config)
+    return config
+
+
+def validate(config: dict) -> None:
+    """Refuse settings that would be unsafe or meaningless."""
+    if config["ENV"] not in {"development", "test", "production"}:
+        raise RuntimeError(f"CIVIC_ENV must be development, test or production, not {config['ENV']!r}")
+    if config["ENV"] == "production":
+        if config["SECRET_KEY"] == DEFAULT_SECRET or len(config["SECRET_KEY"]) < 32:
+            raise RuntimeError("Refusing to start in production with the default or a short CIVIC_SECRET_KEY (need 32+ characters).")
+        if not config["ENCRYPTION_KEYS"]:
+            raise RuntimeError("Refusing to start in production without CIVIC_ENCRYPTION_KEYS.")
+    unknown = set(config["COMPONENTS"]) - set(ALL_COMPONENTS)
+    if unknown:
+        raise RuntimeError(f"CIVIC_COMPONENTS names unknown components: {', '.join(sorted(unknown))}")

@@ -1,0 +1,59 @@
+"""The flask-smorest Api, answering every error as problem+json and documenting it so."""
+import http
+
+import flask_smorest
+from flask_smorest.utils import prepare_response
+
+from civic.core.errors import ProblemSchema, handle_http_exception
+
+DESCRIPTION = """One shared platform for a whole place. Every organisation (council departments,
+the NHS, housing associations, voluntary groups) builds its public services from shared
+components: booking, reporting, casework, payments and messages.
+
+**Getting a token.** Ask your platform steward for a client id and secret, then:
+
+    curl -u CLIENT_ID:CLIENT_SECRET -d grant_type=client_credentials \\
+         -d scope="booking:read" https://YOUR-PLATFORM/oauth/token
+
+Send the `access_token` you get back as `Authorization: Bearer <token>`.
+
+**Errors** are always `application/problem+json` with a stable `code` you can test for.
+**Lists** are paginated with `limit` and the `next` cursor. **Retries** are safe for any
+creating POST that carries an `Idempotency-Key` header.
+"""
+
+
+class Api(flask_smorest.Api):
+    ERROR_SCHEMA = ProblemSchema
+
+    def handle_http_exception(self, error):
+        return handle_http_exception(error)
+
+    def _register_responses(self):
+        """Document every error response as application/problem+json."""
+        for status in [*http.HTTPStatus, "DEFAULT_ERROR"]:
+            name = getattr(status, "name", status)
+            response = {"description": getattr(status, "phrase", "Error, as problem+json")}
+            if name == "DEFAULT_ERROR" or not (100 <= status < 200 or status in (204, 304)):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, "application/problem+json")
+            self.spec.components.response(name, response, lazy=True)
+
+
+def api_config(app) -> None:
+    app.config.setdefault("API_TITLE", "Civic Platform")
+    app.config.setdefault("API_VERSION", "v1")
+    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
+    app.config.setdefault("OPENAPI_URL_PREFIX", "/")
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    app.config.setdefault("API_SPEC_OPTIONS", {
+        "info": {"description": DESCRIPTION},
+        "components": {"securitySchemes": {"oauth2": {
+            "type": "oauth2",
+            "description": "OAuth 2.0 access tokens from this platform's gateway.",
+            "flows": {
+                "clientCredentials": {"tokenUrl": "/oauth/token", "scopes": {}},
+                "authorizationCode": {"authorizationUrl": "/oauth/authorize", "tokenUrl": "/oauth/token",
+                                      "refreshUrl": "/oauth/token", "scopes": {}},
+            }}}},
+    })

@@ -1,0 +1,139 @@
+"""Resource protection for components, without importing the gateway.
+
+The gateway registers a token validator at start-up; components decorate
+their views with `@require("booking:read")` and read `current_tenant_id()`.
+"""
+import dataclasses
+import functools
+import uuid
+
+from flask import current_app, g, request
+
+from civic.core.errors import Problem
+
+PUBLIC_ATTR = "_civic_public"
+SCOPES_ATTR = "_civic_scopes"
+
+
+@dataclasses.dataclass(frozen=True)
+class Principal:
+    """Who is calling: a client of a tenant, and the staff user when a person signed in."""
+
+    tenant_id: uuid.UUID
+    client_id: str
+    scopes: frozenset[str]
+    user_id: uuid.UUID | None = None
+    sandbox: bool = False
+    components: tuple[str, ...] | None = None  # None: all enabled
+    rate_limit: str | None = None
+    token_id: uuid.UUID | None = None
+
+    @property
+    def is_steward(self) -> bool:
+        return "platform:admin" in self.scopes
+
+    @property
+    def actor(self) -> str:
+        return f"user:{self.user_id}" if self.user_id else f"client:{self.client_id}"
+
+
+def register_token_validator(app, validator) -> None:
+    """`validator(token: str) -> Principal | Problem`; the gateway calls this in its init_app."""
+    app.extensions["civic.token_validator"] = validator
+
+
+def _bearer() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def unauthenticated(detail: str, error: str = "invalid_token") -> Problem:
+    return Problem(401, "unauthenticated", detail, title="Unauthenticated",
+                   headers={"WWW-Authenticate": f'Bearer realm="civic", error="{error}"'})
+
+
+def current_principal(optional: bool = False) -> Principal | None:
+    """The caller, validated once per request; a 401 problem if there is none."""
+    if "civic_principal" not in g:
+        token = _bearer()
+        result = None
+        if token:
+            validator = current_app.extensions.get("civic.token_validator")
+            result = validator(token) if validator else unauthenticated("No token validator is configured.")
+        g.civic_principal = result
+    principal = g.civic_principal
+    if isinstance(principal, Problem):
+        if optional:
+            return None
+        raise principal
+    if principal is None and not optional:
+        raise unauthenticated("Send an access token: `Authorization: Bearer <token>`.", "invalid_request")
+    return principal
+
+
+def current_tenant_id() -> uuid.UUID:
+    return current_principal().tenant_id
+
+
+def check_scopes(principal: Principal, scopes: tuple[str, ...]) -> None:
+    missing = [s for s in scopes if s not in principal.scopes]
+    if missing:
+        raise Problem(403, "insufficient_scope", f"This needs the scope(s): {' '.join(missing)}.",
+                      title="Insufficient scope",
+                      headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{" ".join(scopes)}"'})
+    for scope in scopes:
+        component = scope.split(":", 1)[0]
+        if principal.components is not None and component in current_app.config["COMPONENTS"] \
+                and component not in principal.components:
+            raise Problem(403, "component_disabled", f"The {component} component is not enabled for your organisation.")
+
+
+def require(*scopes: str):
+    """Protect a view: a valid token carrying every one of `scopes`."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            check_scopes(current_principal(), scopes)
+            return view(*args, **kwargs)
+
+        setattr(wrapper, SCOPES_ATTR, scopes)
+        doc = getattr(wrapper, "_apidoc", {})
+        wrapper._apidoc = {**doc, "manual_doc": {**doc.get("manual_doc", {}),
+                                                  "security": [{"oauth2": list(scopes)}]}}
+        return wrapper
+
+    return decorator
+
+
+def require_any(*scopes: str):
+    """Protect a view: a valid token carrying at least one of `scopes`."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            principal = current_principal()
+            if not principal.scopes & set(scopes):
+                raise Problem(403, "insufficient_scope", f"This needs one of the scopes: {' '.join(scopes)}.",
+                              title="Insufficient scope",
+                              headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{" ".join(scopes)}"'})
+            return view(*args, **kwargs)
+
+        setattr(wrapper, SCOPES_ATTR, scopes)
+        doc = getattr(wrapper, "_apidoc", {})
+        wrapper._apidoc = {**doc, "manual_doc": {**doc.get("manual_doc", {}),
+                                                  "security": [{"oauth2": [s]} for s in scopes]}}
+        return wrapper
+
+    return decorator
+
+
+def public(view):
+    """Mark a view as deliberately open to anyone (listed by the route-protection test)."""
+    setattr(view, PUBLIC_ATTR, True)
+    doc = getattr(view, "_apidoc", {})
+    view._apidoc = {**doc, "manual_doc": {**doc.get("manual_doc", {}), "security": []}}
+    return view

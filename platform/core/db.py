@@ -1,0 +1,135 @@
+"""Database: engine per app, one session per app context, one commit per unit of work.
+
+Services use `session` and `flush()`; only the core commits (after a request,
+a job or a CLI command), and it rolls back on any exception.
+"""
+import contextlib
+import datetime as dt
+import uuid
+
+import sqlalchemy as sa
+from flask import current_app, g, has_app_context, has_request_context, request
+from sqlalchemy import MetaData, event
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from werkzeug.local import LocalProxy
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class UTCDateTime(sa.TypeDecorator):
+    """Timezone-aware UTC datetimes on every database (SQLite stores them naive)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; times must carry an offset")
+        value = value.astimezone(dt.timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.timezone.utc)
+        return value.astimezone(dt.timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dt.datetime: UTCDateTime(), uuid.UUID: sa.Uuid(), dict: sa.JSON(), list: sa.JSON()}
+
+
+class Entity:
+    """Columns every resource has: a UUID id and UTC created/updated times."""
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+def _write_intent() -> bool:
+    """SQLite: a write request takes the write lock up front (BEGIN IMMEDIATE).
+
+    Upgrading a read lock to a write lock mid-transaction fails at once under
+    contention, so writers queue on the busy timeout instead.
+    """
+    if has_request_context():
+        return request.method not in READ_METHODS
+    return not (has_app_context() and g.get("civic_read_only", False))
+
+
+def create_engine(url: str) -> sa.Engine:
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_conn, _record):
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent() else "BEGIN")
+
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def init_app(app) -> None:
+    engine = create_engine(app.config["DATABASE_URL"])
+    app.extensions["civic.engine"] = engine
+    app.extensions["civic.sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
+
+    @app.teardown_appcontext
+    def _close_session(_exc):
+        s = g.pop("civic_session", None)
+        if s is not None:
+            s.close()  # anything not committed is rolled back
+
+
+def engine() -> sa.Engine:
+    return current_app.extensions["civic.engine"]
+
+
+def _current_session() -> Session:
+    if "civic_session" not in g:
+        g.civic_session = current_app.extensions["civic.sessionmaker"]()
+    return g.civic_session
+
+
+session: Session = LocalProxy(_current_session)  # type: ignore[assignment]
+
+
+@contextlib.contextmanager
+def unit_of_work():
+    """One commit for a job or command; rollback on any exception."""
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def dialect() -> str:
+    return engine().dialect.name

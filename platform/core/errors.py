@@ -1,0 +1,135 @@
+"""RFC 9457 problem+json for every error the app can return, each with a stable `code`."""
+import logging
+
+import marshmallow as ma
+import sqlalchemy.exc
+from flask import json, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger("civic.errors")
+PROBLEM_TYPE = "https://civic.example/problems/"
+
+# Stable codes for the errors Flask and werkzeug raise themselves.
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    412: "precondition_failed",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    428: "precondition_required",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+
+
+class Problem(Exception):
+    """Raise anywhere to answer with problem+json: `raise Problem(409, "slot_unavailable", "...")`."""
+
+    def __init__(self, status: int, code: str, detail: str = "", *, title: str | None = None,
+                 errors: dict | None = None, headers: dict | None = None, **extra):
+        super().__init__(detail or code)
+        self.status, self.code, self.detail = status, code, detail
+        self.title = title or code.replace("_", " ").capitalize()
+        self.errors, self.headers, self.extra = errors, headers or {}, extra
+
+
+def not_found(what: str = "resource") -> Problem:
+    return Problem(404, "not_found", f"No such {what}.", title="Not found")
+
+
+class ProblemSchema(ma.Schema):
+    """An error, as RFC 9457 problem details."""
+
+    type = ma.fields.String(metadata={"description": "A URI naming the kind of problem."})
+    title = ma.fields.String(metadata={"description": "A short, human-readable summary."})
+    status = ma.fields.Integer(metadata={"description": "The HTTP status code."})
+    detail = ma.fields.String(metadata={"description": "What went wrong this time, in plain words."})
+    code = ma.fields.String(metadata={"description": "A stable, machine-readable error code, e.g. `slot_unavailable`."})
+    errors = ma.fields.Dict(metadata={"description": "For validation errors: field name -> list of messages."})
+    request_id = ma.fields.String(metadata={"description": "Quote this when asking for help."})
+
+
+def problem_response(status: int, code: str, title: str, detail: str = "", *, errors=None, headers=None, extra=None):
+    from flask import current_app, g
+
+    body = {"type": PROBLEM_TYPE + code, "title": title, "status": status, "detail": detail or title, "code": code}
+    if errors:
+        body["errors"] = errors
+    if extra:
+        body.update(extra)
+    rid = g.get("request_id") if g else None
+    if rid:
+        body["request_id"] = rid
+    response = current_app.response_class(json.dumps(body), status=status, mimetype="application/problem+json")
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def _flatten_messages(messages) -> dict:
+    """webargs nests errors by location ({"json": {...}}); callers want field -> messages."""
+    if isinstance(messages, dict) and set(messages) <= {"json", "query", "form", "headers", "files", "view_args", "path", "cookies"}:
+        flat: dict = {}
+        for value in messages.values():
+            flat.update(value if isinstance(value, dict) else {"_schema": value})
+        return flat
+    return messages if isinstance(messages, dict) else {"_schema": messages}
+
+
+def handle_http_exception(error: HTTPException):
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    headers = dict(data.get("headers") or {})
+    if status == 405 and getattr(error, "valid_methods", None):
+        headers["Allow"] = ", ".join(error.valid_methods)
+    if status == 422 or "messages" in data:
+        return problem_response(422, "validation_failed", "Some fields are not valid",
+                                "Check the `errors` field for what to fix.",
+                                errors=_flatten_messages(data.get("messages") or data.get("errors") or {}),
+                                headers=headers)
+    if status == 400 and "messages" not in data and "json" in (error.description or "").lower():
+        return problem_response(400, "malformed_json", "The body is not valid JSON", error.description, headers=headers)
+    code = HTTP_CODES.get(status, "http_error")
+    detail = data.get("message") or error.description or error.name
+    return problem_response(status, code, error.name, detail, headers=headers)
+
+
+def handle_problem(error: Problem):
+    return problem_response(error.status, error.code, error.title, error.detail,
+                            errors=error.errors, headers=error.headers, extra=error.extra)
+
+
+def handle_database_unavailable(error: Exception):
+    log.error("database unavailable: %s", type(error).__name__)
+    return problem_response(503, "database_unavailable", "The database is unavailable",
+                            "Please try again in a moment.", headers={"Retry-After": "5"})
+
+
+def handle_unexpected(error: Exception):
+    if isinstance(error, HTTPException):
+        return handle_http_exception(error)
+    if is_disconnect(error):
+        return handle_database_unavailable(error)
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return problem_response(500, "internal_error", "Internal server error",
+                            "Something went wrong on our side. It has been logged.")
+
+
+def is_disconnect(error: Exception) -> bool:
+    if isinstance(error, sqlalchemy.exc.DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError)) and \
+        any(word in str(error).lower() for word in ("connection", "server closed", "terminat", "could not connect", "unable to open"))
+
+
+def init_app(app) -> None:
+    app.register_error_handler(Problem, handle_problem)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)

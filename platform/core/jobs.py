@@ -1,0 +1,198 @@
+"""Outbox jobs: queued in the caller's transaction, run after commit, at least once.
+
+Workers claim due jobs with `FOR UPDATE SKIP LOCKED` (PostgreSQL) and a lease,
+so a killed worker's job is taken over when its lease runs out, and no job
+is run by two workers at once. Failures retry with exponential backoff, then
+the job is dead-lettered for a steward to see and retry.
+"""
+import datetime as dt
+import logging
+import os
+import random
+import socket
+import threading
+import time
+import uuid
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import Mapped, mapped_column
+
+from civic.core.db import Base, Entity, session, unit_of_work, utcnow
+from civic.core.errors import Problem, not_found
+
+log = logging.getLogger("civic.jobs")
+STATUSES = ("pending", "running", "done", "dead")
+
+
+class Job(Entity, Base):
+    __tablename__ = "core_job"
+    __table_args__ = (sa.Index("ix_core_job_due", "status", "run_at"),)
+
+    tenant_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("tenant.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(sa.String(120))
+    payload: Mapped[dict] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(sa.String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    max_attempts: Mapped[int] = mapped_column(default=8)
+    run_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    locked_until: Mapped[dt.datetime | None]
+    locked_by: Mapped[str | None] = mapped_column(sa.String(120))
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    finished_at: Mapped[dt.datetime | None]
+    # Lets a periodic or "at most one pending" job be queued without duplicates.
+    unique_key: Mapped[str | None] = mapped_column(sa.String(200), unique=True)
+
+
+def register(app, name: str, handler, *, max_attempts: int | None = None) -> None:
+    """Register `handler(payload: dict, job: Job)` under a job name."""
+    app.extensions.setdefault("civic.job_handlers", {})[name] = (handler, max_attempts)
+
+
+def schedule(app, name: str, every_seconds: int) -> None:
+    """Run job `name` periodically (workers queue it once per period, never twice)."""
+    app.extensions.setdefault("civic.job_schedule", {})[name] = every_seconds
+
+
+def enqueue(name: str, payload: dict | None = None, *, tenant_id: uuid.UUID | None = None,
+            run_at: dt.datetime | None = None, unique_key: str | None = None) -> Job:
+    """Queue a job in the current transaction; it runs only if that transaction commits."""
+    handlers = current_app.extensions.get("civic.job_handlers", {})
+    if name not in handlers:
+        raise LookupError(f"no job handler registered for {name!r}")
+    max_attempts = handlers[name][1] or current_app.config["JOB_MAX_ATTEMPTS"]
+    job = Job(id=uuid.uuid4(), name=name, payload=payload or {}, tenant_id=tenant_id,
+              run_at=run_at or utcnow(), max_attempts=max_attempts, unique_key=unique_key)
+    session.add(job)
+    session.flush()
+    return job
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Exponential backoff with jitter: ~2s, 4s, 8s ... capped at one hour."""
+    return min(2 ** attempts, 3600) * random.uniform(0.8, 1.2)
+
+
+class Worker:
+    """Claims and runs due jobs. One per thread or process; any number may share a database."""
+
+    def __init__(self, app, *, batch: int = 50, name: str | None = None):
+        self.app = app
+        self.batch = batch
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}:{uuid.uuid4().hex[:6]}"
+        self.stopping = threading.Event()
+
+    def claim(self) -> list[Job]:
+        now = utcnow()
+        lease = dt.timedelta(seconds=self.app.config["JOB_LEASE_SECONDS"])
+        with unit_of_work():
+            due = sa.or_(Job.status == "pending", sa.and_(Job.status == "running", Job.locked_until < now))
+            query = (sa.select(Job).where(Job.run_at <= now, Job.status.in_(("pending", "running")), due)
+                     .order_by(Job.run_at).limit(self.batch).with_for_update(skip_locked=True))
+            claimed = list(session.scalars(query))
+            for job in claimed:
+                job.status, job.locked_by, job.locked_until = "running", self.name, now + lease
+                job.attempts += 1
+        return claimed
+
+    def run_once(self) -> int:
+        """Claim one batch and run it; returns how many jobs were claimed."""
+        with self.app.app_context():
+            self._queue_periodic()
+            claimed = self.claim()
+            if not claimed:
+                return 0
+            failures = []
+            with unit_of_work():
+                for job in claimed:
+                    error = self._run_in_savepoint(job)
+                    if error:
+                        failures.append((job, error))
+            for job, error in failures:
+                self._record_failure(job, error)
+            return len(claimed)
+
+    def _run_in_savepoint(self, job: Job) -> str | None:
+        handler = self.app.extensions.get("civic.job_handlers", {}).get(job.name, (None,))[0]
+        savepoint = session.begin_nested()
+        try:
+            if handler is None:
+                raise LookupError(f"no handler registered for job {job.name!r}")
+            handler(dict(job.payload), job)
+            done = session.execute(sa.update(Job).where(Job.id == job.id, Job.locked_by == self.name)
+                                   .values(status="done", finished_at=utcnow(), locked_until=None, last_error=None))
+            if done.rowcount != 1:
+                raise RuntimeError("lease lost: another worker took this job over")
+            savepoint.commit()
+            return None
+        except Exception as exc:  # the handler's changes are undone; the job is retried
+            savepoint.rollback()
+            log.warning("job failed", extra={"job_id": str(job.id), "job": job.name, "attempt": job.attempts})
+            return f"{type(exc).__name__}: {exc}"[:2000]
+
+    def _record_failure(self, job: Job, error: str) -> None:
+        with unit_of_work():
+            dead = job.attempts >= job.max_attempts
+            values = {"status": "dead" if dead else "pending", "last_error": error, "locked_until": None,
+                      "run_at": utcnow() + dt.timedelta(seconds=backoff_seconds(job.attempts))}
+            if dead:
+                values["finished_at"] = utcnow()
+            session.execute(sa.update(Job).where(Job.id == job.id, Job.locked_by == self.name).values(**values))
+
+    def _queue_periodic(self) -> None:
+        schedule = self.app.extensions.get("civic.job_schedule", {})
+        if not schedule:
+            return
+        now = time.time()
+        for name, every in schedule.items():
+            key = f"periodic:{name}:{int(now // every)}"
+            if session.scalar(sa.select(Job.id).where(Job.unique_key == key)) is not None:
+                continue
+            try:
+                with unit_of_work():
+                    enqueue(name, {}, unique_key=key)
+            except sa.exc.IntegrityError:
+                pass  # another worker queued this period first
+
+    def run_forever(self) -> None:
+        poll = self.app.config["JOB_POLL_SECONDS"]
+        log.info("worker started", extra={"worker": self.name})
+        while not self.stopping.is_set():
+            try:
+                claimed = self.run_once()
+            except Exception:  # database away: wait and try again, never die
+                log.exception("worker loop error")
+                claimed = 0
+            if claimed == 0:
+                self.stopping.wait(poll)
+
+    def drain(self, timeout: float = 30.0) -> None:
+        """Run jobs until none is due (tests and the CLI use this)."""
+        deadline = time.monotonic() + timeout
+        while self.run_once() and time.monotonic() < deadline:
+            pass
+
+
+def start_embedded_worker(app) -> Worker:
+    """The embedded default: one worker thread inside the web process."""
+    worker = Worker(app)
+    thread = threading.Thread(target=worker.run_forever, name="civic-worker", daemon=True)
+    thread.start()
+    return worker
+
+
+def list_jobs(*, status: str | None = None) -> sa.Select:
+    query = sa.select(Job)
+    return query.where(Job.status == status) if status else query
+
+
+def retry_job(*, job_id: uuid.UUID) -> Job:
+    """Put a dead-lettered job back in the queue, with its attempts reset."""
+    job = session.get(Job, job_id)
+    if job is None:
+        raise not_found("job")
+    if job.status != "dead":
+        raise Problem(409, "job_not_dead", "Only dead-lettered jobs can be retried.")
+    job.status, job.attempts, job.run_at, job.finished_at = "pending", 0, utcnow(), None
+    session.flush()
+    return job

@@ -1,0 +1,66 @@
+"""The request's unit of work: checks at the edge, one commit at the end, rollback on error."""
+import logging
+
+import sqlalchemy as sa
+from flask import request
+from werkzeug.exceptions import BadRequest
+
+from civic.core import idempotency
+from civic.core.db import session
+from civic.core.errors import Problem, handle_database_unavailable, problem_response, is_disconnect
+
+log = logging.getLogger("civic.lifecycle")
+JSON_PREFIXES = ("/v1/",)
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _check_body() -> None:
+    """JSON APIs take JSON: wrong content type is a 415, broken JSON a 400, before any work."""
+    if request.method not in WRITE_METHODS or not request.path.startswith(JSON_PREFIXES):
+        return
+    if not request.content_length and not request.headers.get("Transfer-Encoding"):
+        return
+    if not request.is_json:
+        raise Problem(415, "unsupported_media_type",
+                      f"Send JSON with `Content-Type: application/json` (got {request.mimetype or 'none'}).")
+    try:
+        request.get_json()
+    except BadRequest:
+        raise Problem(400, "malformed_json", "The request body is not valid JSON.", title="Malformed JSON") from None
+
+
+def init_app(app) -> None:
+    @app.before_request
+    def _begin():
+        _check_body()
+        return idempotency.begin()
+
+    @app.after_request
+    def _end(response):
+        if response.status_code >= 400:
+            session.rollback()
+            idempotency.release()
+            return response
+        try:
+            idempotency.finish(response)
+            session.commit()
+        except sa.exc.IntegrityError:
+            session.rollback()
+            idempotency.release()
+            log.warning("conflict on commit", exc_info=True)
+            return problem_response(409, "conflict", "Conflict", "The change conflicts with another one. Try again.")
+        except sa.exc.SQLAlchemyError as exc:
+            session.rollback()
+            idempotency.release()
+            if is_disconnect(exc):
+                return handle_database_unavailable(exc)
+            log.exception("commit failed")
+            return problem_response(500, "internal_error", "Internal server error", "The change could not be saved.")
+        return response
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if request.path.startswith(("/v1/", "/oauth/")):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response

@@ -1,0 +1,112 @@
+"""Request ids, JSON logs, Prometheus metrics, and the health endpoints."""
+import json
+import logging
+import sys
+import time
+import uuid
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, g, request
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+
+from civic.core.auth import public
+from civic.core.db import engine
+
+# Attributes every LogRecord has; anything else was passed in `extra=` and is logged.
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+SECRET_WORDS = ("secret", "password", "token", "authorization", "api_key", "apikey", "code_verifier")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line; fields whose names look secret are never written."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"), "level": record.levelname,
+                 "logger": record.name, "message": record.getMessage()}
+        for key, value in vars(record).items():
+            if key not in _STANDARD and not key.startswith("_"):
+                entry[key] = "[redacted]" if any(w in key.lower() for w in SECRET_WORDS) else value
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            record.request_id = g.get("request_id")
+        except RuntimeError:  # outside a request
+            record.request_id = None
+        return True
+
+
+def configure_logging(level: str) -> None:
+    root = logging.getLogger()
+    if any(getattr(h, "_civic", False) for h in root.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(RequestIdFilter())
+    handler._civic = True
+    root.addHandler(handler)
+    root.setLevel(level)
+    logging.getLogger("werkzeug").setLevel("WARNING")
+
+
+health = Blueprint("health", __name__)
+
+
+@health.get("/healthz")
+@public
+def healthz():
+    """Liveness: the process is up."""
+    return {"status": "ok"}
+
+
+@health.get("/readyz")
+@public
+def readyz():
+    """Readiness: the database answers."""
+    try:
+        with engine().connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError as exc:
+        return {"status": "unavailable", "database": "unreachable", "error": type(exc).__name__}, 503
+    return {"status": "ok", "database": "ok"}
+
+
+@health.get("/metrics")
+@public
+def metrics():
+    """Prometheus metrics for this process."""
+    from flask import current_app
+
+    return Response(generate_latest(current_app.extensions["civic.metrics"]["registry"]), mimetype=CONTENT_TYPE_LATEST)
+
+
+def init_app(app) -> None:
+    configure_logging(app.config["LOG_LEVEL"])
+    registry = CollectorRegistry()
+    requests_total = Counter("civic_http_requests_total", "HTTP requests", ["method", "endpoint", "status"], registry=registry)
+    latency = Histogram("civic_http_request_seconds", "HTTP request latency", ["method", "endpoint"], registry=registry)
+    app.extensions["civic.metrics"] = {"registry": registry}
+    access = logging.getLogger("civic.access")
+
+    @app.before_request
+    def _start():
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _finish(response):
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        elapsed = time.perf_counter() - g.get("started", time.perf_counter())
+        endpoint = request.endpoint or "unmatched"
+        requests_total.labels(request.method, endpoint, response.status_code).inc()
+        latency.labels(request.method, endpoint).observe(elapsed)
+        access.info("request", extra={"method": request.method, "path": request.path, "status": response.status_code,
+                                      "ms": round(elapsed * 1000, 2)})
+        return response
+
+    app.register_blueprint(health)

@@ -1,0 +1,46 @@
+"""`civic demo`: a fictional place with four organisations, each with a client (idempotent).
+
+Demo credentials are fixed and public (they are in the README), so the demo
+refuses to run in production.
+"""
+from flask import current_app
+
+from civic.core.db import unit_of_work
+from civic.core.errors import Problem
+from civic.core.tenancy import tenant_by_slug
+from civic.gateway import service
+
+PLACE = [
+    ("borough-council", "Riverside Borough Council", "council",
+     ["booking:read", "booking:write", "reporting:read", "reporting:write", "casework:read", "casework:write",
+      "payments:read", "payments:write", "notify:read", "notify:write", "clients:manage"]),
+    ("food-bank", "Riverside Food Bank", "voluntary", ["booking:read", "booking:write", "reporting:read", "reporting:write"]),
+    ("community-health", "Riverside Community Health Service", "nhs",
+     ["booking:read", "booking:write", "casework:read", "casework:write", "notify:read", "notify:write"]),
+    ("riverside-homes", "Riverside Homes Housing Association", "housing",
+     ["reporting:read", "reporting:write", "casework:read", "casework:write"]),
+]
+STEWARD = ("platform-steward", "Riverside Platform Steward", "council", ["platform:admin"])
+
+
+def seed() -> dict:
+    """Create the demo place if missing; return every demo tenant and its credentials."""
+    if current_app.config["ENV"] == "production":
+        raise RuntimeError("the demo place has public credentials: it is never seeded in production")
+    result = []
+    with unit_of_work():
+        for slug, name, kind, scopes in [*PLACE, STEWARD]:
+            tenant = tenant_by_slug(slug) or service.create_tenant(slug=slug, name=name, kind=kind)
+            client_id, secret = f"demo-{slug}", f"demo-{slug}-secret"
+            try:
+                client = service.get_client(client_ref=client_id)
+            except Problem:
+                client, _ = service.create_client(tenant_id=tenant.id, name=f"{name} demo app", scopes=scopes,
+                                                  client_id=client_id, secret=secret, can_introspect=True,
+                                                  sandbox=True)
+            result.append({"slug": slug, "name": name, "kind": kind, "clients": [
+                {"client_id": client.client_id, "client_secret": secret, "scopes": list(client.scopes), "sandbox": True}]})
+        hooks = current_app.extensions.get("civic.demo_hooks", [])
+        for hook in hooks:
+            hook({t["slug"]: tenant_by_slug(t["slug"]).id for t in result})
+    return {"tenants": result}

@@ -1,0 +1,246 @@
+"""Test harness: a real database per test (SQLite by default, PostgreSQL when asked), no internet.
+
+Run on PostgreSQL with CIVIC_TEST_BACKEND=postgres and CIVIC_TEST_POSTGRES_URL set
+(`make test` does both passes). Each run creates its own database, so runs
+cannot see each other's data.
+"""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+BACKEND = os.environ.get("CIVIC_TEST_BACKEND", "sqlite")
+PG_URL = os.environ.get("CIVIC_TEST_POSTGRES_URL", "")
+TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+postgres_only = pytest.mark.skipif(
+    BACKEND != "postgres",
+    reason="PostgreSQL-only behaviour: runs in the PostgreSQL pass (set CIVIC_TEST_POSTGRES_URL; `make test` runs it)")
+
+
+def pytest_report_header(config):
+    return f"civic test database backend: {BACKEND}"
+
+
+def _psycopg_url(url: str) -> str:
+    return url.replace("postgresql://", "postgresql+psycopg://", 1).replace("postgres://", "postgresql+psycopg://", 1)
+
+
+# --- no internet -------------------------------------------------------------
+_real_connect = socket.socket.connect
+
+
+def _loopback_only(self, address):
+    host = address[0] if isinstance(address, tuple) else address
+    if isinstance(host, str) and self.family in (socket.AF_INET, socket.AF_INET6):
+        if not (host.startswith("127.") or host in ("::1", "localhost")):
+            raise RuntimeError(f"test tried to reach the network: {address!r}")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True)
+def no_internet(monkeypatch):
+    monkeypatch.setattr(socket.socket, "connect", _loopback_only)
+
+
+# --- databases -----------------------------------------------------------------
+def _migrate(url: str) -> None:
+    from civic.core import db, migrate
+
+    engine = db.create_engine(url)
+    try:
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_server(tmp_path_factory):
+    """Session-wide: a migrated template (SQLite file) or a fresh PostgreSQL database."""
+    if BACKEND == "sqlite":
+        folder = tmp_path_factory.mktemp("db")
+        template = folder / "template.db"
+        _migrate(f"sqlite:///{template}")
+        yield {"backend": "sqlite", "template": template, "folder": folder}
+        return
+    if not PG_URL:
+        pytest.exit("CIVIC_TEST_BACKEND=postgres needs CIVIC_TEST_POSTGRES_URL", returncode=3)
+    admin = sa.create_engine(_psycopg_url(PG_URL), isolation_level="AUTOCOMMIT")
+    name = f"civic_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(_psycopg_url(PG_URL)).set(database=name).render_as_string(hide_password=False)
+    _migrate(url)
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        tables = [r[0] for r in conn.execute(sa.text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"))]
+    engine.dispose()
+    yield {"backend": "postgres", "url": url, "tables": tables}
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def database_url(database_server, tmp_path):
+    """A clean, migrated database for one test."""
+    if database_server["backend"] == "sqlite":
+        path = tmp_path / "civic.db"
+        shutil.copy(database_server["template"], path)
+        return f"sqlite:///{path}"
+    engine = sa.create_engine(database_server["url"])
+    with engine.begin() as conn:
+        conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in database_server["tables"]) + " CASCADE"))
+    engine.dispose()
+    return database_server["url"]
+
+
+def config_for(database_url: str, **overrides) -> dict:
+    return {"ENV": "test", "DATABASE_URL": database_url, "SECRET_KEY": TEST_SECRET, "LOG_LEVEL": "WARNING",
+            "JOB_POLL_SECONDS": 0.05, **overrides}
+
+
+@pytest.fixture
+def app_config(database_url):
+    """Override in a test module to change settings."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, app_config):
+    from civic.app import create_app
+
+    application = create_app(config_for(database_url, **app_config))
+    yield application
+    application.extensions["civic.engine"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def worker(app):
+    """Run due background jobs on demand: `worker.drain()`."""
+    from civic.core.jobs import Worker
+
+    return Worker(app)
+
+
+# --- builders ------------------------------------------------------------------
+class Builders:
+    """Fixture builders in the style `make_thing(**overrides)`; each commits its own unit of work."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def _run(self, fn):
+        from civic.core.db import unit_of_work
+
+        with self.app.app_context(), unit_of_work():
+            return fn()
+
+    def tenant(self, slug: str | None = None, **overrides):
+        from civic.gateway import service
+
+        slug = slug or f"org-{uuid.uuid4().hex[:8]}"
+        return self._run(lambda: service.create_tenant(slug=slug, name=overrides.pop("name", slug.title()), **overrides))
+
+    def client(self, tenant, scopes=("booking:read",), **overrides):
+        """Returns (client, shown secrets)."""
+        from civic.gateway import service
+
+        return self._run(lambda: service.create_client(tenant_id=tenant.id, name=overrides.pop("name", "Test app"),
+                                                       scopes=list(scopes), **overrides))
+
+    def token(self, tenant, *scopes: str, user=None, **client_overrides) -> str:
+        from civic.gateway import service
+
+        client, _ = self.client(tenant, scopes or ("booking:read",), **client_overrides)
+        return self._run(lambda: service.issue_token(client=client, scope=" ".join(scopes),
+                                                     user_id=user.id if user else None))["access_token"]
+
+    def headers(self, tenant, *scopes: str, **kwargs) -> dict:
+        """`Authorization` header for a fresh token of `tenant` with `scopes`."""
+        return {"Authorization": f"Bearer {self.token(tenant, *scopes, **kwargs)}"}
+
+    def user(self, tenant, email: str | None = None, role: str = "caseworker", password: str = "correct horse battery"):
+        from civic.gateway import service
+
+        email = email or f"{uuid.uuid4().hex[:8]}@example.org"
+        return self._run(lambda: service.create_user(tenant_id=tenant.id, email=email, role=role, password=password))
+
+
+@pytest.fixture
+def make(app) -> Builders:
+    return Builders(app)
+
+
+@pytest.fixture
+def steward(make):
+    """Headers of a platform steward."""
+    council = make.tenant("steward-council", kind="council")
+    return make.headers(council, "platform:admin")
+
+
+# --- a real server in another process -------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    def __init__(self, database_url: str, workers: int = 1, env: dict | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        environment = {**os.environ, "CIVIC_ENV": "test", "CIVIC_DATABASE_URL": database_url,
+                       "CIVIC_SECRET_KEY": TEST_SECRET, "CIVIC_LOG_LEVEL": "WARNING", **(env or {})}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "civic.cli", "serve", "--port", str(self.port), "--workers", str(workers)],
+            env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self._wait()
+
+    def _wait(self) -> None:
+        import requests
+
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.process.stderr.read().decode()[-2000:]}")
+            try:
+                if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError("server did not start in 30 s")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+@pytest.fixture
+def live_server(database_url):
+    """`civic serve` in a subprocess on a free loopback port; call with workers=N."""
+    servers = []
+
+    def start(workers: int = 1, env: dict | None = None) -> LiveServer:
+        server = LiveServer(database_url, workers=workers, env=env)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
