@@ -23,7 +23,7 @@ def db():
 
 
 @db.command("upgrade", help="Bring the database schema up to date (creates it on a new database).")
-@click.option("--revision", default="head", show_default=True)
+@click.option("--revision", default="heads", show_default=True)
 def db_upgrade(revision):
     from civic.core import migrate
 

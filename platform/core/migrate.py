@@ -15,15 +15,19 @@ def alembic_config(engine, connection=None) -> Config:
     return config
 
 
-def upgrade(engine, revision: str = "head") -> None:
+def upgrade(engine, revision: str = "heads") -> None:
+    """Each component has its own branch of migrations, so upgrade every head."""
     with engine.begin() as connection:
         command.upgrade(alembic_config(engine, connection), revision)
 
 
-def revision(engine, message: str) -> None:
+def revision(engine, message: str, *, head: str = "0001", branch_label: str | None = None,
+             rev_id: str | None = None) -> None:
     """Write a new migration from the difference between the models and the database."""
     with engine.begin() as connection:
-        command.revision(alembic_config(engine, connection), message=message, autogenerate=True)
+        command.revision(alembic_config(engine, connection), message=message, autogenerate=True,
+                         head=head if not branch_label else "0001", branch_label=branch_label, rev_id=rev_id,
+                         splice=bool(branch_label))
 
 
 def differences(engine) -> list:

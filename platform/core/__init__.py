@@ -1,0 +1,1 @@
+"""The shared kernel every component builds on: db, tenancy, errors, auth, events, jobs, privacy, audit."""
