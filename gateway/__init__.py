@@ -7,5 +7,7 @@ def init_app(app, api) -> None:
     from civic.gateway import oauth, routes, service
 
     register_token_validator(app, service.principal_for)
+    # Open311 clients that cannot do OAuth send an API key; components look it up here.
+    app.extensions["civic.api_key_lookup"] = service.client_by_api_key
     oauth.config_oauth(app)
     routes.init_app(app, api)
