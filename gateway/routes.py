@@ -104,7 +104,8 @@ class Clients(MethodView):
             raise Problem(422, "tenant_required", "Say which organisation the client is for.",
                           errors={"tenant": ["Required for stewards."]})
         client, shown = service.create_client(tenant_id=tenant_id, **data)
-        return {**schemas.ClientSchema().dump(client), **shown}
+        client.client_secret, client.api_key = shown.get("client_secret"), shown.get("api_key")  # this answer only
+        return client
 
 
 @admin.route("/clients/<client_ref>")
@@ -237,7 +238,8 @@ class Audit(MethodView):
 
 
 def init_app(app, api) -> None:
-    from civic.gateway import views
+    from civic.gateway import limits, views
 
     api.register_blueprint(admin)
     app.register_blueprint(views.bp)
+    limits.init_app(app)

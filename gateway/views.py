@@ -39,7 +39,7 @@ def _as_problem(response):
     return response
 
 
-def _client_id_of_request() -> str:
+def client_id_of_request() -> str:
     auth = request.headers.get("Authorization", "")
     if auth.lower().startswith("basic "):
         try:
@@ -53,7 +53,7 @@ def _client_id_of_request() -> str:
 @public
 def token():
     """Exchange credentials, an authorization code or a refresh token for an access token."""
-    keys = (f"client:{_client_id_of_request()}", f"addr:{request.remote_addr}")
+    keys = (f"client:{client_id_of_request()}", f"addr:{request.remote_addr}")
     throttle.check(*keys)
     if request.form.get("grant_type") == "password":
         return _as_problem(current_app.response_class(json.dumps({
@@ -157,11 +157,11 @@ def authorize():
         return _page("signin.html", 400, client=client, user=None, scopes=_scopes(grant),
                      error="Please sign in first.")
     if action == "approve":
-        return srv.create_authorization_response(grant_user=user)
+        return srv.create_authorization_response(grant_user=user, grant=grant)
     if action == "signout":
         cookie.pop("staff_user_id", None)
         return _page("signin.html", client=client, user=None, scopes=_scopes(grant))
-    return srv.create_authorization_response(grant_user=None)  # denied
+    return srv.create_authorization_response(grant_user=None, grant=grant)  # denied
 
 
 def _scopes(grant) -> list[str]:
