@@ -71,6 +71,22 @@ def validate(config: dict) -> None:
             raise RuntimeError("Refusing to start in production with the default or a short CIVIC_SECRET_KEY (need 32+ characters).")
         if not config["ENCRYPTION_KEYS"]:
             raise RuntimeError("Refusing to start in production without CIVIC_ENCRYPTION_KEYS.")
+    _check_encryption_keys(config["ENCRYPTION_KEYS"])
     unknown = set(config["COMPONENTS"]) - set(ALL_COMPONENTS)
     if unknown:
         raise RuntimeError(f"CIVIC_COMPONENTS names unknown components: {', '.join(sorted(unknown))}")
+
+
+def _check_encryption_keys(keys: list[str]) -> None:
+    """A mistyped key would only fail when a secret is first read back: refuse it at start-up."""
+    import base64
+    import binascii
+
+    for position, key in enumerate(keys, 1):
+        try:
+            valid = len(base64.urlsafe_b64decode(key.encode())) == 32
+        except (binascii.Error, ValueError):
+            valid = False
+        if not valid:
+            raise RuntimeError(f"CIVIC_ENCRYPTION_KEYS: key {position} is not a Fernet key "
+                               "(32 url-safe base64-encoded bytes, as cryptography's Fernet.generate_key() makes).")
