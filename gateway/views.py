@@ -4,6 +4,7 @@ import hmac
 import json
 import secrets
 import uuid
+from urllib.parse import urlparse
 
 from authlib.oauth2 import OAuth2Error
 from flask import Blueprint, current_app, render_template, request
@@ -128,8 +129,11 @@ def _signed_in_user(tenant_id) -> StaffUser | None:
 def _page(template: str, status: int = 200, **context):
     context.setdefault("error", None)
     body = render_template(template, csrf=_csrf_token(), action=request.full_path.rstrip("?"), **context)
+    # The consent form's answer redirects to the app, so its origin must be an allowed form action.
+    client = context.get("client")
+    origins = sorted({"{0.scheme}://{0.netloc}".format(urlparse(uri)) for uri in (client.redirect_uris if client else [])})
     return current_app.response_class(body, status=status, mimetype="text/html", headers={
-        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' *",
+        "Content-Security-Policy": f"default-src 'none'; style-src 'unsafe-inline'; form-action 'self' {' '.join(origins)}",
         "X-Frame-Options": "DENY", "Cache-Control": "no-store"})
 
 
