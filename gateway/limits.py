@@ -37,6 +37,15 @@ def _token_address() -> str:
 
 
 def init_app(app) -> Limiter:
+    @app.after_request
+    def _reset_as_delta(response):
+        # IETF RateLimit headers give seconds until the window resets, not a timestamp.
+        # (Registered before the limiter so that it runs after the limiter adds its headers.)
+        reset = response.headers.get("RateLimit-Reset")
+        if reset and reset.isdigit() and int(reset) > 10**9:
+            response.headers["RateLimit-Reset"] = str(max(0, int(reset) - int(time.time())))
+        return response
+
     limiter = Limiter(
         _caller, app=app, storage_uri=app.config["RATELIMIT_STORAGE_URL"], strategy="moving-window",
         default_limits=[_caller_limit], default_limits_exempt_when=lambda: not request.path.startswith(LIMITED_PREFIXES),
@@ -48,13 +57,5 @@ def init_app(app) -> Limiter:
     view = limiter.limit(token_limit, key_func=_token_client)(view)
     app.view_functions["oauth.token"] = limiter.limit(token_limit, key_func=_token_address)(view)
     app.extensions["civic.limiter"] = limiter
-
-    @app.after_request
-    def _reset_as_delta(response):
-        # IETF RateLimit headers give seconds until the window resets, not a timestamp.
-        reset = response.headers.get("RateLimit-Reset")
-        if reset and reset.isdigit() and int(reset) > 10**9:
-            response.headers["RateLimit-Reset"] = str(max(0, int(reset) - int(time.time())))
-        return response
 
     return limiter
