@@ -7,15 +7,17 @@ from pathlib import Path
 from flask import Flask
 
 from civic import config as settings
-from civic.core import db, docs, errors, lifecycle, observability
+from civic.core import db, docs, errors, jobs, lifecycle, observability
+from civic.core import audit, events, idempotency  # noqa: F401  (their tables are part of every app's models)
 from civic.core.api import Api, api_config
+from civic.core.auth import public
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the platform app. `config` overrides CIVIC_* environment settings (tests use it)."""
     values = settings.load(config)
     # `civic` is a namespace package (no platform/__init__.py), so Flask needs its paths given.
-    app = Flask("civic", root_path=str(Path(__file__).parent),
+    app = Flask("civic", root_path=str(Path(__file__).parent), static_folder=None,
                 instance_path=str(Path(os.environ.get("CIVIC_INSTANCE_PATH", "instance")).resolve()))
     app.config.update(values)
     app.config["MAX_CONTENT_LENGTH"] = values["MAX_CONTENT_LENGTH"]
@@ -27,7 +29,10 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     lifecycle.init_app(app)
     api = Api(app)
+    spec_view = app.view_functions["api-docs.openapi_json"]
+    app.view_functions["api-docs.openapi_json"] = public(lambda: spec_view())  # the spec is public
     errors.init_app(app)
+    jobs.init_app(app)
     app.register_blueprint(docs.docs)
 
     from civic import gateway
