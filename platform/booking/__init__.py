@@ -1,5 +1,11 @@
-"""The booking component (being built)."""
+"""Booking: bookable resources, opening hours, availability, holds and bookings that never overbook."""
 
 
 def init_app(app, api) -> None:
-    """Nothing to register yet."""
+    from civic.booking import demo, privacy, routes, tasks
+    from civic.core import privacy as registry
+
+    api.register_blueprint(routes.blp)
+    tasks.init_app(app)
+    registry.register(app, privacy.ENTRY)
+    app.extensions.setdefault("civic.demo_hooks", []).append(demo.seed)

@@ -1,0 +1,117 @@
+"""The slot grid: which slot starts a resource offers on a day, in its own local time.
+
+Opening hours are local wall-clock times ("09:00-12:00" in Europe/London), so a
+09:00 slot is 09:00 UTC in winter and 08:00 UTC in summer. On the night the
+clocks go forward, a wall-clock time that does not exist is not offered; on
+the night they go back, a repeated wall-clock time is offered once (its first
+occurrence).
+"""
+import dataclasses
+import datetime as dt
+import functools
+import zoneinfo
+
+from govuk_bank_holidays.bank_holidays import BankHolidays
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+UTC = dt.timezone.utc
+
+
+@functools.cache
+def bank_holidays(region: str) -> frozenset[dt.date]:
+    """UK bank holidays for a region, from the data bundled with govuk-bank-holidays (no network)."""
+    data = BankHolidays(use_cached_holidays=True)
+    return frozenset(h["date"] for h in data.get_holidays(division=region))
+
+
+@functools.cache
+def zone(name: str) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(name)
+
+
+def minutes(hhmm: str) -> int:
+    """"09:30" -> 570; "24:00" is the end of the day."""
+    hours, mins = hhmm.split(":")
+    return int(hours) * 60 + int(mins)
+
+
+@dataclasses.dataclass
+class Day:
+    """One local day of a resource: its slot starts (UTC), its open ranges (minutes) and why it is closed."""
+
+    date: dt.date
+    starts: list[dt.datetime]
+    open_ranges: list[tuple[int, int]]
+    closed_ranges: list[tuple[int, int]]
+    closed_reason: str | None = None  # "bank_holiday" or "closed_day" when nothing is open
+
+
+def local_instant(day: dt.date, minute: int, tz: zoneinfo.ZoneInfo) -> dt.datetime | None:
+    """The UTC instant of a local wall-clock minute of a day, or None if the clocks skip it."""
+    naive = dt.datetime.combine(day, dt.time()) + dt.timedelta(minutes=minute)
+    aware = naive.replace(tzinfo=tz)
+    utc = aware.astimezone(UTC)
+    if utc.astimezone(tz).replace(tzinfo=None) != naive:
+        return None  # in the gap when the clocks go forward
+    return utc
+
+
+def plan_day(resource, day: dt.date, exceptions: list) -> Day:
+    """Work out the slots of one local day from the weekly hours, bank holidays and dated exceptions."""
+    ranges = [(minutes(r["start"]), minutes(r["end"])) for r in (resource.opening_hours or {}).get(WEEKDAYS[day.weekday()], [])]
+    reason = None if ranges else "closed_day"
+    if ranges and not resource.open_on_bank_holidays and day in bank_holidays(resource.bank_holiday_region):
+        ranges, reason = [], "bank_holiday"
+    closed: list[tuple[int, int]] = []
+    for exc in exceptions:
+        if exc.kind == "open":
+            ranges.append((minutes(exc.start_time), minutes(exc.end_time)))
+        elif exc.start_time is None:
+            closed.append((0, 24 * 60))
+        else:
+            closed.append((minutes(exc.start_time), minutes(exc.end_time)))
+    if any(c == (0, 24 * 60) for c in closed) and ranges:
+        reason = "closed_day"
+    tz = zone(resource.time_zone)
+    length, before, after = resource.slot_minutes, resource.buffer_before_minutes, resource.buffer_after_minutes
+    wall_starts: set[int] = set()
+    for open_from, open_to in ranges:
+        start = open_from + before
+        while start + length + after <= open_to:
+            if not any(start < c_end and c_start < start + length for c_start, c_end in closed):
+                wall_starts.add(start)
+            start += resource.step_minutes
+    starts = [t for t in (local_instant(day, m, tz) for m in sorted(wall_starts)) if t is not None]
+    if starts:
+        reason = None
+    elif reason is None:
+        reason = "closed_day" if closed else None
+    return Day(day, starts, ranges, closed, reason)
+
+
+def local_dates(resource, start: dt.datetime, end: dt.datetime) -> list[dt.date]:
+    """Every local date that the UTC interval [start, end] touches."""
+    tz = zone(resource.time_zone)
+    first, last = start.astimezone(tz).date(), end.astimezone(tz).date()
+    return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def slot_starts(resource, start: dt.datetime, end: dt.datetime, exceptions_by_date: dict) -> list[dt.datetime]:
+    """All slot starts (UTC) of a resource from `start` (inclusive) to `end` (exclusive)."""
+    found = []
+    for day in local_dates(resource, start, end):
+        found.extend(t for t in plan_day(resource, day, exceptions_by_date.get(day, [])).starts if start <= t < end)
+    return found
+
+
+def why_not_offered(resource, day: Day, start: dt.datetime) -> str:
+    """The stable code for a start time that is not one of the day's slots."""
+    if day.closed_reason:
+        return day.closed_reason
+    local = start.astimezone(zone(resource.time_zone))
+    minute = local.hour * 60 + local.minute + (1 if local.second or local.microsecond else 0)
+    if any(c_from <= minute < c_to for c_from, c_to in day.closed_ranges):
+        return "closed_day"
+    if any(o_from <= minute < o_to for o_from, o_to in day.open_ranges):
+        return "slot_not_on_grid"
+    return "outside_opening_hours"

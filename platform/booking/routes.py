@@ -1,0 +1,214 @@
+"""The booking API under /v1/booking: HTTP only, one service call per method."""
+from flask import Response
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from civic.booking import calendars, schemas, service
+from civic.booking.models import OpeningException, Resource
+from civic.core.auth import current_principal, current_tenant_id, require
+from civic.core.pagination import page_schema, paginate
+
+blp = Blueprint("booking", __name__, url_prefix="/v1/booking",
+                description="Bookable resources, opening hours, free slots, holds and bookings.")
+READ, WRITE = "booking:read", "booking:write"
+ICS_DOC = {"responses": {"200": {"description": "An iCalendar (.ics) file.",
+                                 "content": {"text/calendar": {"schema": {"type": "string"}}}}}}
+
+
+def _staff():
+    """The signed-in staff member, if a person (not just an app) is calling: their reads are audited."""
+    return current_principal().user_id
+
+
+def _ics(body: bytes, filename: str) -> Response:
+    return Response(body, mimetype="text/calendar",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+# --- resources -------------------------------------------------------------------
+@blp.route("/resources")
+class Resources(MethodView):
+    @require(READ)
+    @blp.arguments(schemas.BookableQuerySchema, location="query")
+    @blp.response(200, page_schema(schemas.BookableSchema))
+    def get(self, query):
+        """List the things people can book: rooms, appointments, collection rounds, sessions."""
+        select = service.list_resources(tenant_id=current_tenant_id(), active=query["active"], kind=query["kind"])
+        return paginate(select, Resource, limit=query["limit"], after=query["after"])
+
+    @require(WRITE)
+    @blp.arguments(schemas.BookableSchema)
+    @blp.response(201, schemas.BookableSchema)
+    def post(self, data):
+        """Add something people can book, with its capacity, slot length and weekly opening hours."""
+        return service.create_resource(tenant_id=current_tenant_id(), **data)
+
+
+@blp.route("/resources/<resource_id>")
+class ResourceById(MethodView):
+    @require(READ)
+    @blp.response(200, schemas.BookableSchema)
+    def get(self, resource_id):
+        """One bookable resource."""
+        return service.get_resource(tenant_id=current_tenant_id(), resource_id=resource_id)
+
+    @require(WRITE)
+    @blp.arguments(schemas.BookableSchema(partial=True))
+    @blp.response(200, schemas.BookableSchema)
+    def patch(self, data, resource_id):
+        """Change a resource: send only the fields to change. Set `active` to false to stop new bookings."""
+        return service.update_resource(tenant_id=current_tenant_id(), resource_id=resource_id, **data)
+
+
+@blp.route("/resources/<resource_id>/exceptions")
+class Exceptions(MethodView):
+    @require(READ)
+    @blp.arguments(schemas.PageQuerySchema, location="query")
+    @blp.response(200, page_schema(schemas.ExceptionSchema))
+    def get(self, query, resource_id):
+        """List a resource's closures and extra openings."""
+        select = service.list_exceptions(tenant_id=current_tenant_id(), resource_id=resource_id)
+        return paginate(select, OpeningException, limit=query["limit"], after=query["after"])
+
+    @require(WRITE)
+    @blp.arguments(schemas.ExceptionSchema)
+    @blp.response(201, schemas.ExceptionSchema)
+    def post(self, data, resource_id):
+        """Close on a date (all day, or between two times), or open for extra hours on a date."""
+        return service.add_exception(tenant_id=current_tenant_id(), resource_id=resource_id, **data)
+
+
+@blp.route("/resources/<resource_id>/exceptions/<exception_id>")
+class ExceptionById(MethodView):
+    @require(WRITE)
+    @blp.response(204)
+    def delete(self, resource_id, exception_id):
+        """Remove a closure or extra opening."""
+        service.delete_exception(tenant_id=current_tenant_id(), resource_id=resource_id, exception_id=exception_id)
+
+
+@blp.route("/resources/<resource_id>/availability")
+class Availability(MethodView):
+    @require(READ)
+    @blp.arguments(schemas.AvailabilityQuerySchema, location="query")
+    @blp.response(200, schemas.AvailabilitySchema)
+    def get(self, query, resource_id):
+        """Free slots between two times (up to 62 days), with places left, in UTC and local time."""
+        return service.availability(tenant_id=current_tenant_id(), resource_id=resource_id,
+                                    start=query["from_"], end=query["to"])
+
+
+@blp.route("/resources/<resource_id>/calendar.ics")
+class ResourceCalendar(MethodView):
+    @require(READ)
+    @blp.doc(**ICS_DOC)
+    def get(self, resource_id):
+        """The resource's bookings as a calendar file, to add to a staff calendar (no personal details)."""
+        return _ics(calendars.resource_calendar(tenant_id=current_tenant_id(), resource_id=resource_id), "calendar.ics")
+
+
+# --- holds -----------------------------------------------------------------------
+@blp.route("/holds")
+class Holds(MethodView):
+    @require(WRITE)
+    @blp.arguments(schemas.HoldSchema)
+    @blp.response(201, schemas.HoldSchema)
+    def post(self, data):
+        """Keep a place for a few minutes (default 10) while the person pays or fills in details."""
+        return service.create_hold(tenant_id=current_tenant_id(), **data)
+
+
+@blp.route("/holds/<hold_id>")
+class HoldById(MethodView):
+    @require(READ)
+    @blp.response(200, schemas.HoldSchema)
+    def get(self, hold_id):
+        """One hold: is it still held, confirmed, released or expired?"""
+        return service.get_hold(tenant_id=current_tenant_id(), hold_id=hold_id)
+
+
+@blp.route("/holds/<hold_id>/confirm")
+class HoldConfirm(MethodView):
+    @require(WRITE)
+    @blp.arguments(schemas.ConfirmHoldSchema)
+    @blp.response(201, schemas.BookingSchema)
+    def post(self, data, hold_id):
+        """Turn a hold into a booking before it runs out."""
+        return service.confirm_hold(tenant_id=current_tenant_id(), hold_id=hold_id, staff_user_id=_staff(), **data)
+
+
+@blp.route("/holds/<hold_id>/release")
+class HoldRelease(MethodView):
+    @require(WRITE)
+    @blp.response(200, schemas.HoldSchema)
+    def post(self, hold_id):
+        """Give a held place back now (for example when the person gives up paying)."""
+        return service.release_hold(tenant_id=current_tenant_id(), hold_id=hold_id)
+
+
+# --- bookings --------------------------------------------------------------------
+@blp.route("/bookings")
+class Bookings(MethodView):
+    @require(READ)
+    @blp.arguments(schemas.BookingQuerySchema, location="query")
+    @blp.response(200, page_schema(schemas.BookingSchema))
+    def get(self, query):
+        """List bookings, by resource, start time, status or your own reference."""
+        return service.list_bookings(tenant_id=current_tenant_id(), staff_user_id=_staff(), **query)
+
+    @require(WRITE)
+    @blp.arguments(schemas.BookingSchema)
+    @blp.response(201, schemas.BookingSchema)
+    def post(self, data):
+        """Book a place straight away (no hold first)."""
+        return service.create_booking(tenant_id=current_tenant_id(), staff_user_id=_staff(), **data)
+
+
+@blp.route("/bookings/<booking_id>")
+class BookingById(MethodView):
+    @require(READ)
+    @blp.response(200, schemas.BookingSchema)
+    def get(self, booking_id):
+        """One booking, with the attendee's details."""
+        return service.get_booking(tenant_id=current_tenant_id(), booking_id=booking_id, staff_user_id=_staff())
+
+
+@blp.route("/bookings/<booking_id>.ics")
+class BookingCalendar(MethodView):
+    @require(READ)
+    @blp.doc(**ICS_DOC)
+    def get(self, booking_id):
+        """One booking as a calendar file, to attach to a confirmation message."""
+        return _ics(calendars.booking_calendar(tenant_id=current_tenant_id(), booking_id=booking_id), "booking.ics")
+
+
+@blp.route("/bookings/<booking_id>/cancel")
+class BookingCancel(MethodView):
+    @require(WRITE)
+    @blp.arguments(schemas.CancelSchema)
+    @blp.response(200, schemas.BookingSchema)
+    def post(self, data, booking_id):
+        """Cancel a booking, with an optional reason; the place becomes free again."""
+        return service.cancel_booking(tenant_id=current_tenant_id(), booking_id=booking_id, staff_user_id=_staff(),
+                                      **data)
+
+
+@blp.route("/bookings/<booking_id>/reschedule")
+class BookingReschedule(MethodView):
+    @require(WRITE)
+    @blp.arguments(schemas.RescheduleSchema)
+    @blp.response(200, schemas.BookingSchema)
+    def post(self, data, booking_id):
+        """Move a booking to another slot; it keeps its id. If the new slot is full, nothing changes."""
+        return service.reschedule_booking(tenant_id=current_tenant_id(), booking_id=booking_id,
+                                          staff_user_id=_staff(), **data)
+
+
+@blp.route("/day")
+class DayList(MethodView):
+    @require(READ)
+    @blp.arguments(schemas.DayQuerySchema, location="query")
+    @blp.response(200, schemas.DayListSchema)
+    def get(self, query):
+        """Everyone booked on one day across all your resources, in time order: the list to print at reception."""
+        return service.day_list(tenant_id=current_tenant_id(), staff_user_id=_staff(), **query)

@@ -1,0 +1,233 @@
+"""What the booking API accepts and returns."""
+import re
+import zoneinfo
+
+import email_validator
+import marshmallow as ma
+import phonenumbers
+
+from civic.booking.availability import WEEKDAYS, zone
+from civic.booking.models import BANK_HOLIDAY_REGIONS, BOOKING_STATUSES, EXCEPTION_KINDS, HOLD_STATUSES
+from civic.core.pagination import PageQuerySchema
+from civic.core.schemas import ResourceSchema, StrictSchema
+
+HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
+MAX_HOLD_MINUTES = 60
+When = ma.fields.AwareDateTime  # a time without an offset is rejected: we never guess the zone
+
+
+def _minutes(low: int, high: int, default: int | None, description: str) -> ma.fields.Integer:
+    return ma.fields.Integer(load_default=default, validate=ma.validate.Range(low, high), metadata={"description": description})
+
+
+def _time_zone(name: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ma.ValidationError("Not a known time zone (for example Europe/London).") from None
+
+
+class TimeRangeSchema(StrictSchema):
+    start = ma.fields.String(required=True, validate=ma.validate.Regexp(HHMM, error="Use HH:MM, e.g. 09:00."),
+                             metadata={"example": "09:00"})
+    end = ma.fields.String(required=True, validate=ma.validate.Regexp(HHMM, error="Use HH:MM, e.g. 17:00 (24:00 for midnight)."),
+                           metadata={"example": "12:00"})
+
+    @ma.validates_schema
+    def _ordered(self, data, **_kwargs):
+        if data["end"] <= data["start"]:
+            raise ma.ValidationError("The end must be after the start.", "end")
+
+
+def _check_week(week: dict) -> None:
+    for day, ranges in week.items():
+        spans = sorted((r["start"], r["end"]) for r in ranges)
+        if any(later[0] < earlier[1] for earlier, later in zip(spans, spans[1:])):
+            raise ma.ValidationError(f"The opening times on {day} overlap.")
+
+
+class BookableSchema(ResourceSchema):
+    """A bookable resource."""
+
+    name = ma.fields.String(required=True, validate=ma.validate.Length(1, 200), metadata={"example": "Bulky waste collection"})
+    kind = ma.fields.String(load_default="appointment", validate=ma.validate.Length(1, 50),
+                            metadata={"description": "Any label: room, appointment, collection_round, session, equipment...",
+                                      "example": "collection_round"})
+    description = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=5000))
+    capacity = ma.fields.Integer(load_default=1, validate=ma.validate.Range(1, 10000),
+                                 metadata={"description": "How many bookings one slot can hold."})
+    time_zone = ma.fields.String(load_default="Europe/London", validate=_time_zone,
+                                 metadata={"description": "Opening hours are in this time zone."})
+    slot_minutes = _minutes(5, 24 * 60, 30, "How long one slot lasts.")
+    step_minutes = _minutes(5, 24 * 60, None, "Minutes from one slot's start to the next. "
+                            "Default: slot length plus buffers. Slots never overlap.")
+    buffer_before_minutes = _minutes(0, 24 * 60, 0, "Time kept free before each slot.")
+    buffer_after_minutes = _minutes(0, 24 * 60, 0, "Time kept free after each slot.")
+    min_notice_minutes = _minutes(0, 365 * 24 * 60, 0, "How long before a slot starts it stops being bookable.")
+    max_advance_days = _minutes(1, 730, 90, "How far ahead people can book, in days.")
+    bank_holiday_region = ma.fields.String(load_default="england-and-wales", validate=ma.validate.OneOf(BANK_HOLIDAY_REGIONS),
+                                           metadata={"description": "Whose UK bank holidays apply."})
+    open_on_bank_holidays = ma.fields.Boolean(load_default=False,
+                                              metadata={"description": "Closed on bank holidays unless this is true."})
+    opening_hours = ma.fields.Dict(
+        keys=ma.fields.String(validate=ma.validate.OneOf(WEEKDAYS)),
+        values=ma.fields.List(ma.fields.Nested(TimeRangeSchema), validate=ma.validate.Length(max=24)),
+        load_default=dict, validate=_check_week,
+        metadata={"description": "Weekly hours in local time, several ranges a day allowed.",
+                  "example": {"monday": [{"start": "09:00", "end": "12:00"}, {"start": "13:00", "end": "17:00"}]}})
+    active = ma.fields.Boolean(load_default=True, metadata={"description": "Inactive resources take no new bookings."})
+
+
+class BookableQuerySchema(PageQuerySchema, StrictSchema):
+    active = ma.fields.Boolean(load_default=None)
+    kind = ma.fields.String(load_default=None)
+
+
+class ExceptionSchema(ResourceSchema):
+    """A dated closure or extra opening."""
+
+    resource_id = ma.fields.UUID(dump_only=True)
+    date = ma.fields.Date(required=True)
+    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(EXCEPTION_KINDS),
+                            metadata={"description": "`closed` (all day, or from start to end) or `open` (extra hours)."})
+    start_time = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Regexp(HHMM))
+    end_time = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Regexp(HHMM))
+    reason = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
+
+    @ma.validates_schema
+    def _times(self, data, partial=None, **_kwargs):
+        start, end = data.get("start_time"), data.get("end_time")
+        if (start is None) != (end is None):
+            raise ma.ValidationError("Give both start_time and end_time, or neither.", "end_time")
+        if start is None and data.get("kind") == "open":
+            raise ma.ValidationError("An extra opening needs start_time and end_time.", "start_time")
+        if start is not None and end <= start:
+            raise ma.ValidationError("The end must be after the start.", "end_time")
+
+
+class AvailabilityQuerySchema(StrictSchema):
+    from_ = When(data_key="from", required=True, metadata={"description": "Start of the period (with offset)."})
+    to = When(required=True, metadata={"description": "End of the period (with offset); at most 62 days after `from`."})
+
+
+class AvailableSlotSchema(ma.Schema):
+    start = ma.fields.String(metadata={"description": "UTC."})
+    end = ma.fields.String()
+    start_local = ma.fields.String(metadata={"description": "The same instant in the resource's time zone."})
+    end_local = ma.fields.String()
+    capacity = ma.fields.Integer()
+    remaining = ma.fields.Integer(metadata={"description": "Places still free (0 when full)."})
+
+
+class AvailabilitySchema(ma.Schema):
+    resource_id = ma.fields.UUID()
+    time_zone = ma.fields.String()
+    slots = ma.fields.List(ma.fields.Nested(AvailableSlotSchema))
+
+
+class _SlotTimes(ma.Schema):
+    """Start and end of a slot, in UTC and in the resource's local time."""
+
+    resource_id = ma.fields.UUID(required=True)
+    start = When(required=True, format="iso", metadata={"example": "2027-03-01T09:00:00+00:00"})
+    end = When(load_default=None, format="iso",
+               metadata={"description": "Optional; when given it must be the slot's end."})
+    time_zone = ma.fields.String(dump_only=True, metadata={"description": "The resource's time zone."})
+    start_local = ma.fields.Function(lambda obj: _local(obj, obj.start), dump_only=True,
+                                     metadata={"description": "The start in the resource's local time."})
+    end_local = ma.fields.Function(lambda obj: _local(obj, obj.end), dump_only=True)
+
+
+def _local(obj, when) -> str:
+    return when.astimezone(zone(obj.time_zone)).isoformat()
+
+
+class HoldSchema(_SlotTimes, ResourceSchema):
+    """A place kept for you for a few minutes."""
+
+    minutes = ma.fields.Integer(load_only=True, load_default=10, validate=ma.validate.Range(1, MAX_HOLD_MINUTES),
+                                metadata={"description": f"How long to hold the place (1-{MAX_HOLD_MINUTES} minutes, default 10)."})
+    expires_at = When(dump_only=True, format="iso")
+    status = ma.fields.String(dump_only=True, metadata={"enum": list(HOLD_STATUSES)})
+    booking_id = ma.fields.UUID(dump_only=True, allow_none=True)
+
+
+def _email(value: str) -> str:
+    try:
+        return email_validator.validate_email(value, check_deliverability=False).normalized
+    except email_validator.EmailNotValidError as exc:
+        raise ma.ValidationError(str(exc)) from None
+
+
+def _phone(value: str) -> str:
+    try:
+        number = phonenumbers.parse(value, "GB")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise ma.ValidationError("Not a valid phone number.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class EmailField(ma.fields.String):
+    def _deserialize(self, value, attr, data, **kwargs):
+        return _email(super()._deserialize(value, attr, data, **kwargs))
+
+
+class PhoneField(ma.fields.String):
+    def _deserialize(self, value, attr, data, **kwargs):
+        return _phone(super()._deserialize(value, attr, data, **kwargs))
+
+
+class AttendeeSchema(StrictSchema):
+    """The person the booking is for (personal data: kept only as long as needed)."""
+
+    name = ma.fields.String(required=True, validate=ma.validate.Length(1, 200))
+    email = EmailField(load_default=None, allow_none=True, validate=ma.validate.Length(max=320))
+    phone = PhoneField(load_default=None, allow_none=True,
+                       metadata={"description": "UK numbers may omit +44; stored as +44..."})
+
+
+class BookingSchema(_SlotTimes, ResourceSchema):
+    """A booking."""
+
+    attendee = ma.fields.Nested(AttendeeSchema, required=True)
+    status = ma.fields.String(dump_only=True, metadata={"enum": list(BOOKING_STATUSES)})
+    hold_id = ma.fields.UUID(dump_only=True, allow_none=True)
+    cancel_reason = ma.fields.String(dump_only=True, allow_none=True)
+    cancelled_at = When(dump_only=True, format="iso", allow_none=True)
+
+
+class ConfirmHoldSchema(ResourceSchema):
+    """Who the booking is for; `reference` and `metadata` default to the hold's."""
+
+    attendee = ma.fields.Nested(AttendeeSchema, required=True)
+
+
+class BookingQuerySchema(PageQuerySchema, StrictSchema):
+    resource_id = ma.fields.UUID(load_default=None)
+    from_ = When(data_key="from", load_default=None, metadata={"description": "Bookings starting at or after this time."})
+    to = When(load_default=None, metadata={"description": "Bookings starting before this time."})
+    status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(BOOKING_STATUSES))
+    reference = ma.fields.String(load_default=None)
+
+
+class CancelSchema(StrictSchema):
+    reason = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=500),
+                              metadata={"description": "Why it was cancelled (shown to staff)."})
+
+
+class RescheduleSchema(StrictSchema):
+    start = When(required=True, metadata={"description": "Start of the new slot."})
+    end = When(load_default=None)
+
+
+class DayQuerySchema(StrictSchema):
+    date = ma.fields.Date(required=True, metadata={"example": "2027-03-01"})
+    time_zone = ma.fields.String(load_default="Europe/London", validate=_time_zone)
+
+
+class DayListSchema(ma.Schema):
+    date = ma.fields.Date()
+    time_zone = ma.fields.String()
+    items = ma.fields.List(ma.fields.Nested(BookingSchema))
