@@ -133,7 +133,8 @@ def require_any(*scopes: str):
 
 def public(view):
     """Mark a view as deliberately open to anyone (listed by the route-protection test)."""
-    setattr(view, PUBLIC_ATTR, True)
-    doc = getattr(view, "_apidoc", {})
-    view._apidoc = {**doc, "manual_doc": {**doc.get("manual_doc", {}), "security": []}}
+    target = getattr(view, "__func__", view)  # a bound method (e.g. a library's view) carries marks on its function
+    setattr(target, PUBLIC_ATTR, True)
+    doc = getattr(target, "_apidoc", {})
+    target._apidoc = {**doc, "manual_doc": {**doc.get("manual_doc", {}), "security": []}}
     return view

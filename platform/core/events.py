@@ -52,7 +52,8 @@ def emit(event_type: str, *, tenant_id: uuid.UUID | None, subject: str | None, d
                   source=f"/civic/{component}", time=utcnow())
     session.add(event)
     subscriptions = current_app.extensions.get("civic.subscriptions", {})
-    for job_name in [*subscriptions.get(event_type, ()), *subscriptions.get("*", ())]:
+    # A job subscribed both to this type and to "*" still runs once per event.
+    for job_name in dict.fromkeys([*subscriptions.get(event_type, ()), *subscriptions.get("*", ())]):
         jobs.enqueue(job_name, event.envelope(), tenant_id=tenant_id)
     session.flush()
     return event

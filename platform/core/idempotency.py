@@ -39,7 +39,7 @@ class IdempotencyKey(Base):
 
 
 def _request_hash() -> str:
-    digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
+    digest = hashlib.sha256(f"{request.method} {request.full_path}\n".encode())
     digest.update(request.get_data(cache=True))
     return digest.hexdigest()
 

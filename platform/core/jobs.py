@@ -68,6 +68,17 @@ def enqueue(name: str, payload: dict | None = None, *, tenant_id: uuid.UUID | No
     return job
 
 
+def noop(payload: dict, job) -> None:
+    """`core.noop`: does nothing (after `sleep` seconds, at most 60), to check and measure the workers end to end."""
+    delay = min(float(payload.get("sleep", 0)), 60.0)
+    if delay > 0:
+        time.sleep(delay)
+
+
+def init_app(app) -> None:
+    register(app, "core.noop", noop)
+
+
 def backoff_seconds(attempts: int) -> float:
     """Exponential backoff with jitter: ~2s, 4s, 8s ... capped at one hour."""
     return min(2 ** attempts, 3600) * random.uniform(0.8, 1.2)
