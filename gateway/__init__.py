@@ -1,4 +1,6 @@
 """The OAuth2 gateway: tenants, clients, staff users, tokens and the steward's admin API."""
+import logging
+
 from civic.core.auth import register_token_validator
 
 
@@ -6,6 +8,8 @@ def init_app(app, api) -> None:
     from civic.gateway import models  # noqa: F401  (tables)
     from civic.gateway import oauth, routes, service
 
+    # Authlib's debug logs print whole tokens: never let them be emitted, whatever the log level.
+    logging.getLogger("authlib").setLevel(logging.WARNING)
     register_token_validator(app, service.principal_for)
     # Open311 clients that cannot do OAuth send an API key; components look it up here.
     app.extensions["civic.api_key_lookup"] = service.client_by_api_key

@@ -96,6 +96,21 @@ def upgrade() -> None:
     with op.batch_alter_table('core_job', schema=None) as batch_op:
         batch_op.create_index('ix_core_job_due', ['status', 'run_at'], unique=False)
 
+    op.create_table('core_event',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=True),
+    sa.Column('type', sa.String(length=120), nullable=False),
+    sa.Column('source', sa.String(length=200), nullable=False),
+    sa.Column('subject', sa.String(length=200), nullable=True),
+    sa.Column('time', civic.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_core_event_tenant_id_tenant'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_core_event'))
+    )
+    with op.batch_alter_table('core_event', schema=None) as batch_op:
+        batch_op.create_index('ix_core_event_tenant_time', ['tenant_id', 'time'], unique=False)
+        batch_op.create_index(batch_op.f('ix_core_event_type'), ['type'], unique=False)
+
     op.create_table('gateway_client',
     sa.Column('tenant_id', sa.Uuid(), nullable=False),
     sa.Column('client_id', sa.String(length=64), nullable=False),
@@ -233,6 +248,7 @@ def downgrade() -> None:
     with op.batch_alter_table('core_job', schema=None) as batch_op:
         batch_op.drop_index('ix_core_job_due')
 
+    op.drop_table('core_event')
     op.drop_table('core_job')
     with op.batch_alter_table('core_audit', schema=None) as batch_op:
         batch_op.drop_index('ix_core_audit_tenant_time')
