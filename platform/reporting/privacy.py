@@ -1,0 +1,52 @@
+"""The reporter's personal data, declared to the privacy registry: export and erase for one person."""
+import uuid
+
+import sqlalchemy as sa
+
+from civic.core.db import session
+from civic.core.privacy import PersonalData
+from civic.core.tenancy import scoped
+from civic.reporting.models import Report
+from civic.reporting.service import normalise_phone
+
+FIELDS = ("reporter_name", "reporter_email", "reporter_phone")
+
+
+def _matching(tenant_id: uuid.UUID, email: str | None, phone: str | None) -> sa.Select | None:
+    conditions = []
+    if email:
+        conditions.append(Report.reporter_email == email.strip().lower())
+    if phone:
+        conditions.append(Report.reporter_phone == (normalise_phone(phone) or phone.strip()))
+    if not conditions:
+        return None
+    return scoped(Report, tenant_id).where(sa.or_(*conditions))
+
+
+def export(*, tenant_id: uuid.UUID, email: str | None = None, phone: str | None = None) -> list[dict]:
+    """Every report one person made to one tenant, with what we hold about them."""
+    query = _matching(tenant_id, email, phone)
+    if query is None:
+        return []
+    return [{"type": "report", "id": str(r.id), "created_at": r.created_at.isoformat(), "category": r.category.code,
+             "description": r.description, "address": r.address, "lat": r.lat, "long": r.long, "status": r.status,
+             "reporter_name": r.reporter_name, "reporter_email": r.reporter_email, "reporter_phone": r.reporter_phone}
+            for r in session.scalars(query.order_by(Report.created_at))]
+
+
+def erase(*, tenant_id: uuid.UUID, email: str | None = None, phone: str | None = None) -> int:
+    """Remove one person's contact details from their reports; the reports stay for the record."""
+    query = _matching(tenant_id, email, phone)
+    if query is None:
+        return 0
+    ids = list(session.scalars(query.with_only_columns(Report.id)))
+    if ids:
+        session.execute(sa.update(Report).where(Report.id.in_(ids))
+                        .values(reporter_name=None, reporter_email=None, reporter_phone=None))
+        session.expire_all()
+    return len(ids)
+
+
+ENTRY = PersonalData(component="reporting", model=Report, fields=FIELDS,
+                     purpose="To contact the person who made a report about its progress.",
+                     export=export, erase=erase)

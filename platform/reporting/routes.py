@@ -1,0 +1,172 @@
+"""Staff API under /v1/reporting: categories, reports, status changes, transfers, CSV export."""
+import csv
+import io
+
+from flask import Response
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from civic.core.auth import current_principal, current_tenant_id, require
+from civic.core.pagination import PageQuerySchema, page_schema, paginate
+from civic.reporting import schemas, service
+from civic.reporting.models import Category, Report, Transfer
+
+blp = Blueprint("reporting", __name__, url_prefix="/v1/reporting",
+                description="Reports of problems and needs from the public, and the categories your organisation "
+                            "handles. Scopes `reporting:read` and `reporting:write`.")
+READ, WRITE = "reporting:read", "reporting:write"
+
+
+def csv_response(header: list[str], rows, filename: str) -> Response:
+    """A CSV download (also used by the insight and open data endpoints)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return Response(buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+# --- categories --------------------------------------------------------------
+@blp.route("/categories")
+class Categories(MethodView):
+    @require(READ)
+    @blp.arguments(schemas.CategoryQuerySchema, location="query")
+    @blp.response(200, page_schema(schemas.CategorySchema))
+    def get(self, query):
+        """List the categories of report your organisation handles."""
+        return paginate(service.list_categories(tenant_id=current_tenant_id()), Category,
+                        limit=query["limit"], after=query["after"])
+
+    @require(WRITE)
+    @blp.arguments(schemas.CategorySchema)
+    @blp.response(201, schemas.CategorySchema)
+    def post(self, data):
+        """Add a category people can report, with any extra questions to ask them."""
+        return service.create_category(tenant_id=current_tenant_id(), **data)
+
+
+@blp.route("/categories/<code>")
+class CategoryByCode(MethodView):
+    @require(READ)
+    @blp.response(200, schemas.CategorySchema)
+    def get(self, code):
+        """One of your categories, by its code."""
+        return service.get_category(tenant_id=current_tenant_id(), code=code)
+
+    @require(WRITE)
+    @blp.arguments(schemas.CategoryUpdateSchema)
+    @blp.response(200, schemas.CategorySchema)
+    def patch(self, data, code):
+        """Change a category: its name, questions, whether it is public or still taking reports."""
+        return service.update_category(tenant_id=current_tenant_id(), code=code, **data)
+
+    @require(WRITE)
+    @blp.response(204)
+    def delete(self, code):
+        """Delete a category that has no reports (otherwise set it inactive)."""
+        service.delete_category(tenant_id=current_tenant_id(), code=code)
+
+
+# --- reports -------------------------------------------------------------------
+@blp.route("/reports")
+class Reports(MethodView):
+    @require(READ)
+    @blp.arguments(schemas.ReportQuerySchema, location="query")
+    @blp.response(200, page_schema(schemas.ReportSchema))
+    def get(self, query):
+        """List reports, newest last; filter by category, status, dates, a map box or a point."""
+        limit, after = query.pop("limit"), query.pop("after")
+        principal = current_principal()
+        page = paginate(service.list_reports(tenant_id=principal.tenant_id, **query), Report, limit=limit, after=after)
+        service.audit_personal_data_read(tenant_id=principal.tenant_id, reports=page["items"],
+                                         user_id=principal.user_id)
+        return page
+
+    @require(WRITE)
+    @blp.arguments(schemas.ReportSchema)
+    @blp.response(201, schemas.ReportSchema)
+    def post(self, data):
+        """Record a report someone made to you (by phone, at the desk, or from your own form)."""
+        principal = current_principal()
+        return service.create_report(tenant_id=principal.tenant_id, source=f"api:{principal.client_id}",
+                                     sandbox=principal.sandbox, **data)
+
+
+@blp.route("/reports/<report_id>")
+class ReportById(MethodView):
+    @require(READ)
+    @blp.response(200, schemas.ReportSchema)
+    def get(self, report_id):
+        """One report, with the reporter's contact details (your reading them is recorded)."""
+        principal = current_principal()
+        return service.read_report(tenant_id=principal.tenant_id, report_id=report_id, user_id=principal.user_id)
+
+
+@blp.route("/reports/<report_id>/status")
+class ReportStatus(MethodView):
+    @require(WRITE)
+    @blp.arguments(schemas.StatusChangeSchema)
+    @blp.response(200, schemas.ReportSchema)
+    def post(self, data, report_id):
+        """Change a report's status (closing it with a reason) and leave a note the public can read."""
+        return service.change_status(tenant_id=current_tenant_id(), report_id=report_id, **data)
+
+
+@blp.route("/reports/<report_id>/updates")
+class ReportUpdates(MethodView):
+    @require(READ)
+    @blp.response(200, schemas.UpdateSchema(many=True))
+    def get(self, report_id):
+        """A report's history: every status change and public note, oldest first."""
+        return service.list_updates(tenant_id=current_tenant_id(), report_id=report_id)
+
+
+@blp.route("/reports/<report_id>/transfer")
+class ReportTransfer(MethodView):
+    @require(WRITE)
+    @blp.arguments(schemas.TransferCreateSchema)
+    @blp.response(201, schemas.TransferSchema)
+    def post(self, data, report_id):
+        """Pass a report to the organisation responsible. They get it; you keep a read-only record."""
+        return service.transfer_report(tenant_id=current_tenant_id(), report_id=report_id, to_tenant=data["tenant"],
+                                       category_code=data["category"], note=data["note"])
+
+
+@blp.route("/transfers")
+class Transfers(MethodView):
+    @require(READ)
+    @blp.arguments(PageQuerySchema, location="query")
+    @blp.response(200, page_schema(schemas.TransferSchema))
+    def get(self, query):
+        """Reports you passed on to other organisations (read-only records)."""
+        return paginate(service.list_transfers(tenant_id=current_tenant_id()), Transfer,
+                        limit=query["limit"], after=query["after"])
+
+
+@blp.route("/transfers/<transfer_id>")
+class TransferById(MethodView):
+    @require(READ)
+    @blp.response(200, schemas.TransferSchema)
+    def get(self, transfer_id):
+        """One report you passed on, as it was when it left you."""
+        return service.get_transfer(tenant_id=current_tenant_id(), transfer_id=transfer_id)
+
+
+EXPORT_COLUMNS = ["id", "created_at", "updated_at", "category", "status", "closing_reason", "description", "lat",
+                  "long", "address", "uprn", "usrn", "media_url", "reference", "source"]
+PERSONAL_COLUMNS = ["reporter_name", "reporter_email", "reporter_phone"]
+
+
+@blp.route("/reports.csv")
+class ReportsExport(MethodView):
+    @require(READ)
+    @blp.arguments(schemas.ExportQuerySchema, location="query")
+    @blp.response(200, {"type": "string"}, content_type="text/csv")
+    def get(self, query):
+        """Download your reports as a spreadsheet (CSV). Contact details only if you ask for them."""
+        personal = query["include_personal_data"]
+        reports = service.export_reports(tenant_id=current_tenant_id(), **query)
+        columns = EXPORT_COLUMNS + (PERSONAL_COLUMNS if personal else [])
+        rows = ([r.category.code if c == "category" else getattr(r, c) for c in columns] for r in reports)
+        return csv_response(columns, rows, "reports.csv")

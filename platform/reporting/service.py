@@ -1,0 +1,325 @@
+"""Reporting operations: categories, reports, status changes and transfers. They flush, never commit."""
+import datetime as dt
+import math
+import secrets
+import uuid
+
+import email_validator
+import h3
+import phonenumbers
+import sqlalchemy as sa
+
+from civic.core import audit, events
+from civic.core.db import session, utcnow
+from civic.core.errors import Problem, not_found
+from civic.core.tenancy import Tenant, get_scoped, scoped, tenant_by_slug
+from civic.reporting import attributes
+from civic.reporting.models import Category, Report, ReportUpdate, Transfer
+
+CELL_RESOLUTION = 9  # ~0.1 km² hexagons; coarser areas are their parents
+METRES_PER_DEGREE = 111_320.0
+
+
+# --- tenants ---------------------------------------------------------------
+def reporting_tenant(tenant_id: uuid.UUID) -> Tenant | None:
+    """The tenant, if it is active and runs the reporting component."""
+    tenant = session.get(Tenant, tenant_id)
+    if tenant is None or not tenant.active or not tenant.has_component("reporting"):
+        return None
+    return tenant
+
+
+def reporting_tenant_by_slug(slug: str) -> Tenant | None:
+    tenant = tenant_by_slug(slug)
+    return reporting_tenant(tenant.id) if tenant else None
+
+
+# --- categories --------------------------------------------------------------
+def create_category(*, tenant_id: uuid.UUID, code: str, **fields) -> Category:
+    """Add a category your organisation handles."""
+    if session.scalars(scoped(Category, tenant_id).where(Category.code == code)).first():
+        raise Problem(409, "category_exists", f"You already have a category with code {code!r}.")
+    category = Category(tenant_id=tenant_id, code=code, **_category_fields(fields))
+    session.add(category)
+    session.flush()
+    return category
+
+
+def _category_fields(fields: dict) -> dict:
+    if "attributes" in fields:
+        fields["attributes"] = attributes.normalise_definitions(fields["attributes"])
+    if "metadata_" in fields and fields["metadata_"] is None:
+        fields["metadata_"] = {}
+    return fields
+
+
+def get_category(*, tenant_id: uuid.UUID, code: str) -> Category:
+    """One of the tenant's categories, by code (404 if none)."""
+    category = session.scalars(scoped(Category, tenant_id).where(Category.code == code)).first()
+    if category is None:
+        raise not_found("category")
+    return category
+
+
+def update_category(*, tenant_id: uuid.UUID, code: str, **changes) -> Category:
+    """Change a category; its code stays."""
+    category = get_category(tenant_id=tenant_id, code=code)
+    for key, value in _category_fields(changes).items():
+        setattr(category, key, value)
+    session.flush()
+    return category
+
+
+def delete_category(*, tenant_id: uuid.UUID, code: str) -> None:
+    """Delete an unused category (one with reports can only be made inactive)."""
+    category = get_category(tenant_id=tenant_id, code=code)
+    if session.scalar(sa.select(Report.id).where(Report.category_id == category.id).limit(1)) is not None:
+        raise Problem(409, "category_in_use", "This category has reports: set `active` to false instead.")
+    session.delete(category)
+    session.flush()
+
+
+def list_categories(*, tenant_id: uuid.UUID) -> sa.Select:
+    return scoped(Category, tenant_id)
+
+
+def category_for_report(*, tenant_id: uuid.UUID, code: str) -> Category:
+    """The category a new report goes in: it must exist, be active, and its owner must be active."""
+    category = session.scalars(scoped(Category, tenant_id).where(Category.code == code)).first()
+    if category is None:
+        raise Problem(422, "unknown_category", f"There is no category {code!r}.",
+                      errors={"category": ["Unknown category."]})
+    if not category.active or reporting_tenant(tenant_id) is None:
+        raise Problem(422, "category_unavailable", f"Category {code!r} is not taking reports.",
+                      errors={"category": ["Not taking reports."]})
+    return category
+
+
+# --- reports -------------------------------------------------------------------
+def _reporter(reporter: dict | None) -> dict:
+    """Validated, normalised reporter details (email lower-cased, phone in E.164)."""
+    reporter = reporter or {}
+    errors, result = {}, {"reporter_name": (reporter.get("name") or "").strip() or None,
+                          "reporter_email": None, "reporter_phone": None}
+    if reporter.get("email"):
+        try:
+            result["reporter_email"] = email_validator.validate_email(
+                reporter["email"].strip(), check_deliverability=False).normalized.lower()
+        except email_validator.EmailNotValidError as exc:
+            errors["reporter.email"] = [str(exc)]
+    if reporter.get("phone"):
+        result["reporter_phone"] = normalise_phone(reporter["phone"])
+        if result["reporter_phone"] is None:
+            errors["reporter.phone"] = ["Not a valid phone number."]
+    if errors:
+        raise Problem(422, "invalid_reporter", "The reporter's contact details are not valid.", errors=errors)
+    return result
+
+
+def normalise_phone(phone: str) -> str | None:
+    try:
+        number = phonenumbers.parse(phone, "GB")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _check_location(lat, long, address, uprn) -> None:
+    if (lat is None) != (long is None):
+        raise Problem(422, "location_incomplete", "Send both latitude and longitude, or neither.",
+                      errors={"lat" if lat is None else "long": ["Send lat and long together."]})
+    if lat is None and not (address or "").strip() and not uprn:
+        raise Problem(422, "location_required", "Say where: latitude and longitude, an address, or a UPRN.",
+                      errors={"lat": ["Give a location or an address."]})
+    if lat is not None and not (-90 <= lat <= 90 and -180 <= long <= 180 and math.isfinite(lat + long)):
+        raise Problem(422, "location_out_of_range", "Latitude must be -90..90 and longitude -180..180 (WGS84).",
+                      errors={"lat": ["Out of range."]})
+
+
+def week_of(moment: dt.datetime) -> dt.date:
+    """The Monday (UTC) of the week a moment falls in."""
+    day = moment.astimezone(dt.timezone.utc).date()
+    return day - dt.timedelta(days=day.weekday())
+
+
+def create_report(*, tenant_id: uuid.UUID, category_code: str, description: str | None = None,
+                  lat: float | None = None, long: float | None = None, address: str | None = None,
+                  uprn: str | None = None, usrn: str | None = None, answers: dict | None = None,
+                  reporter: dict | None = None, media_url: str | None = None, reference: str | None = None,
+                  metadata_: dict | None = None, source: str = "api", sandbox: bool = False,
+                  strict_attributes: bool = True, created_at: dt.datetime | None = None) -> Report:
+    """Record a report in one of the tenant's categories, after checking it all."""
+    category = category_for_report(tenant_id=tenant_id, code=category_code)
+    if description is not None and len(description) > attributes.DESCRIPTION_MAX:
+        raise Problem(422, "description_too_long", f"Descriptions are at most {attributes.DESCRIPTION_MAX} characters.",
+                      errors={"description": ["Too long."]})
+    _check_location(lat, long, address, uprn)
+    clean_answers = attributes.validate_answers(category.attributes, answers or {}, strict=strict_attributes)
+    created_at = created_at or utcnow()
+    report = Report(id=uuid.uuid4(), tenant_id=tenant_id, category=category, category_id=category.id, status="open",
+                    description=description, lat=lat, long=long, address=(address or "").strip() or None,
+                    uprn=uprn, usrn=usrn, answers=clean_answers, media_url=media_url, reference=reference,
+                    metadata_=metadata_ or {}, source=source, sandbox=sandbox, token=secrets.token_hex(8),
+                    cell=h3.latlng_to_cell(lat, long, CELL_RESOLUTION) if lat is not None else None,
+                    week=week_of(created_at), created_at=created_at, updated_at=created_at, **_reporter(reporter))
+    session.add(report)
+    session.flush()
+    session.add(ReportUpdate(tenant_id=tenant_id, report_id=report.id, status="open", note=None, public=True,
+                             actor=audit.current_actor(), created_at=created_at, updated_at=created_at))
+    session.flush()
+    events.emit("civic.reporting.report_created", tenant_id=tenant_id, subject=str(report.id), data={
+        "report_id": str(report.id), "category": category.code, "category_id": str(category.id),
+        "status": "open", "area": report.cell and h3.cell_to_parent(report.cell, 7), "source": source})
+    return report
+
+
+def get_report(*, tenant_id: uuid.UUID, report_id) -> Report:
+    return get_scoped(Report, tenant_id, report_id, what="report")
+
+
+def read_report(*, tenant_id: uuid.UUID, report_id, user_id: uuid.UUID | None) -> Report:
+    """A report for staff: reading its personal data as a signed-in person is audited."""
+    report = get_report(tenant_id=tenant_id, report_id=report_id)
+    audit_personal_data_read(tenant_id=tenant_id, reports=[report], user_id=user_id)
+    return report
+
+
+def audit_personal_data_read(*, tenant_id: uuid.UUID, reports, user_id: uuid.UUID | None) -> None:
+    if user_id is None:
+        return
+    for report in reports:
+        if report.has_personal_data:
+            audit.record("reporting.personal_data_read", tenant_id=tenant_id, subject_type="report",
+                         subject_id=report.id)
+
+
+def list_reports(*, tenant_id: uuid.UUID, category: str | None = None, status: str | None = None,
+                 created_after: dt.datetime | None = None, created_before: dt.datetime | None = None,
+                 bbox: str | None = None, near: str | None = None, radius: int = 500) -> sa.Select:
+    """The tenant's reports, filtered."""
+    query = scoped(Report, tenant_id)
+    if category:
+        query = query.join(Category, Report.category_id == Category.id).where(Category.code == category)
+    if status:
+        query = query.where(Report.status == status)
+    if created_after:
+        query = query.where(Report.created_at >= created_after)
+    if created_before:
+        query = query.where(Report.created_at < created_before)
+    if bbox:
+        min_long, min_lat, max_long, max_lat = _floats(bbox, 4, "bbox")
+        query = query.where(Report.lat.between(min_lat, max_lat), Report.long.between(min_long, max_long))
+    if near:
+        lat, long = _floats(near, 2, "near")
+        query = query.where(*_within(lat, long, radius))
+    return query
+
+
+def _floats(text: str, count: int, field: str) -> list[float]:
+    try:
+        values = [float(part) for part in text.split(",")]
+    except ValueError:
+        values = []
+    if len(values) != count or not all(math.isfinite(v) for v in values):
+        raise Problem(422, "validation_failed", f"`{field}` needs {count} comma-separated numbers.",
+                      title="Some fields are not valid", errors={field: [f"{count} comma-separated numbers."]})
+    return values
+
+
+def _within(lat: float, long: float, radius: float) -> list:
+    """Within `radius` metres of a point (equirectangular: exact enough at a town's scale)."""
+    dlat = radius / METRES_PER_DEGREE
+    dlong = radius / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
+    y = (Report.lat - lat) / dlat
+    x = (Report.long - long) / dlong
+    return [Report.lat.between(lat - dlat, lat + dlat), Report.long.between(long - dlong, long + dlong),
+            x * x + y * y <= 1.0]
+
+
+def change_status(*, tenant_id: uuid.UUID, report_id, status: str, closing_reason: str | None = None,
+                  note: str | None = None, external_id: str | None = None, media_url: str | None = None) -> Report:
+    """Move a report on (open, acknowledged, in_progress, closed), with an optional public note."""
+    report = get_scoped(Report, tenant_id, report_id, what="report", lock=True)
+    if closing_reason and status != "closed":
+        raise Problem(422, "closing_reason_not_allowed", "Only a closed report has a closing reason.",
+                      errors={"closing_reason": ["Only with status closed."]})
+    closing_reason = closing_reason if status == "closed" else None
+    changed = (status, closing_reason) != (report.status, report.closing_reason)
+    if not changed and not note:
+        raise Problem(422, "nothing_to_change", "The report already has that status; add a note to post an update.")
+    previous = report.status
+    report.status, report.closing_reason, report.updated_at = status, closing_reason, utcnow()
+    session.add(ReportUpdate(tenant_id=tenant_id, report_id=report.id, from_status=previous, status=status,
+                             closing_reason=closing_reason, note=note, public=True, media_url=media_url,
+                             actor=audit.current_actor(), external_id=external_id))
+    session.flush()
+    if changed:
+        events.emit("civic.reporting.status_changed", tenant_id=tenant_id, subject=str(report.id), data={
+            "report_id": str(report.id), "category": report.category.code, "from_status": previous,
+            "status": status, "closing_reason": closing_reason})
+    return report
+
+
+def list_updates(*, tenant_id: uuid.UUID, report_id) -> list[ReportUpdate]:
+    report = get_report(tenant_id=tenant_id, report_id=report_id)
+    return list(session.scalars(scoped(ReportUpdate, tenant_id).where(ReportUpdate.report_id == report.id)
+                                .order_by(ReportUpdate.created_at, ReportUpdate.id)))
+
+
+def transfer_report(*, tenant_id: uuid.UUID, report_id, to_tenant: str, category_code: str,
+                    note: str | None = None) -> Transfer:
+    """Pass a report to the organisation that owns the problem; keep a read-only record of it."""
+    report = get_scoped(Report, tenant_id, report_id, what="report", lock=True)
+    receiver = reporting_tenant_by_slug(to_tenant)
+    if receiver is None:
+        raise Problem(422, "unknown_tenant", f"No active organisation {to_tenant!r} takes reports.",
+                      errors={"tenant": ["Unknown or inactive organisation."]})
+    if receiver.id == tenant_id:
+        raise Problem(422, "same_tenant", "The report is already yours: change its category instead.",
+                      errors={"tenant": ["That is your own organisation."]})
+    category = category_for_report(tenant_id=receiver.id, code=category_code)
+    transfer = Transfer(tenant_id=tenant_id, to_tenant_id=receiver.id, report_id=report.id,
+                        from_category_code=report.category.code, to_category_code=category.code, note=note,
+                        snapshot=public_snapshot(report))
+    session.add(transfer)
+    report.tenant_id, report.category, report.category_id = receiver.id, category, category.id
+    report.status, report.closing_reason, report.transferred_from_tenant_id = "open", None, tenant_id
+    report.updated_at = utcnow()
+    # The history goes with the report; the sender keeps the snapshot.
+    session.execute(sa.update(ReportUpdate).where(ReportUpdate.report_id == report.id).values(tenant_id=receiver.id))
+    session.add(ReportUpdate(tenant_id=receiver.id, report_id=report.id, from_status=transfer.snapshot["status"],
+                             status="open", public=True, actor=audit.current_actor(),
+                             note=f"Passed to {receiver.name}, who are responsible for this."))
+    session.flush()
+    events.emit("civic.reporting.transferred", tenant_id=receiver.id, subject=str(report.id), data={
+        "report_id": str(report.id), "from_tenant_id": str(tenant_id), "to_tenant_id": str(receiver.id),
+        "from_category": transfer.from_category_code, "to_category": category.code})
+    return transfer
+
+
+def public_snapshot(report: Report) -> dict:
+    """A report as it may be shown to the organisation that passed it on: no personal data."""
+    return {"category": report.category.code, "status": report.status, "closing_reason": report.closing_reason,
+            "description": report.description, "lat": report.lat, "long": report.long, "address": report.address,
+            "created_at": report.created_at.isoformat(), "reference": report.reference}
+
+
+def list_transfers(*, tenant_id: uuid.UUID) -> sa.Select:
+    """Reports this tenant passed on to others."""
+    return scoped(Transfer, tenant_id)
+
+
+def get_transfer(*, tenant_id: uuid.UUID, transfer_id) -> Transfer:
+    return get_scoped(Transfer, tenant_id, transfer_id, what="transfer")
+
+
+def export_reports(*, tenant_id: uuid.UUID, include_personal_data: bool = False, **filters) -> list[Report]:
+    """Reports for a CSV export; exporting personal data is recorded in the audit log."""
+    reports = list(session.scalars(list_reports(tenant_id=tenant_id, **filters)
+                                   .order_by(Report.created_at, Report.id)))
+    if include_personal_data:
+        audit.record("reporting.personal_data_exported", tenant_id=tenant_id, subject_type="report",
+                     detail={"reports": len(reports)})
+    return reports
