@@ -53,7 +53,7 @@ class ResourceById(MethodView):
         return service.get_resource(tenant_id=current_tenant_id(), resource_id=resource_id)
 
     @require(WRITE)
-    @blp.arguments(schemas.BookableSchema(partial=True))
+    @blp.arguments(schemas.BookableUpdateSchema(partial=True))
     @blp.response(200, schemas.BookableSchema)
     def patch(self, data, resource_id):
         """Change a resource: send only the fields to change. Set `active` to false to stop new bookings."""

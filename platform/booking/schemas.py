@@ -78,6 +78,10 @@ class BookableSchema(ResourceSchema):
     active = ma.fields.Boolean(load_default=True, metadata={"description": "Inactive resources take no new bookings."})
 
 
+class BookableUpdateSchema(BookableSchema):
+    """Changes to a resource: send only the fields to change (use with partial=True)."""
+
+
 class BookableQuerySchema(PageQuerySchema, StrictSchema):
     active = ma.fields.Boolean(load_default=None)
     kind = ma.fields.String(load_default=None)
