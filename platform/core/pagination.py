@@ -39,8 +39,11 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, uuid.UUID]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         created, oid = json.loads(raw)
-        return dt.datetime.fromisoformat(created), uuid.UUID(oid)
-    except (ValueError, TypeError, json.JSONDecodeError):
+        created = dt.datetime.fromisoformat(created)
+        if created.tzinfo is None:  # we only ever write aware times; a naive one was made up
+            raise ValueError("cursor time without an offset")
+        return created, uuid.UUID(oid)
+    except (ValueError, TypeError):
         raise Problem(422, "invalid_cursor", "The `after` cursor is not one we gave you.",
                       errors={"after": ["Not a valid cursor."]}) from None
 
