@@ -25,16 +25,22 @@ def encrypt(plaintext: str) -> str:
     return fernet().encrypt(plaintext.encode()).decode()
 
 
+UNKNOWN_KEY = "cannot decrypt: the key that encrypted this value is not configured"
+
+
 def decrypt(ciphertext: str) -> str:
     try:
         return fernet().decrypt(ciphertext.encode()).decode()
     except InvalidToken:
-        raise ValueError("cannot decrypt: the key that encrypted this value is not configured") from None
+        raise ValueError(UNKNOWN_KEY) from None
 
 
 def rotate(ciphertext: str) -> str:
     """Re-encrypt with the newest key (run after adding a key at the front of the list)."""
-    return fernet().rotate(ciphertext.encode()).decode()
+    try:
+        return fernet().rotate(ciphertext.encode()).decode()
+    except InvalidToken:
+        raise ValueError(UNKNOWN_KEY) from None
 
 
 def new_key() -> str:
