@@ -25,10 +25,21 @@ class JsonFormatter(logging.Formatter):
                  "logger": record.name, "message": record.getMessage()}
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):
-                entry[key] = "[redacted]" if any(w in key.lower() for w in SECRET_WORDS) else value
+                entry[key] = _redact(key, value)
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)
+
+
+def _redact(key: str, value):
+    """The value, with anything under a secret-looking name (at any depth) replaced."""
+    if any(word in key.lower() for word in SECRET_WORDS):
+        return "[redacted]"
+    if isinstance(value, dict):
+        return {k: _redact(str(k), v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_redact("", v) for v in value]
+    return value
 
 
 class RequestIdFilter(logging.Filter):
@@ -51,6 +62,7 @@ def configure_logging(level: str) -> None:
     root.addHandler(handler)
     root.setLevel(level)
     logging.getLogger("werkzeug").setLevel("WARNING")
+    logging.captureWarnings(True)  # Python warnings too, so stderr stays one JSON object per line
 
 
 health = Blueprint("health", __name__)

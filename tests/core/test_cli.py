@@ -1,0 +1,67 @@
+"""The `civic` command, run as a user runs it (a subprocess)."""
+import sqlalchemy as sa
+
+from tests.core.conftest import civic, civic_env
+
+DEMO_SLUGS = {"borough-council", "food-bank", "community-health", "riverside-homes", "platform-steward"}
+
+
+def test_help_lists_the_commands():
+    result = civic("--help", env=civic_env("sqlite:///unused.db"))
+    assert result.returncode == 0, result.stderr
+    for command in ("db", "serve", "worker", "demo"):
+        assert f"  {command} " in result.stdout
+
+
+def test_db_upgrade_creates_a_fresh_sqlite_database(tmp_path):
+    path = tmp_path / "new" / "folder" / "civic.db"
+    result = civic("db", "upgrade", env=civic_env(f"sqlite:///{path}"))
+    assert result.returncode == 0, result.stderr
+    engine = sa.create_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        tables = set(sa.inspect(conn).get_table_names())
+        heads = {r[0] for r in conn.execute(sa.text("SELECT version_num FROM alembic_version"))}
+    engine.dispose()
+    assert {"tenant", "core_job", "core_audit", "gateway_client"} <= tables
+    assert "0001" in heads or heads  # every branch is at its head
+    again = civic("db", "upgrade", env=civic_env(f"sqlite:///{path}"))
+    assert again.returncode == 0, again.stderr
+
+
+def test_demo_seeds_the_place_once_and_prints_credentials(app, database_url):
+    env = civic_env(database_url, CIVIC_COMPONENTS="")  # the core's place; components test their own demo hooks
+    first = civic("demo", env=env)
+    assert first.returncode == 0, first.stderr
+    assert "Riverside Food Bank (food-bank)" in first.stdout
+    assert "client_id=demo-food-bank  client_secret=demo-food-bank-secret" in first.stdout
+    second = civic("demo", env=env)
+    assert second.returncode == 0, second.stderr
+    assert second.stdout == first.stdout
+    with app.extensions["civic.engine"].connect() as conn:
+        slugs = [r[0] for r in conn.execute(sa.text("SELECT slug FROM tenant"))]
+        clients = [r[0] for r in conn.execute(sa.text("SELECT client_id FROM gateway_client"))]
+    assert sorted(slugs) == sorted(DEMO_SLUGS)
+    assert sorted(clients) == sorted(f"demo-{slug}" for slug in DEMO_SLUGS)
+
+
+def test_the_demo_credentials_work(app, client, database_url):
+    assert civic("demo", env=civic_env(database_url, CIVIC_COMPONENTS="")).returncode == 0
+    token = client.post("/oauth/token", data={"grant_type": "client_credentials", "scope": "platform:admin"},
+                        auth=("demo-platform-steward", "demo-platform-steward-secret"))
+    assert token.status_code == 200, token.get_json()
+    listed = client.get("/v1/admin/tenants", headers={"Authorization": f"Bearer {token.get_json()['access_token']}"})
+    assert {t["slug"] for t in listed.get_json()["items"]} == DEMO_SLUGS
+
+
+def test_demo_refuses_production(database_url):
+    from civic.core.crypto import new_key
+
+    result = civic("demo", env=civic_env(database_url, CIVIC_ENV="production", CIVIC_ENCRYPTION_KEYS=new_key()))
+    assert result.returncode != 0 and "never seeded in production" in result.stderr
+
+
+def test_serve_starts_and_answers(live_server):
+    import requests
+
+    server = live_server()
+    assert requests.get(server.url + "/readyz", timeout=10).json() == {"status": "ok", "database": "ok"}
