@@ -4,8 +4,11 @@
 def init_app(app, api) -> None:
     from civic.core import privacy
     from civic.reporting import models  # noqa: F401  (tables)
-    from civic.reporting import open311, privacy as reporting_privacy, routes
+    from civic.reporting import demo, insight_routes, open311, privacy as reporting_privacy, routes, tasks
 
     api.register_blueprint(routes.blp)
+    api.register_blueprint(insight_routes.blp)
+    tasks.init_app(app)
+    app.extensions.setdefault("civic.demo_hooks", []).append(demo.seed)
     app.register_blueprint(open311.bp)
     privacy.register(app, reporting_privacy.ENTRY)

@@ -1,0 +1,142 @@
+"""Demand insight: counts of reports by category, status, week and area, and the public open data table.
+
+Areas are H3 hexagons: each report stores its resolution-9 cell, and coarser areas are
+its parents, worked out after the database has grouped by the fine cell.
+"""
+import datetime as dt
+import uuid
+from collections import Counter
+
+import h3
+import sqlalchemy as sa
+from flask import current_app
+
+from civic.core.db import session
+from civic.core.tenancy import Tenant
+from civic.reporting import suppression
+from civic.reporting.models import Category, Report
+from civic.reporting.service import week_of
+
+DIMENSIONS = ("tenant", "category", "status", "week", "area", "street")
+LICENCE = {"name": "Open Government Licence v3.0",
+           "url": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"}
+DEFAULT_WEEKS = 12
+
+
+def window(start: dt.datetime | None, end: dt.datetime | None, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """The period asked for; by default the last 12 weeks."""
+    end = end or now
+    return start or end - dt.timedelta(weeks=DEFAULT_WEEKS), end
+
+
+def _columns(by: list[str]) -> list:
+    column = {"tenant": Tenant.slug, "category": Category.code, "status": Report.status, "week": Report.week,
+              "area": Report.cell, "street": Report.usrn}
+    return [column[d] for d in by]
+
+
+def counts(*, tenant_id: uuid.UUID | None, by: list[str], start: dt.datetime, end: dt.datetime,
+           resolution: int = 8, category: str | None = None) -> list[dict]:
+    """Report counts grouped by the dimensions in `by`; every tenant's when `tenant_id` is None."""
+    by = [d for d in DIMENSIONS if d in by]
+    columns = _columns(by)
+    query = (sa.select(*[c.label(d) for c, d in zip(columns, by)], sa.func.count().label("count"))
+             .select_from(Report).join(Category, Report.category_id == Category.id)
+             .where(Report.week >= week_of(start), Report.week <= week_of(end),
+                    Report.created_at >= start, Report.created_at < end, Report.sandbox.is_(False)))
+    if "tenant" in by:
+        query = query.join(Tenant, Report.tenant_id == Tenant.id)
+    if tenant_id is not None:
+        query = query.where(Report.tenant_id == tenant_id)
+    if category:
+        query = query.where(Category.code == category)
+    if by:
+        query = query.group_by(*columns)
+    totals: Counter = Counter()
+    for row in session.execute(query):
+        key = tuple(_value(d, getattr(row, d), resolution) for d in by)
+        totals[key] += row.count
+    return [{**dict(zip(by, key)), "count": count} for key, count in sorted(totals.items(), key=_sort_key)]
+
+
+def _value(dimension: str, value, resolution: int):
+    if dimension == "area" and value is not None:
+        return h3.cell_to_parent(value, resolution) if resolution < 9 else value
+    if dimension == "week":
+        return value.isoformat()
+    return value
+
+
+def _sort_key(item):
+    return tuple("" if v is None else str(v) for v in item[0])
+
+
+def weekly_series(items: list[dict], start: dt.datetime, end: dt.datetime) -> list[dict]:
+    """Counts per week with the empty weeks filled in (for a time-series chart)."""
+    by_week = Counter()
+    for item in items:
+        by_week[item["week"]] += item["count"]
+    week, last, series = week_of(start), week_of(end), []
+    while week <= last:
+        series.append({"week": week.isoformat(), "count": by_week.get(week.isoformat(), 0)})
+        week += dt.timedelta(weeks=1)
+    return series
+
+
+def geojson(items: list[dict], resolution: int) -> dict:
+    """Area counts as a GeoJSON FeatureCollection of hexagons, ready for a map."""
+    features = []
+    for item in items:
+        if item.get("area") is None:
+            continue
+        ring = [[lng, lat] for lat, lng in h3.cell_to_boundary(item["area"])]
+        features.append({"type": "Feature", "id": item["area"],
+                         "geometry": {"type": "Polygon", "coordinates": [ring + ring[:1]]},
+                         "properties": {**item, "resolution": resolution}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+# --- open data -------------------------------------------------------------------
+def open_data(*, columns: str, weeks: int, resolution: int, now: dt.datetime) -> dict:
+    """Place-wide demand: reports by category and week (or area), small numbers suppressed."""
+    threshold = int(current_app.config.get("REPORTING_SUPPRESSION_THRESHOLD", 5))
+    end_week = week_of(now)
+    start_week = end_week - dt.timedelta(weeks=weeks - 1)
+    column = Report.week if columns == "week" else Report.cell
+    label = sa.func.coalesce(Category.lgsl_code, sa.func.lower(Category.name))
+    query = (sa.select(label.label("key"), sa.func.min(Category.name).label("name"),
+                       sa.func.min(Category.lgsl_code).label("lgsl"), column.label("column"),
+                       sa.func.count().label("count"))
+             .select_from(Report).join(Category, Report.category_id == Category.id)
+             .join(Tenant, Report.tenant_id == Tenant.id)
+             .where(Report.week >= start_week, Report.week <= end_week, Report.sandbox.is_(False),
+                    Tenant.status == "active")
+             .group_by(label, column))
+    cells: Counter = Counter()
+    names: dict = {}
+    for row in session.execute(query):
+        if row.column is None:
+            continue
+        key = row.column.isoformat() if columns == "week" else h3.cell_to_parent(row.column, resolution)
+        cells[(row.key, key)] += row.count
+        names.setdefault(row.key, (row.name, row.lgsl))
+    if columns == "week":
+        headings = [(start_week + dt.timedelta(weeks=i)).isoformat() for i in range(weeks)]
+    else:
+        headings = sorted({column for _, column in cells})
+    keys = sorted(names, key=lambda k: names[k][0].lower())
+    table = [[cells.get((key, heading), 0) for heading in headings] for key in keys]
+    published = suppression.apply(table, threshold)
+    return {
+        "title": "Reports of problems and needs made to organisations in this place",
+        "licence": LICENCE,
+        "publisher": current_app.config.get("REPORTING_OPEN_DATA_PUBLISHER", "Civic Platform"),
+        "generated_at": now.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "period": {"start": start_week.isoformat(), "end": (end_week + dt.timedelta(days=6)).isoformat()},
+        "columns_are": columns, "resolution": resolution if columns == "area" else None,
+        "suppression_threshold": threshold, "suppressed_cells": published["suppressed"],
+        "columns": headings,
+        "rows": [{"category": names[key][0], "lgsl_code": names[key][1], "counts": counts_,
+                  "total": total} for key, counts_, total in zip(keys, published["cells"], published["row_totals"])],
+        "column_totals": published["column_totals"], "total": published["total"],
+    }

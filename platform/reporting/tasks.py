@@ -1,0 +1,17 @@
+"""Background jobs: the early-warning check, run periodically by the workers."""
+from civic.core import jobs
+from civic.core.db import utcnow
+
+DETECT_SPIKES = "reporting.detect_spikes"
+
+
+def detect_spikes(payload: dict, job) -> None:
+    """Idempotent: an alert is recorded at most once a day per category and area."""
+    from civic.reporting import warning
+
+    warning.detect_spikes(now=utcnow())
+
+
+def init_app(app) -> None:
+    jobs.register(app, DETECT_SPIKES, detect_spikes)
+    jobs.schedule(app, DETECT_SPIKES, int(app.config.get("REPORTING_SPIKE_CHECK_SECONDS", 3600)))
