@@ -237,9 +237,22 @@ class Audit(MethodView):
         return list(session.scalars(select))
 
 
+me = Blueprint("me", __name__, url_prefix="/v1", description="Check the token you are holding.")
+
+
+@me.route("/whoami")
+class WhoAmI(MethodView):
+    @require()
+    @me.response(200, schemas.WhoAmISchema)
+    def get(self):
+        """Which organisation, client and scopes your token gives you (handy when setting up)."""
+        return service.whoami(principal=current_principal())
+
+
 def init_app(app, api) -> None:
     from civic.gateway import limits, views
 
     api.register_blueprint(admin)
+    api.register_blueprint(me)
     app.register_blueprint(views.bp)
     limits.init_app(app)

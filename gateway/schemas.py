@@ -155,3 +155,12 @@ class AuditSchema(ma.Schema):
 class AuditQuerySchema(StrictSchema):
     limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(1, 100))
     tenant = ma.fields.String()
+
+
+class WhoAmISchema(ma.Schema):
+    tenant = ma.fields.String(metadata={"description": "Your organisation's slug."})
+    tenant_name = ma.fields.String()
+    client_id = ma.fields.String()
+    scopes = ma.fields.List(ma.fields.String())
+    user_id = ma.fields.UUID(allow_none=True, metadata={"description": "The signed-in staff user, if a person signed in."})
+    sandbox = ma.fields.Boolean(metadata={"description": "True when payments and messages are simulated."})

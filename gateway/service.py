@@ -304,6 +304,13 @@ def principal_for(access_token: str):
                      rate_limit=client.rate_limit or tenant.rate_limit, token_id=token.id)
 
 
+def whoami(*, principal: Principal) -> dict:
+    """What a token gives its holder."""
+    tenant = session.get(Tenant, principal.tenant_id)
+    return {"tenant": tenant.slug, "tenant_name": tenant.name, "client_id": principal.client_id,
+            "scopes": sorted(principal.scopes), "user_id": principal.user_id, "sandbox": principal.sandbox}
+
+
 def revoke_token_family(*, family_id: uuid.UUID) -> None:
     session.execute(sa.update(Token).where(Token.family_id == family_id, Token.revoked_at.is_(None))
                     .values(revoked_at=utcnow()))

@@ -100,7 +100,8 @@ def require(*scopes: str):
             check_scopes(current_principal(), scopes)
             return view(*args, **kwargs)
 
-        setattr(wrapper, SCOPES_ATTR, scopes)
+        # No scopes means "any valid token"; the marker keeps the route visibly protected.
+        setattr(wrapper, SCOPES_ATTR, scopes or ("(any valid token)",))
         doc = getattr(wrapper, "_apidoc", {})
         wrapper._apidoc = {**doc, "manual_doc": {**doc.get("manual_doc", {}),
                                                   "security": [{"oauth2": list(scopes)}]}}

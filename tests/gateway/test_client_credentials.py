@@ -129,3 +129,13 @@ def test_token_endpoint_basic_auth_wrong_secret_is_401_problem(client, make):
     assert response.status_code == 401
     assert response.mimetype == "application/problem+json"
     assert response.json["error"] == "invalid_client" and response.json["code"] == "invalid_client"
+
+
+def test_whoami_tells_a_developer_what_their_token_gives(client, make):
+    tenant = make.tenant("youth-club", name="Riverside Youth Club")
+    response = client.get("/v1/whoami", headers=make.headers(tenant, "booking:write", "booking:read", sandbox=True))
+    assert response.status_code == 200
+    assert response.json == {"tenant": "youth-club", "tenant_name": "Riverside Youth Club",
+                             "client_id": response.json["client_id"], "scopes": ["booking:read", "booking:write"],
+                             "user_id": None, "sandbox": True}
+    assert client.get("/v1/whoami").status_code == 401
