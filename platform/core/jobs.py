@@ -94,17 +94,18 @@ class Worker:
         self.stopping = threading.Event()
 
     def claim(self) -> list[Job]:
+        """Take up to `batch` due jobs (pending, or running with a lapsed lease) in one statement."""
         now = utcnow()
         lease = dt.timedelta(seconds=self.app.config["JOB_LEASE_SECONDS"])
         with unit_of_work():
-            due = sa.or_(Job.status == "pending", sa.and_(Job.status == "running", Job.locked_until < now))
-            query = (sa.select(Job).where(Job.run_at <= now, Job.status.in_(("pending", "running")), due)
-                     .order_by(Job.run_at).limit(self.batch).with_for_update(skip_locked=True))
-            claimed = list(session.scalars(query))
-            for job in claimed:
-                job.status, job.locked_by, job.locked_until = "running", self.name, now + lease
-                job.attempts += 1
-        return claimed
+            due = (sa.select(Job.id).where(Job.run_at <= now, Job.status.in_(("pending", "running")), sa.or_(
+                Job.status == "pending", sa.and_(Job.status == "running", Job.locked_until < now)))
+                .order_by(Job.run_at).limit(self.batch).with_for_update(skip_locked=True))
+            claimed = list(session.scalars(
+                sa.update(Job).where(Job.id.in_(due.scalar_subquery()))
+                .values(status="running", locked_by=self.name, locked_until=now + lease, attempts=Job.attempts + 1)
+                .returning(Job), execution_options={"synchronize_session": False}))
+        return sorted(claimed, key=lambda job: job.run_at)
 
     def run_once(self) -> int:
         """Claim one batch and run it; returns how many jobs were claimed."""
@@ -113,30 +114,37 @@ class Worker:
             claimed = self.claim()
             if not claimed:
                 return 0
-            failures = []
+            failures, done = [], []
             with unit_of_work():
                 for job in claimed:
+                    if utcnow() >= job.locked_until:
+                        continue  # its lease ran out while earlier jobs ran: another worker may have it now
                     error = self._run_in_savepoint(job)
                     if error:
                         failures.append((job, error))
+                    else:
+                        done.append(job.id)
+                # One statement for the batch. A job whose lease lapsed mid-run and was taken over stays
+                # the new owner's to finish (handlers are idempotent: at least once, never lost).
+                if done:
+                    session.execute(sa.update(Job).where(Job.id.in_(done), Job.locked_by == self.name)
+                                    .values(status="done", finished_at=utcnow(), locked_until=None, last_error=None),
+                                    execution_options={"synchronize_session": False})
             for job, error in failures:
                 self._record_failure(job, error)
             return len(claimed)
 
     def _run_in_savepoint(self, job: Job) -> str | None:
+        """Run the handler; a failing handler's changes are undone, the rest of the batch's are kept."""
         handler = self.app.extensions.get("civic.job_handlers", {}).get(job.name, (None,))[0]
         savepoint = session.begin_nested()
         try:
             if handler is None:
                 raise LookupError(f"no handler registered for job {job.name!r}")
             handler(dict(job.payload), job)
-            done = session.execute(sa.update(Job).where(Job.id == job.id, Job.locked_by == self.name)
-                                   .values(status="done", finished_at=utcnow(), locked_until=None, last_error=None))
-            if done.rowcount != 1:
-                raise RuntimeError("lease lost: another worker took this job over")
             savepoint.commit()
             return None
-        except Exception as exc:  # the handler's changes are undone; the job is retried
+        except Exception as exc:  # the job is retried
             savepoint.rollback()
             log.warning("job failed", extra={"job_id": str(job.id), "job": job.name, "attempt": job.attempts})
             return f"{type(exc).__name__}: {exc}"[:2000]

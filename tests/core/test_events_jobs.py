@@ -248,3 +248,23 @@ def test_the_core_noop_job_runs(app, worker):
         job = jobs.enqueue("core.noop", {})
     worker.drain()
     assert job_row(app, job.id).status == "done"
+
+
+def test_a_job_whose_lease_ran_out_while_waiting_in_a_batch_is_left_for_a_fresh_claim(new_app):
+    """A slow job must not make the rest of its batch run on leases another worker may already hold."""
+    import time
+
+    app = new_app(JOB_LEASE_SECONDS=1)
+    ran = []
+    jobs.register(app, "test.slow", lambda payload, job: time.sleep(1.2))
+    jobs.register(app, "test.quick", lambda payload, job: ran.append(job.attempts))
+    now = utcnow()
+    with app.app_context(), unit_of_work():
+        slow = jobs.enqueue("test.slow", {}, run_at=now - dt.timedelta(seconds=2))
+        quick = jobs.enqueue("test.quick", {}, run_at=now - dt.timedelta(seconds=1))
+    worker = jobs.Worker(app)
+    assert worker.run_once() == 2
+    assert ran == []  # its lease had lapsed by the time the slow job finished
+    assert (job_row(app, slow.id).status, job_row(app, quick.id).status) == ("done", "running")
+    worker.drain()
+    assert ran == [2] and job_row(app, quick.id).status == "done"
