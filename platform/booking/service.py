@@ -27,6 +27,7 @@ def _check_grid(resource: Resource) -> None:
 
 def create_resource(*, tenant_id: uuid.UUID, step_minutes: int | None = None, **fields) -> Resource:
     """Create a bookable resource; the step defaults to the slot length plus buffers."""
+    fields = {"slot_minutes": 30, "buffer_before_minutes": 0, "buffer_after_minutes": 0, **fields}
     resource = Resource(id=uuid.uuid4(), tenant_id=tenant_id, **fields)
     resource.step_minutes = step_minutes or (resource.slot_minutes + resource.buffer_before_minutes
                                              + resource.buffer_after_minutes)
