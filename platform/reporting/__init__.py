@@ -8,6 +8,7 @@ def init_app(app, api) -> None:
 
     api.register_blueprint(routes.blp)
     api.register_blueprint(insight_routes.blp)
+    api.register_blueprint(insight_routes.open_data)
     tasks.init_app(app)
     app.extensions.setdefault("civic.demo_hooks", []).append(demo.seed)
     app.register_blueprint(open311.bp)

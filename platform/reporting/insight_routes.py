@@ -14,6 +14,9 @@ from civic.reporting.routes import csv_response
 blp = Blueprint("reporting-insight", __name__, url_prefix="/v1/reporting",
                 description="The picture of demand: counts, time series and maps of reports, the public open data, "
                             "and early warnings when a kind of report suddenly rises.")
+open_data = Blueprint("reporting-open-data", __name__, url_prefix="/v1/reporting/open-data",
+                      description="Open data anyone may use, without a token: the place's demand, small numbers "
+                                  "withheld, under the Open Government Licence v3.0.")
 READERS = ("reporting:read", "platform:admin")
 
 
@@ -74,11 +77,11 @@ class Map(MethodView):
                                           mimetype="application/geo+json")
 
 
-@blp.route("/open-data/demand")
+@open_data.route("/demand")
 class OpenData(MethodView):
     @public
-    @blp.arguments(schemas.OpenDataQuerySchema, location="query")
-    @blp.response(200, schemas.OpenDataSchema)
+    @open_data.arguments(schemas.OpenDataQuerySchema, location="query")
+    @open_data.response(200, schemas.OpenDataSchema)
     def get(self, query):
         """Open data: reports across the whole place by category and week (or area). Free to reuse under the
         Open Government Licence; small numbers are withheld so nobody can be identified."""

@@ -56,16 +56,3 @@ class Place:
 def place(client, make):
     return Place(client, make)
 
-
-@pytest.fixture
-def database_url(database_url):
-    """Temporary: create any core table the core's migration does not create yet (core_event)."""
-    import sqlalchemy as sa
-
-    from civic.core import events, tenancy  # noqa: F401
-    from civic.core.db import Base, create_engine
-
-    engine = create_engine(database_url)
-    Base.metadata.create_all(engine, tables=[Base.metadata.tables["core_event"]], checkfirst=True)
-    engine.dispose()
-    return database_url
