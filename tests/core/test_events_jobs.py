@@ -13,14 +13,6 @@ from tests.conftest import config_for
 from tests.core.conftest import assert_problem, count
 
 
-@pytest.fixture
-def events_table(app):
-    """core_event must exist; until the migration that creates it lands, these tests are expected failures."""
-    with app.extensions["civic.engine"].connect() as conn:
-        if not sa.inspect(conn).has_table("core_event"):
-            pytest.xfail("core_event is missing from the migrations (see tests/core/test_migrations.py)")
-
-
 # --- unit of work -----------------------------------------------------------------------
 @pytest.fixture
 def outbox_app(database_url):
@@ -63,7 +55,7 @@ def outbox_counts(app):
 
 
 @pytest.mark.parametrize("failure, status", [("fail", 409), ("crash", 500)])
-def test_a_failed_request_leaves_neither_event_nor_job(outbox_app, events_table, steward_of, failure, status):
+def test_a_failed_request_leaves_neither_event_nor_job(outbox_app, steward_of, failure, status):
     headers = steward_of(outbox_app)
     before = outbox_counts(outbox_app)
     response = outbox_app.test_client().post("/v1/things", json={"slug": "thing", failure: True}, headers=headers)
@@ -71,7 +63,7 @@ def test_a_failed_request_leaves_neither_event_nor_job(outbox_app, events_table,
     assert outbox_counts(outbox_app) == before
 
 
-def test_a_successful_request_leaves_the_change_its_event_and_its_job(outbox_app, events_table, steward_of):
+def test_a_successful_request_leaves_the_change_its_event_and_its_job(outbox_app, steward_of):
     headers = steward_of(outbox_app)
     events_before, jobs_before, tenants_before = outbox_counts(outbox_app)
     response = outbox_app.test_client().post("/v1/things", json={"slug": "thing"}, headers=headers)
@@ -80,7 +72,7 @@ def test_a_successful_request_leaves_the_change_its_event_and_its_job(outbox_app
 
 
 # --- events ---------------------------------------------------------------------------------
-def test_an_event_is_a_cloudevents_envelope(app, make, events_table):
+def test_an_event_is_a_cloudevents_envelope(app, make):
     tenant = make.tenant()
     with app.app_context(), unit_of_work():
         event = events.emit("civic.booking.created", tenant_id=tenant.id, subject="b-1", data={"slot": "09:00"})
@@ -97,7 +89,7 @@ def test_an_event_is_a_cloudevents_envelope(app, make, events_table):
     assert stored["time"].endswith("Z") and abs(parsed - utcnow()) < dt.timedelta(minutes=5)
 
 
-def test_each_subscriber_gets_one_job_per_event(app, make, worker, events_table):
+def test_each_subscriber_gets_one_job_per_event(app, make, worker):
     seen: dict[str, list] = {"a": [], "b": []}
     jobs.register(app, "test.a", lambda payload, job: seen["a"].append(payload))
     jobs.register(app, "test.b", lambda payload, job: seen["b"].append(payload))
@@ -114,7 +106,7 @@ def test_each_subscriber_gets_one_job_per_event(app, make, worker, events_table)
     assert all(p["type"] == "civic.test.happened" and p["specversion"] == "1.0" for p in seen["a"] + seen["b"])
 
 
-def test_a_job_subscribed_twice_still_runs_once_per_event(app, make, worker, events_table):
+def test_a_job_subscribed_twice_still_runs_once_per_event(app, make, worker):
     runs = []
     jobs.register(app, "test.audit_everything", lambda payload, job: runs.append(payload["id"]))
     events.subscribe(app, "civic.test.happened", "test.audit_everything")
@@ -254,7 +246,7 @@ def test_a_job_whose_lease_ran_out_while_waiting_in_a_batch_is_left_for_a_fresh_
     """A slow job must not make the rest of its batch run on leases another worker may already hold."""
     import time
 
-    app = new_app(JOB_LEASE_SECONDS=1)
+    app = new_app(JOB_LEASE_SECONDS=1, COMPONENTS=[])  # only these two jobs in the batch
     ran = []
     jobs.register(app, "test.slow", lambda payload, job: time.sleep(1.2))
     jobs.register(app, "test.quick", lambda payload, job: ran.append(job.attempts))

@@ -46,12 +46,14 @@ def wait_for(condition, processes=(), timeout: float = 60.0, what: str = "condit
             if process.poll() is not None:
                 raise AssertionError(f"a worker exited ({process.returncode}): {process.stderr.read().decode()[-2000:]}")
         time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+    raise AssertionError(f"timed out waiting for {what}: {condition()!r}")
 
 
 def job_states(app) -> list[tuple]:
+    """(id, status, attempts, locked_by) of the test's jobs (components may queue periodic ones of their own)."""
     with app.app_context():
-        return list(session.execute(sa.select(jobs.Job.id, jobs.Job.status, jobs.Job.attempts, jobs.Job.locked_by)))
+        return list(session.execute(sa.select(jobs.Job.id, jobs.Job.status, jobs.Job.attempts, jobs.Job.locked_by)
+                                    .where(jobs.Job.name == "core.noop")))
 
 
 def enqueue_noops(app, count: int, **payload) -> list:
