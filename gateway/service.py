@@ -301,13 +301,13 @@ def principal_for(access_token: str):
     return Principal(tenant_id=token.tenant_id, client_id=client.client_id, scopes=frozenset(token.scope.split()),
                      user_id=token.user_id, sandbox=client.sandbox,
                      components=tuple(tenant.components) if tenant.components is not None else None,
-                     rate_limit=client.rate_limit or tenant.rate_limit, token_id=token.id)
+                     rate_limit=client.rate_limit or tenant.rate_limit, token_id=token.id,
+                     tenant_slug=tenant.slug, tenant_name=tenant.name)
 
 
 def whoami(*, principal: Principal) -> dict:
     """What a token gives its holder."""
-    tenant = session.get(Tenant, principal.tenant_id)
-    return {"tenant": tenant.slug, "tenant_name": tenant.name, "client_id": principal.client_id,
+    return {"tenant": principal.tenant_slug, "tenant_name": principal.tenant_name, "client_id": principal.client_id,
             "scopes": sorted(principal.scopes), "user_id": principal.user_id, "sandbox": principal.sandbox}
 
 

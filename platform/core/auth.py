@@ -27,6 +27,8 @@ class Principal:
     components: tuple[str, ...] | None = None  # None: all enabled
     rate_limit: str | None = None
     token_id: uuid.UUID | None = None
+    tenant_slug: str | None = None
+    tenant_name: str | None = None
 
     @property
     def is_steward(self) -> bool:

@@ -92,13 +92,18 @@ def create_engine(url: str) -> sa.Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent() else "BEGIN")
 
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # No pre-ping: it costs a round trip per request. A connection found dead fails that one
+    # request with a 503, and SQLAlchemy then drops the whole pool, so the app recovers by itself.
+    return sa.create_engine(url, pool_size=10, max_overflow=20)
 
 
 def init_app(app) -> None:
     engine = create_engine(app.config["DATABASE_URL"])
     app.extensions["civic.engine"] = engine
     app.extensions["civic.sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
+    # PostgreSQL reads (GET/HEAD) run in autocommit: no BEGIN and COMMIT round trips per request.
+    reads = engine.execution_options(isolation_level="AUTOCOMMIT") if engine.dialect.name == "postgresql" else engine
+    app.extensions["civic.read_sessionmaker"] = sessionmaker(bind=reads, expire_on_commit=False)
 
     @app.teardown_appcontext
     def _close_session(_exc):
@@ -113,7 +118,8 @@ def engine() -> sa.Engine:
 
 def _current_session() -> Session:
     if "civic_session" not in g:
-        g.civic_session = current_app.extensions["civic.sessionmaker"]()
+        read = has_request_context() and request.method in READ_METHODS
+        g.civic_session = current_app.extensions["civic.read_sessionmaker" if read else "civic.sessionmaker"]()
     return g.civic_session
 
 
