@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-postgres lint bench fuzz clean
+.PHONY: run test test-sqlite test-postgres bench fuzz clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,7 +42,11 @@ test-postgres: $(STAMP)
 	CIVIC_TEST_BACKEND=postgres $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
+	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk"; exit 1; }
 	$(PY) -m bench $(BENCH_ARGS)
+
+fuzz: $(STAMP)
+	CIVIC_FUZZ_EXAMPLES=$${CIVIC_FUZZ_EXAMPLES:-200} $(PY) -m pytest tests/assurance -k fuzz -q
 
 clean:
 	rm -rf $(VENV) instance build *.egg-info
