@@ -62,14 +62,20 @@ class Entity:
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+# Requests that never write (probes, docs, metrics): they read without queueing for the write lock.
+READ_ONLY_PATHS = ("/healthz", "/readyz", "/metrics", "/docs", "/openapi.json")
+
+
 def _write_intent() -> bool:
-    """SQLite: a write request takes the write lock up front (BEGIN IMMEDIATE).
+    """SQLite: a request takes the write lock up front (BEGIN IMMEDIATE).
 
     Upgrading a read lock to a write lock mid-transaction fails at once under
-    contention, so writers queue on the busy timeout instead.
+    contention, so writers queue on the busy timeout instead. GETs count as
+    writers too: reading personal data writes an audit entry, and that write
+    must not fail because another request committed since the read began.
     """
     if has_request_context():
-        return request.method not in READ_METHODS
+        return request.method not in READ_METHODS or not request.path.startswith(READ_ONLY_PATHS)
     return not (has_app_context() and g.get("civic_read_only", False))
 
 
