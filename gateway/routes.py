@@ -6,7 +6,6 @@ from flask_smorest import Blueprint
 
 from civic.core import audit, jobs
 from civic.core.auth import current_principal, require, require_any
-from civic.core.db import session
 from civic.core.errors import Problem
 from civic.core.pagination import page_schema, paginate
 from civic.core.tenancy import Tenant
@@ -19,13 +18,7 @@ MANAGE = ("platform:admin", "clients:manage")
 
 
 def _tenant_scope(slug: str | None) -> uuid.UUID | None:
-    """Stewards may act on any tenant (or all); tenant admins only ever on their own."""
-    principal = current_principal()
-    if principal.is_steward:
-        return service.get_tenant(tenant_ref=slug).id if slug else None
-    if slug and slug != session.get(Tenant, principal.tenant_id).slug:
-        raise Problem(404, "not_found", "No such tenant.")
-    return principal.tenant_id
+    return service.tenant_scope(principal=current_principal(), slug=slug)
 
 
 # --- tenants ---------------------------------------------------------------
@@ -36,10 +29,7 @@ class Tenants(MethodView):
     @admin.response(200, page_schema(schemas.TenantSchema))
     def get(self, query):
         """List organisations on the platform."""
-        select = service.list_tenants()
-        if query.get("status"):
-            select = select.where(Tenant.status == query["status"])
-        return paginate(select, Tenant, limit=query["limit"], after=query["after"])
+        return paginate(service.list_tenants(status=query.get("status")), Tenant, limit=query["limit"], after=query["after"])
 
     @require("platform:admin")
     @admin.arguments(schemas.TenantSchema)
@@ -232,9 +222,7 @@ class Audit(MethodView):
     @admin.response(200, schemas.AuditSchema(many=True))
     def get(self, query):
         """The latest audit entries: who did or saw what, and when."""
-        tenant_id = service.get_tenant(tenant_ref=query["tenant"]).id if query.get("tenant") else None
-        select = audit.entries(tenant_id=tenant_id).order_by(audit.AuditEntry.time.desc()).limit(query["limit"])
-        return list(session.scalars(select))
+        return service.latest_audit(tenant_ref=query.get("tenant"), limit=query["limit"])
 
 
 me = Blueprint("me", __name__, url_prefix="/v1", description="Check the token you are holding.")

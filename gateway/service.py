@@ -67,8 +67,25 @@ def update_tenant(*, tenant_ref, **changes) -> Tenant:
     return tenant
 
 
-def list_tenants() -> sa.Select:
-    return sa.select(Tenant)
+def list_tenants(*, status: str | None = None) -> sa.Select:
+    query = sa.select(Tenant)
+    return query.where(Tenant.status == status) if status else query
+
+
+def tenant_scope(*, principal: Principal, slug: str | None) -> uuid.UUID | None:
+    """Stewards may act on any tenant (or, with no slug, all); tenant admins only ever on their own."""
+    if principal.is_steward:
+        return get_tenant(tenant_ref=slug).id if slug else None
+    if slug and slug != principal.tenant_slug:
+        raise not_found("tenant")
+    return principal.tenant_id
+
+
+def latest_audit(*, tenant_ref: str | None, limit: int) -> list:
+    """The newest audit entries, of one tenant or of all."""
+    tenant_id = get_tenant(tenant_ref=tenant_ref).id if tenant_ref else None
+    query = audit.entries(tenant_id=tenant_id).order_by(audit.AuditEntry.time.desc()).limit(limit)
+    return list(session.scalars(query))
 
 
 # --- clients ---------------------------------------------------------------
