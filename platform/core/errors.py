@@ -2,7 +2,6 @@
 import logging
 
 import marshmallow as ma
-import sqlalchemy.exc
 from flask import json, request
 from werkzeug.exceptions import HTTPException
 
@@ -123,6 +122,8 @@ def handle_unexpected(error: Exception):
 
 
 def is_disconnect(error: Exception) -> bool:
+    import sqlalchemy.exc  # here, not at the top: `civic --help` imports this module and needs no database
+
     if isinstance(error, sqlalchemy.exc.DBAPIError) and error.connection_invalidated:
         return True
     return isinstance(error, (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError)) and \
