@@ -15,6 +15,11 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table('reporting_rollup_state',
+    sa.Column('name', sa.String(length=40), nullable=False),
+    sa.Column('refreshed_at', civic.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_reporting_rollup_state'))
+    )
     op.create_table('reporting_category',
     sa.Column('tenant_id', sa.Uuid(), nullable=False),
     sa.Column('code', sa.String(length=50), nullable=False),
@@ -72,6 +77,7 @@ def upgrade() -> None:
     sa.Column('uprn', sa.String(length=12), nullable=True),
     sa.Column('usrn', sa.String(length=8), nullable=True),
     sa.Column('cell', sa.String(length=16), nullable=True),
+    sa.Column('area', sa.String(length=16), nullable=True),
     sa.Column('week', sa.Date(), nullable=False),
     sa.Column('answers', sa.JSON(), nullable=False),
     sa.Column('media_url', sa.String(length=1000), nullable=True),
@@ -99,6 +105,17 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_reporting_report_tenant_id'), ['tenant_id'], unique=False)
         batch_op.create_index('ix_reporting_report_week_category', ['week', 'category_id'], unique=False)
 
+    op.create_table('reporting_weekly_count',
+    sa.Column('week', sa.Date(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('category_id', sa.Uuid(), nullable=False),
+    sa.Column('area', sa.String(length=16), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['category_id'], ['reporting_category.id'], name=op.f('fk_reporting_weekly_count_category_id_reporting_category'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_reporting_weekly_count_tenant_id_tenant'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('week', 'tenant_id', 'category_id', 'area', 'status', name=op.f('pk_reporting_weekly_count'))
+    )
     op.create_table('reporting_transfer',
     sa.Column('tenant_id', sa.Uuid(), nullable=False),
     sa.Column('to_tenant_id', sa.Uuid(), nullable=False),
@@ -155,6 +172,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_reporting_transfer_report_id'))
 
     op.drop_table('reporting_transfer')
+    op.drop_table('reporting_weekly_count')
     with op.batch_alter_table('reporting_report', schema=None) as batch_op:
         batch_op.drop_index('ix_reporting_report_week_category')
         batch_op.drop_index(batch_op.f('ix_reporting_report_tenant_id'))
@@ -171,3 +189,4 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_reporting_category_tenant_id'))
 
     op.drop_table('reporting_category')
+    op.drop_table('reporting_rollup_state')

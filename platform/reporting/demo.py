@@ -7,12 +7,12 @@ import random
 import secrets
 import uuid
 
-import h3
 import sqlalchemy as sa
 
 from civic.core.db import session, utcnow
+from civic.reporting import rollup
 from civic.reporting.models import Category, Report, ReportUpdate
-from civic.reporting.service import CELL_RESOLUTION, week_of
+from civic.reporting.service import locate, week_of
 
 CENTRE = (51.4545, -2.5879)  # the fictional Riverside
 YES_NO = [{"key": "yes", "name": "Yes"}, {"key": "no", "name": "No"}]
@@ -110,7 +110,7 @@ def synthetic_rows(*, tenant_id: uuid.UUID, categories: list[tuple[Category, flo
                 if status == "closed" else None,
                 "description": rng.choice(DESCRIPTIONS), "lat": lat, "long": long, "address": None,
                 "uprn": None, "usrn": str(rng.randint(10_000_000, 10_000_400)),
-                "cell": h3.latlng_to_cell(lat, long, CELL_RESOLUTION), "week": week_of(created),
+                **locate(lat, long), "week": week_of(created),
                 "answers": _answers(category, rng), "media_url": None, "reporter_name": None, "reporter_email": None,
                 "reporter_phone": None, "token": f"{rng.getrandbits(64):016x}", "source": "demo", "sandbox": False,
                 "transferred_from_tenant_id": None, "reference": None, "metadata_": {},
@@ -143,6 +143,7 @@ def seed(tenant_ids_by_slug: dict) -> None:
                                    now=now, rng=rng, centre=(51.449, -2.600), spread=0.002)
             rows += spike
         insert_reports(rows)
+    rollup.refresh(now=now, full=True)
 
 
 def insert_reports(rows: list[dict]) -> None:

@@ -14,8 +14,8 @@ from flask import current_app
 from civic.core.db import session
 from civic.core.tenancy import Tenant
 from civic.reporting import suppression
-from civic.reporting.models import Category, Report
-from civic.reporting.service import week_of
+from civic.reporting.models import Category, Report, WeeklyCount
+from civic.reporting.service import AREA_RESOLUTION, week_of
 
 DIMENSIONS = ("tenant", "category", "status", "week", "area", "street")
 LICENCE = {"name": "Open Government Licence v3.0",
@@ -29,25 +29,38 @@ def window(start: dt.datetime | None, end: dt.datetime | None, now: dt.datetime)
     return start or end - dt.timedelta(weeks=DEFAULT_WEEKS), end
 
 
-def _columns(by: list[str]) -> list:
-    column = {"tenant": Tenant.slug, "category": Category.code, "status": Report.status, "week": Report.week,
-              "area": Report.cell, "street": Report.usrn}
+def _columns(source, by: list[str]) -> list:
+    column = {"tenant": Tenant.slug, "category": Category.code, "status": source.status, "week": source.week,
+              "area": source.cell if source is Report else source.area,
+              "street": getattr(source, "usrn", None)}
     return [column[d] for d in by]
+
+
+def uses_weekly_counts(tenant_id, by: list[str], resolution: int) -> bool:
+    """The place-wide view (a steward's) reads the weekly counts, unless it needs finer detail."""
+    return tenant_id is None and "street" not in by and ("area" not in by or resolution <= AREA_RESOLUTION)
 
 
 def counts(*, tenant_id: uuid.UUID | None, by: list[str], start: dt.datetime, end: dt.datetime,
            resolution: int = 8, category: str | None = None) -> list[dict]:
-    """Report counts grouped by the dimensions in `by`; every tenant's when `tenant_id` is None."""
+    """Report counts grouped by the dimensions in `by`; every tenant's when `tenant_id` is None.
+
+    An organisation's own counts come from its reports, exact to the second. The whole place's
+    come from the weekly counts (whole weeks, refreshed every few minutes) when they can.
+    """
     by = [d for d in DIMENSIONS if d in by]
-    columns = _columns(by)
-    query = (sa.select(*[c.label(d) for c, d in zip(columns, by)], sa.func.count().label("count"))
-             .select_from(Report).join(Category, Report.category_id == Category.id)
-             .where(Report.week >= week_of(start), Report.week <= week_of(end),
-                    Report.created_at >= start, Report.created_at < end, Report.sandbox.is_(False)))
+    source = WeeklyCount if uses_weekly_counts(tenant_id, by, resolution) else Report
+    columns = _columns(source, by)
+    total = sa.func.sum(WeeklyCount.count) if source is WeeklyCount else sa.func.count()
+    query = (sa.select(*[c.label(d) for c, d in zip(columns, by)], total.label("count"))
+             .select_from(source).join(Category, source.category_id == Category.id)
+             .where(source.week >= week_of(start), source.week <= week_of(end)))
+    if source is Report:
+        query = query.where(Report.created_at >= start, Report.created_at < end, Report.sandbox.is_(False))
     if "tenant" in by:
-        query = query.join(Tenant, Report.tenant_id == Tenant.id)
+        query = query.join(Tenant, source.tenant_id == Tenant.id)
     if tenant_id is not None:
-        query = query.where(Report.tenant_id == tenant_id)
+        query = query.where(source.tenant_id == tenant_id)
     if category:
         query = query.where(Category.code == category)
     if by:
@@ -55,13 +68,15 @@ def counts(*, tenant_id: uuid.UUID | None, by: list[str], start: dt.datetime, en
     totals: Counter = Counter()
     for row in session.execute(query):
         key = tuple(_value(d, getattr(row, d), resolution) for d in by)
-        totals[key] += row.count
+        totals[key] += int(row.count or 0)
     return [{**dict(zip(by, key)), "count": count} for key, count in sorted(totals.items(), key=_sort_key)]
 
 
 def _value(dimension: str, value, resolution: int):
-    if dimension == "area" and value is not None:
-        return h3.cell_to_parent(value, resolution) if resolution < 9 else value
+    if dimension == "area":
+        if not value:
+            return None
+        return h3.cell_to_parent(value, resolution) if resolution < h3.get_resolution(value) else value
     if dimension == "week":
         return value.isoformat()
     return value
@@ -98,27 +113,26 @@ def geojson(items: list[dict], resolution: int) -> dict:
 
 # --- open data -------------------------------------------------------------------
 def open_data(*, columns: str, weeks: int, resolution: int, now: dt.datetime) -> dict:
-    """Place-wide demand: reports by category and week (or area), small numbers suppressed."""
+    """Place-wide demand from the weekly counts: by category and week (or area), small numbers suppressed."""
     threshold = int(current_app.config.get("REPORTING_SUPPRESSION_THRESHOLD", 5))
     end_week = week_of(now)
     start_week = end_week - dt.timedelta(weeks=weeks - 1)
-    column = Report.week if columns == "week" else Report.cell
+    column = WeeklyCount.week if columns == "week" else WeeklyCount.area
     label = sa.func.coalesce(Category.lgsl_code, sa.func.lower(Category.name))
     query = (sa.select(label.label("key"), sa.func.min(Category.name).label("name"),
                        sa.func.min(Category.lgsl_code).label("lgsl"), column.label("column"),
-                       sa.func.count().label("count"))
-             .select_from(Report).join(Category, Report.category_id == Category.id)
-             .join(Tenant, Report.tenant_id == Tenant.id)
-             .where(Report.week >= start_week, Report.week <= end_week, Report.sandbox.is_(False),
-                    Tenant.status == "active")
+                       sa.func.sum(WeeklyCount.count).label("count"))
+             .select_from(WeeklyCount).join(Category, WeeklyCount.category_id == Category.id)
+             .join(Tenant, WeeklyCount.tenant_id == Tenant.id)
+             .where(WeeklyCount.week >= start_week, WeeklyCount.week <= end_week, Tenant.status == "active")
              .group_by(label, column))
     cells: Counter = Counter()
     names: dict = {}
     for row in session.execute(query):
-        if row.column is None:
+        if not row.column:
             continue
-        key = row.column.isoformat() if columns == "week" else h3.cell_to_parent(row.column, resolution)
-        cells[(row.key, key)] += row.count
+        key = row.column.isoformat() if columns == "week" else _value("area", row.column, resolution)
+        cells[(row.key, key)] += int(row.count)
         names.setdefault(row.key, (row.name, row.lgsl))
     if columns == "week":
         headings = [(start_week + dt.timedelta(weeks=i)).isoformat() for i in range(weeks)]

@@ -53,8 +53,10 @@ class Report(Entity, Base):
     address: Mapped[str | None] = mapped_column(sa.String(500))
     uprn: Mapped[str | None] = mapped_column(sa.String(12))
     usrn: Mapped[str | None] = mapped_column(sa.String(8))
-    # H3 cell (resolution 9) of the location, and the Monday of the week it was made: for insight.
+    # H3 cell (resolution 9) of the location, its area (the resolution-7 parent), and the Monday
+    # of the week it was made: for insight.
     cell: Mapped[str | None] = mapped_column(sa.String(16))
+    area: Mapped[str | None] = mapped_column(sa.String(16))
     week: Mapped[dt.date] = mapped_column(sa.Date)
     answers: Mapped[dict] = mapped_column(default=dict)
     media_url: Mapped[str | None] = mapped_column(sa.String(1000))
@@ -134,3 +136,31 @@ class Alert(Entity, Base):
     baseline_mean: Mapped[float]
     baseline_sd: Mapped[float]
     threshold: Mapped[float]
+
+
+class WeeklyCount(Base):
+    """Pre-aggregated counts for the place-wide views (open data, a steward's insight).
+
+    Rebuilt from the reports by a periodic job for every week in which a report was made
+    or changed since the last run, so these views cost the same at a million reports as at
+    a thousand. An organisation's own insight reads the reports directly (always current).
+    """
+
+    __tablename__ = "reporting_weekly_count"
+
+    week: Mapped[dt.date] = mapped_column(sa.Date, primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("tenant.id", ondelete="CASCADE"), primary_key=True)
+    category_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("reporting_category.id", ondelete="CASCADE"),
+                                                   primary_key=True)
+    area: Mapped[str] = mapped_column(sa.String(16), primary_key=True)  # "" without a location
+    status: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    count: Mapped[int]
+
+
+class RollupState(Base):
+    """How far the weekly counts are up to date."""
+
+    __tablename__ = "reporting_rollup_state"
+
+    name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    refreshed_at: Mapped[dt.datetime]

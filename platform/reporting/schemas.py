@@ -200,7 +200,7 @@ class OpenDataQuerySchema(StrictSchema):
     columns = ma.fields.String(load_default="week", validate=ma.validate.OneOf(("week", "area")),
                                metadata={"description": "Columns are weeks, or map areas (H3 cells)."})
     weeks = ma.fields.Integer(load_default=12, validate=ma.validate.Range(1, 52))
-    resolution = ma.fields.Integer(load_default=7, validate=ma.validate.Range(5, 8))
+    resolution = ma.fields.Integer(load_default=7, validate=ma.validate.Range(5, 7))
     format = ma.fields.String(load_default="json", validate=ma.validate.OneOf(("json", "csv")))
 
 

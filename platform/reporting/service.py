@@ -17,6 +17,7 @@ from civic.reporting import attributes
 from civic.reporting.models import Category, Report, ReportUpdate, Transfer
 
 CELL_RESOLUTION = 9  # ~0.1 km² hexagons; coarser areas are their parents
+AREA_RESOLUTION = 7  # ~5 km²: the areas of the place-wide views and the early warning
 METRES_PER_DEGREE = 111_320.0
 
 
@@ -138,6 +139,14 @@ def _check_location(lat, long, address, uprn) -> None:
                       errors={"lat": ["Out of range."]})
 
 
+def locate(lat: float | None, long: float | None) -> dict:
+    """The report's H3 cell (resolution 9) and area (resolution 7)."""
+    if lat is None:
+        return {"cell": None, "area": None}
+    cell = h3.latlng_to_cell(lat, long, CELL_RESOLUTION)
+    return {"cell": cell, "area": h3.cell_to_parent(cell, AREA_RESOLUTION)}
+
+
 def week_of(moment: dt.datetime) -> dt.date:
     """The Monday (UTC) of the week a moment falls in."""
     day = moment.astimezone(dt.timezone.utc).date()
@@ -162,7 +171,7 @@ def create_report(*, tenant_id: uuid.UUID, category_code: str, description: str 
                     description=description, lat=lat, long=long, address=(address or "").strip() or None,
                     uprn=uprn, usrn=usrn, answers=clean_answers, media_url=media_url, reference=reference,
                     metadata_=metadata_ or {}, source=source, sandbox=sandbox, token=secrets.token_hex(8),
-                    cell=h3.latlng_to_cell(lat, long, CELL_RESOLUTION) if lat is not None else None,
+                    **locate(lat, long),
                     week=week_of(created_at), created_at=created_at, updated_at=created_at, **_reporter(reporter))
     session.add(report)
     session.flush()
@@ -171,7 +180,7 @@ def create_report(*, tenant_id: uuid.UUID, category_code: str, description: str 
     session.flush()
     events.emit("civic.reporting.report_created", tenant_id=tenant_id, subject=str(report.id), data={
         "report_id": str(report.id), "category": category.code, "category_id": str(category.id),
-        "status": "open", "area": report.cell and h3.cell_to_parent(report.cell, 7), "source": source})
+        "status": "open", "area": report.area, "source": source})
     return report
 
 

@@ -3,6 +3,7 @@ from civic.core import jobs
 from civic.core.db import utcnow
 
 DETECT_SPIKES = "reporting.detect_spikes"
+REFRESH_COUNTS = "reporting.refresh_counts"
 
 
 def detect_spikes(payload: dict, job) -> None:
@@ -12,6 +13,15 @@ def detect_spikes(payload: dict, job) -> None:
     warning.detect_spikes(now=utcnow())
 
 
+def refresh_counts(payload: dict, job) -> None:
+    """Idempotent: recounts whole weeks from the reports."""
+    from civic.reporting import rollup
+
+    rollup.refresh(now=utcnow())
+
+
 def init_app(app) -> None:
     jobs.register(app, DETECT_SPIKES, detect_spikes)
+    jobs.register(app, REFRESH_COUNTS, refresh_counts)
+    jobs.schedule(app, REFRESH_COUNTS, int(app.config.get("REPORTING_ROLLUP_SECONDS", 300)))
     jobs.schedule(app, DETECT_SPIKES, int(app.config.get("REPORTING_SPIKE_CHECK_SECONDS", 3600)))
