@@ -29,13 +29,36 @@ def _gunicorn(*, host: str, port: int, workers: int, threads: int) -> None:
             self.cfg.set("workers", workers)
             self.cfg.set("threads", threads)
             self.cfg.set("worker_class", "gthread" if threads > 1 else "sync")
-            self.cfg.set("accesslog", None)
+            self.cfg.set("accesslog", None)  # the app logs each request itself, as JSON
+            self.cfg.set("logger_class", _json_logger_class())
             self.cfg.set("post_worker_init", _post_worker_init)
+            if "control_socket_disable" in self.cfg.settings:
+                # One shared socket path per user: two servers on a machine would fight over it.
+                self.cfg.set("control_socket_disable", True)
 
         def load(self):
             return create_app()
 
     Gunicorn().run()
+
+
+def _json_logger_class():
+    from gunicorn.glogging import Logger
+
+    from civic.config import load
+    from civic.core.observability import configure_logging
+
+    class JsonLogger(Logger):
+        """gunicorn's own messages go through the platform's JSON log, one object per line."""
+
+        def setup(self, cfg):
+            super().setup(cfg)
+            for log in (self.error_log, self.access_log):
+                log.handlers.clear()
+                log.propagate = True
+            configure_logging(load()["LOG_LEVEL"])
+
+    return JsonLogger
 
 
 def _post_worker_init(worker) -> None:

@@ -56,10 +56,11 @@ def test_fields_named_like_secrets_are_redacted_even_when_nested(log_lines):
     assert "hunter2" not in json.dumps(line) and "ak_1" not in json.dumps(line) and "cs_123" not in json.dumps(line)
 
 
-def test_a_real_server_writes_one_json_object_per_line(live_server):
+@pytest.mark.parametrize("workers", [1, 2], ids=["embedded", "gunicorn"])
+def test_a_real_server_writes_one_json_object_per_line(live_server, workers):
     import requests
 
-    server = live_server(env={"CIVIC_LOG_LEVEL": "INFO"})
+    server = live_server(workers=workers, env={"CIVIC_LOG_LEVEL": "INFO"})
     requests.get(server.url + "/readyz", headers={"X-Request-ID": "live-1"}, timeout=10)
     requests.get(server.url + "/nowhere", headers={"X-Request-ID": "live-2"}, timeout=10)
     server.stop()
