@@ -30,12 +30,19 @@ class World:
         self.client, self.make = client, make
         self.marker = f"alpha{uuid.uuid4().hex[:10]}"  # in every name and reference tenant A gives
         self.a = make.tenant(f"{self.marker}-org", name=f"{self.marker} Trust")
-        self.b = make.tenant()
-        self.c = make.tenant()
-        self.council = make.tenant(kind="council")
+        self._tenants: dict = {}
         self._tokens: dict = {}
         self.made: list[dict] = []  # every object A made, as the API returned it
         self._c_category = None
+
+    def _tenant(self, name: str, **overrides):
+        if name not in self._tenants:
+            self._tenants[name] = self.make.tenant(**overrides)
+        return self._tenants[name]
+
+    b = property(lambda self: self._tenant("b"))
+    c = property(lambda self: self._tenant("c"))
+    council = property(lambda self: self._tenant("council", kind="council"))
 
     # --- callers --------------------------------------------------------------------
     def headers(self, tenant, scopes) -> dict:

@@ -1,0 +1,197 @@
+"""Schemathesis against the app's own /openapi.json, in-process, with a real token.
+
+Every documented operation gets CIVIC_FUZZ_EXAMPLES generated requests (default 10, a
+bounded run for `make test`; `make fuzz` runs more): no 5xx, every answer's status code,
+content type, headers and body as documented, and the same requests without a token are 401.
+"""
+import functools
+import os
+import time
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis.generation import GenerationMode
+from openapi_spec_validator import validate
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
+from schemathesis.specs.openapi.checks import (content_type_conformance, response_headers_conformance,
+                                               response_schema_conformance, status_code_conformance)
+
+from tests.assurance.catalogue import openapi_path, operations
+from tests.assurance.world import values_for
+from tests.conftest import TEST_SECRET
+
+EXAMPLES = int(os.environ.get("CIVIC_FUZZ_EXAMPLES", "10"))
+DERANDOMIZE = "CIVIC_FUZZ_EXAMPLES" not in os.environ  # the bounded run is the same every time; longer runs explore
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
+          response_schema_conformance]
+# A body that is not JSON at all is refused at the edge, before the token is looked at: that
+# reveals nothing and does no work, so it may answer instead of the 401.
+EDGE_REJECTIONS = {"malformed_json", "unsupported_media_type", "body_too_large"}
+# Operations left out, each with why. Keep this short: a skip is a hole in the net.
+SKIPS: dict[tuple[str, str], str] = {}
+# Bugs the fuzzer finds, tolerated in the fuzz only by their exact signature (everything else on the
+# operation is still checked). Each has a strict-xfail regression test below that goes red once fixed.
+FORMAT_CSV_BUG = "bug: ?format=csv answers text/csv but the spec documents only application/json"
+STEP_BUG = ("bug: step_minutes defaults to slot + buffers, which can exceed its documented maximum 1440 "
+            "(slot_minutes=1417, buffer_before_minutes=180, buffer_after_minutes=413 gives 2010)")
+RESET_BUG = ("bug: reset-password with a chosen password answers {\"password\": null}; "
+             "the spec documents password as a string (not nullable)")
+KNOWN_BUGS = {
+    ("GET", "/v1/reporting/open-data/demand"): ("Undocumented Content-Type", FORMAT_CSV_BUG),
+    ("GET", "/v1/reporting/insight/counts"): ("Undocumented Content-Type", FORMAT_CSV_BUG),
+    ("POST", "/v1/booking/resources"): ("/properties/step_minutes", STEP_BUG),
+    ("PATCH", "/v1/booking/resources/{resource_id}"): ("/properties/step_minutes", STEP_BUG),
+    ("POST", "/v1/admin/users/{user_id}/reset-password"): ("/properties/password", RESET_BUG),
+}
+
+
+@functools.cache
+def documented_paths() -> dict:
+    """The spec's paths, read from an app built at collection time (the spec needs no database)."""
+    from civic.app import create_app
+
+    app = create_app({"ENV": "test", "DATABASE_URL": "sqlite://", "SECRET_KEY": TEST_SECRET, "LOG_LEVEL": "WARNING"})
+    try:
+        return app.test_client().get("/openapi.json").get_json()["paths"]
+    finally:
+        app.extensions["civic.engine"].dispose()
+
+
+def documented_operations() -> list[tuple[str, str]]:
+    return [(method.upper(), path) for path, item in documented_paths().items() for method in item if method != "parameters"]
+
+
+def _params():
+    for key in documented_operations():
+        marks = []
+        if key in SKIPS:
+            marks.append(pytest.mark.skip(reason=SKIPS[key]))
+        yield pytest.param(*key, id=f"{key[0]} {key[1]}", marks=marks)
+
+
+def _fuzzer(app, world, method: str, path: str) -> tuple[dict, dict]:
+    """Headers (tenant A's token with every tenant scope, or a steward's on steward routes) and
+    URL values naming a real object of A, so that generated requests reach past the 404."""
+    op = next(o for o in operations(app) if o.method == method and openapi_path(o.path) == path)
+    values = {name.rsplit(":", 1)[-1]: value for name, value in values_for(world, op).items()}
+    return world.owner_of(op), values
+
+
+@pytest.mark.parametrize("method, path", list(_params()))
+def test_fuzzed_requests_get_documented_answers_and_no_5xx(app, world, method, path):
+    schema = schemathesis.openapi.from_wsgi("/openapi.json", app)
+    operation = schema[path][method]
+    headers, real_values = _fuzzer(app, world, method, path)
+    secured = operation.definition.raw.get("security") != []
+    calls = {GenerationMode.POSITIVE: 0, GenerationMode.NEGATIVE: 0}
+
+    known = KNOWN_BUGS.get((method, path))
+
+    def send(case, mode):
+        response = case.call(headers=headers)
+        try:
+            case.validate_response(response, checks=CHECKS, headers=headers)
+        except FailureGroup as group:
+            others = [f for f in group.exceptions if not (known and known[0] in f"{f.title} {f.message}")]
+            if others:
+                raise FailureGroup(others, str(group)) from None
+        calls[mode] += 1
+        return response
+
+    def run(mode, examples):
+        @given(case=operation.as_strategy(generation_mode=mode))
+        @settings(max_examples=examples, deadline=None, database=None, derandomize=DERANDOMIZE,
+                  phases=[Phase.explicit, Phase.generate],
+                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
+                                         HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
+        def fuzz(case):
+            answered = send(case, mode)
+            if real_values:
+                on_a_real_object = case.derive()
+                on_a_real_object.path_parameters.update(real_values)
+                send(on_a_real_object, mode)
+            if secured:
+                assert_refused_without_a_token(case, answered)
+
+        fuzz()
+
+    started = time.monotonic()
+    run(GenerationMode.POSITIVE, EXAMPLES)
+    if negatable(operation.definition.raw):
+        run(GenerationMode.NEGATIVE, max(1, EXAMPLES // 2))
+    print(f"fuzz: {method} {path}: {calls[GenerationMode.POSITIVE]} valid and {calls[GenerationMode.NEGATIVE]} "
+          f"invalid requests with a token in {time.monotonic() - started:.1f}s")
+    assert calls[GenerationMode.POSITIVE] >= 1
+
+
+def negatable(definition: dict) -> bool:
+    """Whether any input can break the spec: a body, or a parameter that is more than a free-form string."""
+    free = {"type": "string"}
+    return "requestBody" in definition or any(
+        p.get("schema", free) != free or p.get("required") and p["in"] != "path" for p in definition.get("parameters", []))
+
+
+def assert_refused_without_a_token(case, answered):
+    """The same request without a token is a 401 (or refused at the edge before any work, or not a route at all)."""
+    anonymous = case.call()
+    code = (anonymous.json() or {}).get("code") if anonymous.status_code >= 400 else None
+    not_a_route = anonymous.status_code == answered.status_code == 404 and "requested URL" in anonymous.text
+    assert anonymous.status_code == 401 or code in EDGE_REJECTIONS or not_a_route, \
+        f"{case.method} {case.path} without a token: {anonymous.status_code} {anonymous.text[:200]}"
+
+
+def test_the_openapi_spec_is_valid(spec):
+    validate(spec.doc)
+
+
+def test_every_v1_route_is_documented_in_the_spec(app, spec):
+    missing = [str(op) for op in operations(app)
+               if op.method.lower() not in spec.doc["paths"].get(openapi_path(op.path), {})]
+    assert missing == []
+    print(f"spec: {len(operations(app))} /v1 route x method pairs, all documented")
+
+
+def test_the_fuzzed_operations_are_every_documented_operation(spec):
+    assert len(documented_operations()) == sum(len([m for m in item if m != "parameters"])
+                                               for item in spec.doc["paths"].values())
+    assert set(SKIPS) | set(KNOWN_BUGS) <= set(documented_operations())
+
+
+# --- the bugs above, each pinned by a request that shows it ----------------------------------
+def _format_cases():
+    """Every value of every `format` query parameter of a GET operation."""
+    for path, item in documented_paths().items():
+        for param in item.get("get", {}).get("parameters", []):
+            if param["name"] == "format" and param["in"] == "query":
+                for value in param["schema"].get("enum", []):
+                    bug = ("GET", path) in KNOWN_BUGS and value == "csv"
+                    yield pytest.param(path, value, id=f"{path}?format={value}",
+                                       marks=[pytest.mark.xfail(strict=True, reason=FORMAT_CSV_BUG)] if bug else [])
+
+
+@pytest.mark.parametrize("path, value", list(_format_cases()))
+def test_every_format_a_route_offers_answers_a_documented_content_type(client, spec, world, path, value):
+    op = next(o for o in operations(client.application) if openapi_path(o.path) == path and o.method == "GET")
+    response = client.get(f"{path}?format={value}", headers=world.owner_of(op))
+    assert response.status_code == 200
+    documented = spec.operation(op)["responses"]["200"]["content"]
+    assert response.mimetype in documented, f"{response.mimetype} not in {sorted(documented)}"
+
+
+@pytest.mark.xfail(strict=True, reason=STEP_BUG)
+def test_a_resources_step_stays_within_its_documented_range(client, world):
+    body = {"name": "Long slots", "slot_minutes": 1417, "buffer_before_minutes": 180, "buffer_after_minutes": 413}
+    response = client.post("/v1/booking/resources", json=body, headers=world.as_a())
+    assert response.status_code == 422 or response.get_json()["step_minutes"] <= 1440, response.get_json()
+
+
+@pytest.mark.xfail(strict=True, reason=RESET_BUG)
+def test_a_password_reset_answer_matches_its_schema(client, spec, world):
+    user_id = world.user()["user_id"]
+    response = client.post(f"/v1/admin/users/{user_id}/reset-password", json={"password": "a brand new passphrase"},
+                           headers=world.as_a())
+    assert response.status_code == 200
+    assert all(value is not None for value in response.get_json().values()), response.get_json()
+
