@@ -57,8 +57,10 @@ class ClientSchema(ResourceSchema):
 
 
 class ClientCreatedSchema(ClientSchema):
-    client_secret = ma.fields.String(dump_only=True, metadata={"description": "Shown once: store it now."})
-    api_key = ma.fields.String(dump_only=True, metadata={"description": "Shown once: store it now."})
+    client_secret = ma.fields.String(dump_only=True, allow_none=True,
+                                     metadata={"description": "Shown once: store it now. Null for a public client."})
+    api_key = ma.fields.String(dump_only=True, allow_none=True,
+                               metadata={"description": "Shown once: store it now. Null unless asked for."})
 
 
 class ClientUpdateSchema(StrictSchema):
@@ -112,7 +114,8 @@ class PasswordResetSchema(StrictSchema):
 
 
 class PasswordResetResultSchema(ma.Schema):
-    password = ma.fields.String()
+    password = ma.fields.String(allow_none=True, metadata={
+        "description": "The generated password, shown once; null when you chose the password yourself."})
 
 
 class UserQuerySchema(StrictSchema):
