@@ -123,12 +123,12 @@ class Spec:
             return None
         return self.resolve(self.resolve(body)["content"]["application/json"]["schema"])
 
-    def response_schema(self, op: Operation, status: int) -> dict | None:
+    def response_schema(self, op: Operation, status: int, mimetype: str = "application/json") -> dict | None:
         responses = (self.operation(op) or {}).get("responses", {})
         documented = responses.get(str(status)) or responses.get("default")
         if documented is None:
             return None
-        content = self.resolve(documented).get("content", {}).get("application/json")
+        content = self.resolve(documented).get("content", {}).get(mimetype)
         return self.resolve(content["schema"]) if content and "schema" in content else None
 
     def undocumented_keys(self, value, schema: dict, where: str = "$") -> list[str]:

@@ -211,7 +211,8 @@ BODIES = {
     ("POST", "/v1/booking/bookings/<booking_id>/reschedule"): lambda w: {"start": _slot(4)},
     ("POST", "/v1/reporting/categories"): lambda w: {"code": f"c{uuid.uuid4().hex[:8]}", "name": "Graffiti"},
     ("PATCH", "/v1/reporting/categories/<code>"): lambda w: {"name": "Renamed category"},
-    ("POST", "/v1/reporting/reports"): lambda w: {"category": w.category()["code"], "description": "Broken light"},
+    ("POST", "/v1/reporting/reports"): lambda w: {"category": w.category()["code"], "description": "Broken light",
+                                                  "lat": 51.5, "long": -0.12},
     ("POST", "/v1/reporting/reports/<report_id>/status"): lambda w: {"status": "acknowledged", "note": "On it"},
     ("POST", "/v1/reporting/reports/<report_id>/transfer"): lambda w: w.transfer_body(),
 }
