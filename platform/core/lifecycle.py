@@ -35,6 +35,15 @@ def init_app(app) -> None:
         _check_body()
         return idempotency.begin()
 
+    # after_request functions run last-registered first: these headers go on whatever response
+    # _end leaves, including the problem it answers with when the commit fails.
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if request.path.startswith(("/v1/", "/oauth/")):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
     @app.after_request
     def _end(response):
         if response.status_code >= 400:
@@ -56,11 +65,4 @@ def init_app(app) -> None:
                 return handle_database_unavailable(exc)
             log.exception("commit failed")
             return problem_response(500, "internal_error", "Internal server error", "The change could not be saved.")
-        return response
-
-    @app.after_request
-    def _headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        if request.path.startswith(("/v1/", "/oauth/")):
-            response.headers.setdefault("Cache-Control", "no-store")
         return response

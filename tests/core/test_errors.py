@@ -125,3 +125,32 @@ def test_an_unreachable_database_is_a_503_problem_and_readyz_says_so(tmp_path):
                                                                        "Idempotency-Key": "k1"})
     assert_problem(response, 503, "database_unavailable")
     app.extensions["civic.engine"].dispose()
+
+
+def test_a_conflict_found_only_at_commit_is_a_409_problem_with_the_usual_headers(database_url, make):
+    """The view said 201, but the database refused the commit: the caller must not be told it worked."""
+    from civic.app import create_app
+    from civic.core.auth import require
+    from civic.core.db import session
+    from civic.core.tenancy import Tenant
+
+    app = create_app(config_for(database_url))
+    late = flask.Blueprint("late", __name__)
+
+    @late.post("/v1/late-conflict")
+    @require("platform:admin")
+    def add_duplicate():
+        session.add(Tenant(slug="steward-of-late", name="Duplicate"))  # not flushed: fails at commit
+        return {"ok": True}, 201
+
+    app.register_blueprint(late)
+    headers = make.headers(make.tenant("steward-of-late"), "platform:admin")
+    tenants = count(app, "tenant")
+    response = app.test_client().post("/v1/late-conflict", json={}, headers={**headers, "Idempotency-Key": "late-1"})
+    assert_problem(response, 409, "conflict")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["X-Request-ID"]
+    assert count(app, "tenant") == tenants
+    assert count(app, "core_idempotency_key") == 0  # the key is free for a retry
+    app.extensions["civic.engine"].dispose()
