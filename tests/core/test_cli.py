@@ -65,3 +65,16 @@ def test_serve_starts_and_answers(live_server):
 
     server = live_server()
     assert requests.get(server.url + "/readyz", timeout=10).json() == {"status": "ok", "database": "ok"}
+
+
+def test_worker_once_runs_the_due_jobs_and_exits(app, database_url):
+    from civic.core import jobs
+    from civic.core.db import session, unit_of_work
+
+    with app.app_context(), unit_of_work():
+        job_id = jobs.enqueue("core.noop", {}).id
+    result = civic("worker", "--once", env=civic_env(database_url))
+    assert result.returncode == 0, result.stderr
+    with app.app_context():
+        job = session.get(jobs.Job, job_id)
+        assert (job.status, job.attempts) == ("done", 1)
