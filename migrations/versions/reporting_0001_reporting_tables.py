@@ -65,6 +65,16 @@ def upgrade() -> None:
     with op.batch_alter_table('reporting_alert', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_reporting_alert_tenant_id'), ['tenant_id'], unique=False)
 
+    op.create_table('reporting_area_weekly_count',
+    sa.Column('week', sa.Date(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('category_id', sa.Uuid(), nullable=False),
+    sa.Column('area', sa.String(length=16), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['category_id'], ['reporting_category.id'], name=op.f('fk_reporting_area_weekly_count_category_id_reporting_category'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_reporting_area_weekly_count_tenant_id_tenant'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('week', 'tenant_id', 'category_id', 'area', name=op.f('pk_reporting_area_weekly_count'))
+    )
     op.create_table('reporting_report',
     sa.Column('tenant_id', sa.Uuid(), nullable=False),
     sa.Column('category_id', sa.Uuid(), nullable=False),
@@ -109,12 +119,11 @@ def upgrade() -> None:
     sa.Column('week', sa.Date(), nullable=False),
     sa.Column('tenant_id', sa.Uuid(), nullable=False),
     sa.Column('category_id', sa.Uuid(), nullable=False),
-    sa.Column('area', sa.String(length=16), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('count', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['category_id'], ['reporting_category.id'], name=op.f('fk_reporting_weekly_count_category_id_reporting_category'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_reporting_weekly_count_tenant_id_tenant'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('week', 'tenant_id', 'category_id', 'area', 'status', name=op.f('pk_reporting_weekly_count'))
+    sa.PrimaryKeyConstraint('week', 'tenant_id', 'category_id', 'status', name=op.f('pk_reporting_weekly_count'))
     )
     op.create_table('reporting_transfer',
     sa.Column('tenant_id', sa.Uuid(), nullable=False),
@@ -181,6 +190,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_reporting_report_category_id'))
 
     op.drop_table('reporting_report')
+    op.drop_table('reporting_area_weekly_count')
     with op.batch_alter_table('reporting_alert', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_reporting_alert_tenant_id'))
 

@@ -14,7 +14,7 @@ from flask import current_app
 from civic.core.db import session
 from civic.core.tenancy import Tenant
 from civic.reporting import suppression
-from civic.reporting.models import Category, Report, WeeklyCount
+from civic.reporting.models import AreaWeeklyCount, Category, Report, WeeklyCount
 from civic.reporting.service import AREA_RESOLUTION, week_of
 
 DIMENSIONS = ("tenant", "category", "status", "week", "area", "street")
@@ -30,15 +30,19 @@ def window(start: dt.datetime | None, end: dt.datetime | None, now: dt.datetime)
 
 
 def _columns(source, by: list[str]) -> list:
-    column = {"tenant": Tenant.slug, "category": Category.code, "status": source.status, "week": source.week,
-              "area": source.cell if source is Report else source.area,
+    column = {"tenant": Tenant.slug, "category": Category.code, "status": getattr(source, "status", None),
+              "week": source.week, "area": source.cell if source is Report else getattr(source, "area", None),
               "street": getattr(source, "usrn", None)}
     return [column[d] for d in by]
 
 
-def uses_weekly_counts(tenant_id, by: list[str], resolution: int) -> bool:
+def source_for(tenant_id, by: list[str], resolution: int):
     """The place-wide view (a steward's) reads the weekly counts, unless it needs finer detail."""
-    return tenant_id is None and "street" not in by and ("area" not in by or resolution <= AREA_RESOLUTION)
+    if tenant_id is not None or "street" in by:
+        return Report
+    if "area" not in by:
+        return WeeklyCount
+    return AreaWeeklyCount if resolution <= AREA_RESOLUTION and "status" not in by else Report
 
 
 def counts(*, tenant_id: uuid.UUID | None, by: list[str], start: dt.datetime, end: dt.datetime,
@@ -49,9 +53,9 @@ def counts(*, tenant_id: uuid.UUID | None, by: list[str], start: dt.datetime, en
     come from the weekly counts (whole weeks, refreshed every few minutes) when they can.
     """
     by = [d for d in DIMENSIONS if d in by]
-    source = WeeklyCount if uses_weekly_counts(tenant_id, by, resolution) else Report
+    source = source_for(tenant_id, by, resolution)
     columns = _columns(source, by)
-    total = sa.func.sum(WeeklyCount.count) if source is WeeklyCount else sa.func.count()
+    total = sa.func.count() if source is Report else sa.func.sum(source.count)
     query = (sa.select(*[c.label(d) for c, d in zip(columns, by)], total.label("count"))
              .select_from(source).join(Category, source.category_id == Category.id)
              .where(source.week >= week_of(start), source.week <= week_of(end)))
@@ -113,18 +117,34 @@ def geojson(items: list[dict], resolution: int) -> dict:
 
 # --- open data -------------------------------------------------------------------
 def open_data(*, columns: str, weeks: int, resolution: int, now: dt.datetime) -> dict:
-    """Place-wide demand from the weekly counts: by category and week (or area), small numbers suppressed."""
+    """The published table, kept for REPORTING_OPEN_DATA_CACHE_SECONDS (default 60): it is public,
+    asked for often, and changes only when the weekly counts are refreshed."""
     threshold = int(current_app.config.get("REPORTING_SUPPRESSION_THRESHOLD", 5))
+    keep = float(current_app.config.get("REPORTING_OPEN_DATA_CACHE_SECONDS", 60))
+    cache = current_app.extensions.setdefault("civic.reporting.open_data", {})
+    key = (columns, weeks, resolution, threshold, week_of(now))
+    cached = cache.get(key)
+    if cached is None or (now - cached[0]).total_seconds() >= keep:
+        if len(cache) > 256:
+            cache.clear()
+        cached = cache[key] = (now, _open_data(columns=columns, weeks=weeks, resolution=resolution,
+                                               threshold=threshold, now=now))
+    return cached[1]
+
+
+def _open_data(*, columns: str, weeks: int, resolution: int, threshold: int, now: dt.datetime) -> dict:
+    """Place-wide demand from the weekly counts: by category and week (or area), small numbers suppressed."""
     end_week = week_of(now)
     start_week = end_week - dt.timedelta(weeks=weeks - 1)
-    column = WeeklyCount.week if columns == "week" else WeeklyCount.area
+    source = WeeklyCount if columns == "week" else AreaWeeklyCount
+    column = source.week if columns == "week" else source.area
     label = sa.func.coalesce(Category.lgsl_code, sa.func.lower(Category.name))
     query = (sa.select(label.label("key"), sa.func.min(Category.name).label("name"),
                        sa.func.min(Category.lgsl_code).label("lgsl"), column.label("column"),
-                       sa.func.sum(WeeklyCount.count).label("count"))
-             .select_from(WeeklyCount).join(Category, WeeklyCount.category_id == Category.id)
-             .join(Tenant, WeeklyCount.tenant_id == Tenant.id)
-             .where(WeeklyCount.week >= start_week, WeeklyCount.week <= end_week, Tenant.status == "active")
+                       sa.func.sum(source.count).label("count"))
+             .select_from(source).join(Category, source.category_id == Category.id)
+             .join(Tenant, source.tenant_id == Tenant.id)
+             .where(source.week >= start_week, source.week <= end_week, Tenant.status == "active")
              .group_by(label, column))
     cells: Counter = Counter()
     names: dict = {}

@@ -142,8 +142,8 @@ class WeeklyCount(Base):
     """Pre-aggregated counts for the place-wide views (open data, a steward's insight).
 
     Rebuilt from the reports by a periodic job for every week in which a report was made
-    or changed since the last run, so these views cost the same at a million reports as at
-    a thousand. An organisation's own insight reads the reports directly (always current).
+    or changed since the last run, so these views cost about the same at a million reports
+    as at a thousand. An organisation's own insight reads its reports directly (always current).
     """
 
     __tablename__ = "reporting_weekly_count"
@@ -152,8 +152,20 @@ class WeeklyCount(Base):
     tenant_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("tenant.id", ondelete="CASCADE"), primary_key=True)
     category_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("reporting_category.id", ondelete="CASCADE"),
                                                    primary_key=True)
-    area: Mapped[str] = mapped_column(sa.String(16), primary_key=True)  # "" without a location
     status: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    count: Mapped[int]
+
+
+class AreaWeeklyCount(Base):
+    """The same, by area (H3 resolution 7; "" without a location) instead of by status."""
+
+    __tablename__ = "reporting_area_weekly_count"
+
+    week: Mapped[dt.date] = mapped_column(sa.Date, primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("tenant.id", ondelete="CASCADE"), primary_key=True)
+    category_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("reporting_category.id", ondelete="CASCADE"),
+                                                   primary_key=True)
+    area: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
     count: Mapped[int]
 
 

@@ -10,7 +10,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from civic.core.db import session
-from civic.reporting.models import Report, RollupState, WeeklyCount
+from civic.reporting.models import AreaWeeklyCount, Report, RollupState, WeeklyCount
 
 STATE = "weekly_counts"
 OVERLAP = dt.timedelta(minutes=2)
@@ -27,17 +27,19 @@ def refresh(*, now: dt.datetime, full: bool = False) -> int:
         weeks = None
     else:
         weeks = sa.select(Report.week).where(Report.updated_at >= state.refreshed_at - OVERLAP).distinct()
-    delete = sa.delete(WeeklyCount)
+    written = 0
     area = sa.func.coalesce(Report.area, "")
-    counts = (sa.select(Report.week, Report.tenant_id, Report.category_id, area, Report.status, sa.func.count())
-              .where(Report.sandbox.is_(False))
-              .group_by(Report.week, Report.tenant_id, Report.category_id, area, Report.status))
-    if weeks is not None:
-        delete = delete.where(WeeklyCount.week.in_(weeks))
-        counts = counts.where(Report.week.in_(weeks))
-    session.execute(delete)
-    written = session.execute(sa.insert(WeeklyCount).from_select(
-        ["week", "tenant_id", "category_id", "area", "status", "count"], counts)).rowcount
+    for table, key in ((WeeklyCount, Report.status), (AreaWeeklyCount, area)):
+        delete = sa.delete(table)
+        counts = (sa.select(Report.week, Report.tenant_id, Report.category_id, key, sa.func.count())
+                  .where(Report.sandbox.is_(False))
+                  .group_by(Report.week, Report.tenant_id, Report.category_id, key))
+        if weeks is not None:
+            delete = delete.where(table.week.in_(weeks))
+            counts = counts.where(Report.week.in_(weeks))
+        session.execute(delete)
+        columns = ["week", "tenant_id", "category_id", "status" if table is WeeklyCount else "area", "count"]
+        written += session.execute(sa.insert(table).from_select(columns, counts)).rowcount
     state.refreshed_at = now
     session.flush()
     return written

@@ -182,13 +182,6 @@ class CountsQuerySchema(InsightQuerySchema):
     format = ma.fields.String(load_default="json", validate=ma.validate.OneOf(("json", "csv")))
 
 
-class CountSchema(ma.Schema):
-    class Meta:
-        unknown = ma.INCLUDE
-
-    count = ma.fields.Integer()
-
-
 class CountsSchema(ma.Schema):
     start = ma.fields.AwareDateTime(format="iso")
     end = ma.fields.AwareDateTime(format="iso")

@@ -177,7 +177,6 @@ def create_report(*, tenant_id: uuid.UUID, category_code: str, description: str 
     session.flush()
     session.add(ReportUpdate(tenant_id=tenant_id, report_id=report.id, status="open", note=None, public=True,
                              actor=audit.current_actor(), created_at=created_at, updated_at=created_at))
-    session.flush()
     events.emit("civic.reporting.report_created", tenant_id=tenant_id, subject=str(report.id), data={
         "report_id": str(report.id), "category": category.code, "category_id": str(category.id),
         "status": "open", "area": report.area, "source": source})

@@ -69,18 +69,28 @@ def suppress(table: list[list[int]], threshold: int) -> dict:
         bridges = _bridges(hidden, rows)
         if not bridges:
             return result
-        r, c = bridges[0]
-        best = None
-        for r2 in range(rows):
-            for c2 in range(columns):
-                if r2 == r or c2 == c:
-                    continue
-                new = [cell for cell in ((r, c2), (r2, c), (r2, c2)) if cell not in hidden]
-                # Cheapest in what it hides, then in how many cells.
-                cost = (sum(table[x][y] for x, y in new), len(new))
-                if best is None or cost < best[0]:
-                    best = (cost, new)
-        hidden.update(best[1])
+        for r, c in bridges:
+            hidden.update(_cheapest_rectangle(table, hidden, r, c))
+
+
+def _cheapest_rectangle(table: list[list[int]], hidden: set, r: int, c: int) -> list[tuple[int, int]]:
+    """The cells to hide so that (r, c) and three others form a rectangle: least hidden value first,
+    then fewest new cells."""
+    def cost(x: int, y: int) -> tuple[int, int]:
+        return (0, 0) if (x, y) in hidden else (table[x][y], 1)
+
+    in_row = {y: cost(r, y) for y in range(len(table[0])) if y != c}
+    in_column = {x: cost(x, c) for x in range(len(table)) if x != r}
+    best, best_cost = None, None
+    for x, (column_value, column_cells) in in_column.items():
+        row_of_table = table[x]
+        for y, (row_value, row_cells) in in_row.items():
+            corner = (0, 0) if (x, y) in hidden else (row_of_table[y], 1)
+            total = (column_value + row_value + corner[0], column_cells + row_cells + corner[1])
+            if best_cost is None or total < best_cost:
+                best, best_cost = (x, y), total
+    x, y = best
+    return [cell for cell in ((r, y), (x, c), (x, y)) if cell not in hidden]
 
 
 def apply(table: list[list[int]], threshold: int) -> dict:
