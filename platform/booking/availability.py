@@ -44,6 +44,7 @@ class Day:
     open_ranges: list[tuple[int, int]]
     closed_ranges: list[tuple[int, int]]
     closed_reason: str | None = None  # "bank_holiday" or "closed_day" when nothing is open
+    offset: dt.timedelta | None = None  # the day's UTC offset, None when the clocks change that day
 
 
 def local_instant(day: dt.date, minute: int, tz: zoneinfo.ZoneInfo) -> dt.datetime | None:
@@ -54,6 +55,17 @@ def local_instant(day: dt.date, minute: int, tz: zoneinfo.ZoneInfo) -> dt.dateti
     if utc.astimezone(tz).replace(tzinfo=None) != naive:
         return None  # in the gap when the clocks go forward
     return utc
+
+
+def _instants(day: dt.date, wall_minutes: list[int], tz: zoneinfo.ZoneInfo) -> tuple[list[dt.datetime], dt.timedelta | None]:
+    """UTC instants of local minutes of a day, and the day's UTC offset (None on a day the clocks change)."""
+    midnight = dt.datetime.combine(day, dt.time())
+    first, last = (midnight.replace(tzinfo=tz).utcoffset(),
+                   (midnight + dt.timedelta(hours=23, minutes=59)).replace(tzinfo=tz).utcoffset())
+    if first == last:
+        base = (midnight - first).replace(tzinfo=UTC)
+        return [base + dt.timedelta(minutes=m) for m in wall_minutes], first
+    return [t for t in (local_instant(day, m, tz) for m in wall_minutes) if t is not None], None
 
 
 def plan_day(resource, day: dt.date, exceptions: list) -> Day:
@@ -81,12 +93,12 @@ def plan_day(resource, day: dt.date, exceptions: list) -> Day:
             if not any(start < c_end and c_start < start + length for c_start, c_end in closed):
                 wall_starts.add(start)
             start += resource.step_minutes
-    starts = [t for t in (local_instant(day, m, tz) for m in sorted(wall_starts)) if t is not None]
+    starts, offset = _instants(day, sorted(wall_starts), tz)
     if starts:
         reason = None
     elif reason is None:
         reason = "closed_day" if closed else None
-    return Day(day, starts, ranges, closed, reason)
+    return Day(day, starts, ranges, closed, reason, offset)
 
 
 def local_dates(resource, start: dt.datetime, end: dt.datetime) -> list[dt.date]:
@@ -96,11 +108,34 @@ def local_dates(resource, start: dt.datetime, end: dt.datetime) -> list[dt.date]
     return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
 
 
-def slot_starts(resource, start: dt.datetime, end: dt.datetime, exceptions_by_date: dict) -> list[dt.datetime]:
-    """All slot starts (UTC) of a resource from `start` (inclusive) to `end` (exclusive)."""
+def _offset_text(offset: dt.timedelta) -> str:
+    minutes_east = int(offset.total_seconds() // 60)
+    sign = "+" if minutes_east >= 0 else "-"
+    return f"{sign}{abs(minutes_east) // 60:02d}:{abs(minutes_east) % 60:02d}"
+
+
+def describe(resource, start: dt.datetime, end: dt.datetime, exceptions_by_date: dict, used: dict) -> list[dict]:
+    """Every slot from `start` (inclusive) to `end` (exclusive) with places left, as JSON-ready dicts.
+
+    Built by hand rather than by a schema: a month of 15-minute slots is thousands of them.
+    """
+    tz, length, capacity = zone(resource.time_zone), dt.timedelta(minutes=resource.slot_minutes), resource.capacity
     found = []
     for day in local_dates(resource, start, end):
-        found.extend(t for t in plan_day(resource, day, exceptions_by_date.get(day, [])).starts if start <= t < end)
+        plan = plan_day(resource, day, exceptions_by_date.get(day, []))
+        offset = plan.offset
+        suffix = _offset_text(offset) if offset is not None else ""
+        for t in plan.starts:
+            if not start <= t < end:
+                continue
+            naive, finish = t.replace(tzinfo=None), t + length
+            if offset is None:
+                local, local_end = t.astimezone(tz).isoformat(), finish.astimezone(tz).isoformat()
+            else:
+                local, local_end = (naive + offset).isoformat() + suffix, (naive + length + offset).isoformat() + suffix
+            found.append({"start": naive.isoformat() + "+00:00", "end": (naive + length).isoformat() + "+00:00",
+                          "start_local": local, "end_local": local_end, "capacity": capacity,
+                          "remaining": max(capacity - used.get(t, 0), 0)})
     return found
 
 

@@ -157,13 +157,8 @@ def availability(*, tenant_id: uuid.UUID, resource_id, start: dt.datetime, end: 
     if not resource.active or end <= start:
         return result
     dates = grid.local_dates(resource, start, end)
-    starts = grid.slot_starts(resource, start, end, _exceptions_by_date(resource, dates[0], dates[-1]))
     used = slots.counts(resource_id=resource.id, start=start, end=end)
-    tz, length = grid.zone(resource.time_zone), dt.timedelta(minutes=resource.slot_minutes)
-    result["slots"] = [{"start": t.isoformat(), "end": (t + length).isoformat(),
-                        "start_local": t.astimezone(tz).isoformat(), "end_local": (t + length).astimezone(tz).isoformat(),
-                        "capacity": resource.capacity, "remaining": max(resource.capacity - used.get(t, 0), 0)}
-                       for t in starts]
+    result["slots"] = grid.describe(resource, start, end, _exceptions_by_date(resource, dates[0], dates[-1]), used)
     return result
 
 

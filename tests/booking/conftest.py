@@ -60,15 +60,6 @@ def other_org(make) -> Org:
     return Org(make)
 
 
-@pytest.fixture(autouse=True)
-def core_tables(app):
-    """Stopgap while the core's migrations lack some of its own tables (core_event): create what is missing."""
-    from civic.core.db import Base
-
-    missing = [t for name, t in Base.metadata.tables.items() if name.startswith("core_")]
-    Base.metadata.create_all(app.extensions["civic.engine"], tables=missing, checkfirst=True)
-
-
 @pytest.fixture
 def patient_live_server(database_url):
     """Like `live_server`, but waits while gunicorn workers boot (the shared fixture gives up on a 1 s read timeout)."""
