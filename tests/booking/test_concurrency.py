@@ -1,6 +1,5 @@
 """200 people try to book the same 5 places at once, over real HTTP, against a multi-process server."""
 import concurrent.futures
-import datetime as dt
 
 import requests
 import sqlalchemy as sa

@@ -1,6 +1,5 @@
 """Random sequences of book, hold, confirm, expire, cancel and reschedule never overbook a slot."""
 import datetime as dt
-import uuid
 
 import hypothesis.strategies as st
 import sqlalchemy as sa
