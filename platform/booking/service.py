@@ -20,6 +20,9 @@ MAX_AVAILABILITY_DAYS = 62
 
 # --- resources -------------------------------------------------------------------
 def _check_grid(resource: Resource) -> None:
+    if resource.slot_minutes + resource.buffer_before_minutes + resource.buffer_after_minutes > 24 * 60:
+        raise Problem(422, "slot_too_long", "A slot and its buffers must fit in one day (1440 minutes).",
+                      errors={"slot_minutes": ["slot_minutes + buffer_before_minutes + buffer_after_minutes: at most 1440."]})
     if resource.step_minutes < resource.slot_minutes + resource.buffer_before_minutes + resource.buffer_after_minutes:
         raise Problem(422, "slots_overlap", "Slots may not overlap: the step must be at least the slot length plus buffers.",
                       errors={"step_minutes": ["At least slot_minutes + buffer_before_minutes + buffer_after_minutes."]})

@@ -94,6 +94,7 @@ def test_fields_the_caller_may_not_set_are_refused(client, org, room):
 
 @pytest.mark.parametrize("change,code", [
     ({"slot_minutes": 60, "step_minutes": 30}, "slots_overlap"),
+    ({"slot_minutes": 1417, "buffer_before_minutes": 180, "buffer_after_minutes": 413}, "slot_too_long"),
     ({"opening_hours": {"monday": [{"start": "12:00", "end": "09:00"}]}}, "validation_failed"),
     ({"opening_hours": {"monday": [{"start": "09:00", "end": "12:00"}, {"start": "11:00", "end": "13:00"}]}}, "validation_failed"),
     ({"opening_hours": {"someday": []}}, "validation_failed"),

@@ -162,3 +162,15 @@ def test_a_staff_member_reading_attendee_details_is_audited_but_an_app_is_not(ap
     rows = audit_rows()
     assert [(r.action, r.subject_id, r.actor) for r in rows] == [
         ("booking.personal_data_read", booking["id"], f"user:{receptionist.id}")] * 3
+
+
+def test_the_demo_place_gets_a_bulky_waste_round_and_a_clinic_once(app, client):
+    from civic.demo import seed
+
+    with app.app_context():
+        seed()
+        seed()
+        rows = session.execute(sa.text("SELECT t.slug, r.name FROM booking_resource r JOIN tenant t ON t.id = r.tenant_id "
+                                       "ORDER BY t.slug")).all()
+    assert [tuple(r) for r in rows] == [("borough-council", "Bulky waste collection"),
+                                        ("community-health", "Community clinic: blood tests")]
