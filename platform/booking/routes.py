@@ -8,8 +8,27 @@ from civic.booking.models import OpeningException, Resource
 from civic.core.auth import current_principal, current_tenant_id, require
 from civic.core.pagination import page_schema, paginate
 
-blp = Blueprint("booking", __name__, url_prefix="/v1/booking",
-                description="Bookable resources, opening hours, free slots, holds and bookings.")
+GUIDE = """Bookable resources, opening hours, free slots, holds and bookings. A slot never takes more
+bookings (plus places on hold) than its capacity, however many people book at once.
+
+**Set up a bulky-waste collection round in four steps.**
+
+1. `POST /v1/booking/resources` with `{"name": "Bulky waste collection", "kind": "collection_round",
+   "capacity": 8, "slot_minutes": 240, "opening_hours": {"monday": [{"start": "08:00", "end": "16:00"}], ...}}`.
+   Times are local (Europe/London unless you set `time_zone`); bank holidays are closed
+   unless you set `open_on_bank_holidays`. Add closures or extra days with `.../exceptions`.
+2. Show free slots: `GET /v1/booking/resources/{id}/availability?from=...&to=...` (times with an offset).
+3. Hold one while the person pays: `POST /v1/booking/holds` with `resource_id` and `start`; it lasts 10
+   minutes (or `minutes`, up to 60), then the place is given back by itself.
+4. Confirm it: `POST /v1/booking/holds/{id}/confirm` with the `attendee`. Later, move it with
+   `.../reschedule` (same booking id) or `.../cancel` it.
+
+Errors carry a stable `code`: `slot_unavailable` (full), `slot_not_on_grid`, `outside_opening_hours`,
+`closed_day`, `bank_holiday`, `slot_in_past`, `inside_minimum_notice`, `beyond_booking_window`,
+`end_before_start`, `hold_expired`, `capacity_below_bookings`. Send an `Idempotency-Key` header on
+every POST that creates something, so a retry never books twice."""
+
+blp = Blueprint("booking", __name__, url_prefix="/v1/booking", description=GUIDE)
 READ, WRITE = "booking:read", "booking:write"
 ICS_DOC = {"responses": {"200": {"description": "An iCalendar (.ics) file.",
                                  "content": {"text/calendar": {"schema": {"type": "string"}}}}}}
