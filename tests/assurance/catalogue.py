@@ -101,10 +101,8 @@ def openapi_path(template: str) -> str:
 class Spec:
     """The app's own /openapi.json, with `$ref`s resolved on demand."""
 
-    def __init__(self, client):
-        response = client.get("/openapi.json")
-        assert response.status_code == 200
-        self.doc = response.get_json()
+    def __init__(self, doc: dict):
+        self.doc = doc
 
     def resolve(self, schema: dict) -> dict:
         while "$ref" in schema:
@@ -117,8 +115,9 @@ class Spec:
     def operation(self, op: Operation) -> dict | None:
         return self.doc["paths"].get(openapi_path(op.path), {}).get(op.method.lower())
 
-    def request_schema(self, op: Operation) -> dict | None:
-        body = (self.operation(op) or {}).get("requestBody")
+    def request_schema(self, op) -> dict | None:
+        """The JSON body schema of `op` (an Operation, or an operation object of the spec)."""
+        body = (self.operation(op) if isinstance(op, Operation) else op or {}).get("requestBody")
         if not body:
             return None
         return self.resolve(self.resolve(body)["content"]["application/json"]["schema"])

@@ -12,4 +12,6 @@ def world(client, make) -> World:
 
 @pytest.fixture
 def spec(client) -> Spec:
-    return Spec(client)
+    response = client.get("/openapi.json")
+    assert response.status_code == 200
+    return Spec(response.get_json())

@@ -18,9 +18,9 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import (content_type_conformance, response_headers_conformance,
                                                response_schema_conformance, status_code_conformance)
 
-from tests.assurance.catalogue import openapi_path, operations
-from tests.assurance.world import values_for
-from tests.conftest import TEST_SECRET
+from tests.assurance.catalogue import Spec, openapi_path, operations
+from tests.assurance.world import body_for, url_for, values_for
+from tests.conftest import BACKEND, TEST_SECRET
 
 EXAMPLES = int(os.environ.get("CIVIC_FUZZ_EXAMPLES", "10"))
 DERANDOMIZE = "CIVIC_FUZZ_EXAMPLES" not in os.environ  # the bounded run is the same every time; longer runs explore
@@ -36,27 +36,39 @@ SKIPS: dict[tuple[str, str], str] = {}
 FORMAT_CSV_BUG = "bug: ?format=csv answers text/csv but the spec documents only application/json"
 STEP_BUG = ("bug: step_minutes defaults to slot + buffers, which can exceed its documented maximum 1440 "
             "(slot_minutes=1417, buffer_before_minutes=180, buffer_after_minutes=413 gives 2010)")
-RESET_BUG = ("bug: reset-password with a chosen password answers {\"password\": null}; "
-             "the spec documents password as a string (not nullable)")
+# Where a NUL byte reaches PostgreSQL (the two writing routes not here drop or hash their free text).
+NUL_BUG_ROUTES = {
+    ("POST", "/v1/admin/tenants"), ("PATCH", "/v1/admin/tenants/{tenant_ref}"), ("POST", "/v1/admin/clients"),
+    ("PATCH", "/v1/admin/clients/{client_ref}"), ("PATCH", "/v1/admin/users/{user_id}"),
+    ("POST", "/v1/booking/resources"), ("PATCH", "/v1/booking/resources/{resource_id}"),
+    ("POST", "/v1/booking/resources/{resource_id}/exceptions"), ("POST", "/v1/booking/holds"),
+    ("POST", "/v1/booking/holds/{hold_id}/confirm"), ("POST", "/v1/booking/bookings"),
+    ("POST", "/v1/booking/bookings/{booking_id}/cancel"), ("POST", "/v1/reporting/categories"),
+    ("PATCH", "/v1/reporting/categories/{code}"), ("POST", "/v1/reporting/reports"),
+    ("POST", "/v1/reporting/reports/{report_id}/status"), ("POST", "/v1/reporting/reports/{report_id}/transfer"),
+}
 KNOWN_BUGS = {
     ("GET", "/v1/reporting/open-data/demand"): ("Undocumented Content-Type", FORMAT_CSV_BUG),
     ("GET", "/v1/reporting/insight/counts"): ("Undocumented Content-Type", FORMAT_CSV_BUG),
     ("POST", "/v1/booking/resources"): ("/properties/step_minutes", STEP_BUG),
     ("PATCH", "/v1/booking/resources/{resource_id}"): ("/properties/step_minutes", STEP_BUG),
-    ("POST", "/v1/admin/users/{user_id}/reset-password"): ("/properties/password", RESET_BUG),
 }
 
 
 @functools.cache
-def documented_paths() -> dict:
-    """The spec's paths, read from an app built at collection time (the spec needs no database)."""
+def documented_spec() -> Spec:
+    """The spec, read from an app built at collection time (the spec needs no database)."""
     from civic.app import create_app
 
     app = create_app({"ENV": "test", "DATABASE_URL": "sqlite://", "SECRET_KEY": TEST_SECRET, "LOG_LEVEL": "WARNING"})
     try:
-        return app.test_client().get("/openapi.json").get_json()["paths"]
+        return Spec(app.test_client().get("/openapi.json").get_json())
     finally:
         app.extensions["civic.engine"].dispose()
+
+
+def documented_paths() -> dict:
+    return documented_spec().doc["paths"]
 
 
 def documented_operations() -> list[tuple[str, str]]:
@@ -82,6 +94,7 @@ def _fuzzer(app, world, method: str, path: str) -> tuple[dict, dict]:
 @pytest.mark.parametrize("method, path", list(_params()))
 def test_fuzzed_requests_get_documented_answers_and_no_5xx(app, world, method, path):
     schema = schemathesis.openapi.from_wsgi("/openapi.json", app)
+    schema.config.generation.update(allow_x00=False)  # NUL bytes have their own test below (a known bug)
     operation = schema[path][method]
     headers, real_values = _fuzzer(app, world, method, path)
     secured = operation.definition.raw.get("security") != []
@@ -180,18 +193,48 @@ def test_every_format_a_route_offers_answers_a_documented_content_type(client, s
     assert response.mimetype in documented, f"{response.mimetype} not in {sorted(documented)}"
 
 
+def answer_conforms(app, method: str, path: str, headers: dict, **request) -> None:
+    """Send one request built by schemathesis and check the answer's status, content type and schema."""
+    case = schemathesis.openapi.from_wsgi("/openapi.json", app)[path][method].Case(**request)
+    response = case.call(headers=headers)
+    assert 200 <= response.status_code < 300, response.text[:300]
+    case.validate_response(response, checks=CHECKS, headers=headers)
+
+
 @pytest.mark.xfail(strict=True, reason=STEP_BUG)
-def test_a_resources_step_stays_within_its_documented_range(client, world):
+def test_a_resources_step_stays_within_its_documented_range(app, world):
     body = {"name": "Long slots", "slot_minutes": 1417, "buffer_before_minutes": 180, "buffer_after_minutes": 413}
-    response = client.post("/v1/booking/resources", json=body, headers=world.as_a())
-    assert response.status_code == 422 or response.get_json()["step_minutes"] <= 1440, response.get_json()
+    answer_conforms(app, "POST", "/v1/booking/resources", world.as_a(), body=body)
 
 
-@pytest.mark.xfail(strict=True, reason=RESET_BUG)
-def test_a_password_reset_answer_matches_its_schema(client, spec, world):
-    user_id = world.user()["user_id"]
-    response = client.post(f"/v1/admin/users/{user_id}/reset-password", json={"password": "a brand new passphrase"},
-                           headers=world.as_a())
-    assert response.status_code == 200
-    assert all(value is not None for value in response.get_json().values()), response.get_json()
+def test_a_password_reset_answer_matches_its_schema(app, world):
+    answer_conforms(app, "POST", "/v1/admin/users/{user_id}/reset-password", world.as_a(),
+                    path_parameters=world.user(), body={"password": "a brand new passphrase"})
 
+
+# --- NUL bytes in text ------------------------------------------------------------------------
+NUL_BUG = ("bug: on PostgreSQL a NUL byte (\\u0000) in a free-text field is a 500 internal_error "
+           "(psycopg DataError 'PostgreSQL text fields cannot contain NUL (0x00) bytes'); SQLite stores it")
+
+
+def _free_text_cases():
+    """Each writing operation's first free-text body field (a string with no pattern, enum or format)."""
+    spec = documented_spec()
+    for method, path in documented_operations():
+        schema = spec.request_schema(documented_paths()[path][method.lower()]) or {}
+        for name, prop in schema.get("properties", {}).items():
+            prop = spec.resolve(prop)
+            if prop.get("type") == "string" and not ({"pattern", "enum", "format", "readOnly"} & set(prop)):
+                bug = BACKEND == "postgres" and (method, path) in NUL_BUG_ROUTES
+                yield pytest.param(method, path, name, id=f"{method} {path} {name}",
+                                   marks=[pytest.mark.xfail(strict=True, reason=NUL_BUG)] if bug else [])
+                break
+
+
+@pytest.mark.parametrize("method, path, field", list(_free_text_cases()))
+def test_a_nul_byte_in_free_text_is_never_a_server_error(app, world, method, path, field):
+    op = next(o for o in operations(app) if o.method == method and openapi_path(o.path) == path)
+    body = {**(body_for(world, op) or {}), field: "before\u0000after"}
+    response = world.client.open(url_for(op, values_for(world, op)), method=method, json=body,
+                                 headers=world.owner_of(op))
+    assert response.status_code < 500, f"{method} {path}: {response.status_code} {response.data[:200]!r}"
