@@ -59,37 +59,3 @@ def org(make) -> Org:
 def other_org(make) -> Org:
     return Org(make)
 
-
-@pytest.fixture
-def patient_live_server(database_url):
-    """Like `live_server`, but waits while gunicorn workers boot (the shared fixture gives up on a 1 s read timeout)."""
-    import time
-
-    import requests
-
-    from tests.conftest import LiveServer
-
-    class PatientServer(LiveServer):
-        def _wait(self) -> None:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    raise RuntimeError(f"server exited: {self.process.stderr.read().decode()[-2000:]}")
-                try:
-                    if requests.get(self.url + "/healthz", timeout=5).status_code == 200:
-                        return
-                except requests.RequestException:
-                    time.sleep(0.1)
-            self.stop()
-            raise RuntimeError("server did not start in 60 s")
-
-    servers = []
-
-    def start(workers: int = 1, env: dict | None = None):
-        server = PatientServer(database_url, workers=workers, env=env)
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()

@@ -21,10 +21,10 @@ def overbooked_slots(app) -> list:
         return [row for row in session.execute(OVERBOOKED) if row.taken > row.capacity or row.taken != row.used]
 
 
-def test_two_hundred_concurrent_requests_for_five_places_give_exactly_five_bookings(app, client, org, patient_live_server):
+def test_two_hundred_concurrent_requests_for_five_places_give_exactly_five_bookings(app, client, org, live_server):
     room = org.resource(client, capacity=5)
     start = at(next_weekday(0), "10:00")
-    server = patient_live_server(workers=4)
+    server = live_server(workers=4)
     url = f"{server.url}/v1/booking/bookings"
 
     def attempt(n: int):
