@@ -66,10 +66,10 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_reporting_alert_tenant_id'), ['tenant_id'], unique=False)
 
     op.create_table('reporting_area_weekly_count',
+    sa.Column('area', sa.String(length=16), nullable=False),
     sa.Column('week', sa.Date(), nullable=False),
     sa.Column('tenant_id', sa.Uuid(), nullable=False),
     sa.Column('category_id', sa.Uuid(), nullable=False),
-    sa.Column('area', sa.String(length=16), nullable=False),
     sa.Column('count', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['category_id'], ['reporting_category.id'], name=op.f('fk_reporting_area_weekly_count_category_id_reporting_category'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_reporting_area_weekly_count_tenant_id_tenant'), ondelete='CASCADE'),
@@ -116,10 +116,10 @@ def upgrade() -> None:
         batch_op.create_index('ix_reporting_report_week_category', ['week', 'category_id'], unique=False)
 
     op.create_table('reporting_weekly_count',
+    sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('week', sa.Date(), nullable=False),
     sa.Column('tenant_id', sa.Uuid(), nullable=False),
     sa.Column('category_id', sa.Uuid(), nullable=False),
-    sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('count', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['category_id'], ['reporting_category.id'], name=op.f('fk_reporting_weekly_count_category_id_reporting_category'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_reporting_weekly_count_tenant_id_tenant'), ondelete='CASCADE'),

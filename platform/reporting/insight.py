@@ -57,8 +57,9 @@ def counts(*, tenant_id: uuid.UUID | None, by: list[str], start: dt.datetime, en
     columns = _columns(source, by)
     total = sa.func.count() if source is Report else sa.func.sum(source.count)
     query = (sa.select(*[c.label(d) for c, d in zip(columns, by)], total.label("count"))
-             .select_from(source).join(Category, source.category_id == Category.id)
-             .where(source.week >= week_of(start), source.week <= week_of(end)))
+             .select_from(source).where(source.week >= week_of(start), source.week <= week_of(end)))
+    if category or "category" in by:
+        query = query.join(Category, source.category_id == Category.id)
     if source is Report:
         query = query.where(Report.created_at >= start, Report.created_at < end, Report.sandbox.is_(False))
     if "tenant" in by:

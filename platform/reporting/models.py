@@ -138,7 +138,15 @@ class Alert(Entity, Base):
     threshold: Mapped[float]
 
 
-class WeeklyCount(Base):
+class _WeeklyKey:
+    week: Mapped[dt.date] = mapped_column(sa.Date, primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("tenant.id", ondelete="CASCADE"), primary_key=True)
+    category_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("reporting_category.id", ondelete="CASCADE"),
+                                                   primary_key=True)
+    count: Mapped[int]
+
+
+class WeeklyCount(_WeeklyKey, Base):
     """Pre-aggregated counts for the place-wide views (open data, a steward's insight).
 
     Rebuilt from the reports by a periodic job for every week in which a report was made
@@ -147,26 +155,18 @@ class WeeklyCount(Base):
     """
 
     __tablename__ = "reporting_weekly_count"
+    __table_args__ = (sa.PrimaryKeyConstraint("week", "tenant_id", "category_id", "status"),)
 
-    week: Mapped[dt.date] = mapped_column(sa.Date, primary_key=True)
-    tenant_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("tenant.id", ondelete="CASCADE"), primary_key=True)
-    category_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("reporting_category.id", ondelete="CASCADE"),
-                                                   primary_key=True)
     status: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
-    count: Mapped[int]
 
 
-class AreaWeeklyCount(Base):
+class AreaWeeklyCount(_WeeklyKey, Base):
     """The same, by area (H3 resolution 7; "" without a location) instead of by status."""
 
     __tablename__ = "reporting_area_weekly_count"
+    __table_args__ = (sa.PrimaryKeyConstraint("week", "tenant_id", "category_id", "area"),)
 
-    week: Mapped[dt.date] = mapped_column(sa.Date, primary_key=True)
-    tenant_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("tenant.id", ondelete="CASCADE"), primary_key=True)
-    category_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("reporting_category.id", ondelete="CASCADE"),
-                                                   primary_key=True)
     area: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
-    count: Mapped[int]
 
 
 class RollupState(Base):
