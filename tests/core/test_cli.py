@@ -1,10 +1,20 @@
-"""The `civic` command, run as a user runs it (a subprocess)."""
+"""The `civic` command: as a user runs it (a subprocess) where starting matters, in-process otherwise."""
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 
 from civic.core import migrate
 
 from tests.core.conftest import civic, civic_env
+
+def civic_here(*args: str, database_url: str, **env: str):
+    """Invoke the real `civic` command in this process (no interpreter start-up to wait for)."""
+    from click.testing import CliRunner
+
+    from civic.cli import main
+
+    environment = {name: value for name, value in civic_env(database_url, **env).items() if name.startswith("CIVIC_")}
+    return CliRunner().invoke(main, list(args), env=environment, catch_exceptions=False)
+
 
 DEMO_SLUGS = {"borough-council", "food-bank", "community-health", "riverside-homes", "platform-steward"}
 
@@ -30,13 +40,13 @@ def test_db_upgrade_creates_a_fresh_sqlite_database(tmp_path):
 
 
 def test_demo_seeds_the_place_once_and_prints_credentials(app, database_url):
-    env = civic_env(database_url, CIVIC_COMPONENTS="")  # the core's place; components test their own demo hooks
-    first = civic("demo", env=env)
-    assert first.returncode == 0, first.stderr
+    # The core's place; components test their own demo hooks.
+    first = civic_here("demo", database_url=database_url, CIVIC_COMPONENTS="")
+    assert first.exit_code == 0, first.output
     assert "Riverside Food Bank (food-bank)" in first.stdout
     assert "client_id=demo-food-bank  client_secret=demo-food-bank-secret" in first.stdout
-    second = civic("demo", env=env)
-    assert second.returncode == 0, second.stderr
+    second = civic_here("demo", database_url=database_url, CIVIC_COMPONENTS="")
+    assert second.exit_code == 0, second.output
     assert second.stdout == first.stdout
     with app.extensions["civic.engine"].connect() as conn:
         slugs = [r[0] for r in conn.execute(sa.text("SELECT slug FROM tenant"))]
@@ -46,7 +56,7 @@ def test_demo_seeds_the_place_once_and_prints_credentials(app, database_url):
 
 
 def test_the_demo_credentials_work(app, client, database_url):
-    assert civic("demo", env=civic_env(database_url, CIVIC_COMPONENTS="")).returncode == 0
+    assert civic_here("demo", database_url=database_url, CIVIC_COMPONENTS="").exit_code == 0
     token = client.post("/oauth/token", data={"grant_type": "client_credentials", "scope": "platform:admin"},
                         auth=("demo-platform-steward", "demo-platform-steward-secret"))
     assert token.status_code == 200, token.get_json()
@@ -77,8 +87,8 @@ def test_worker_once_runs_the_due_jobs_and_exits(app, database_url):
 
     with app.app_context(), unit_of_work():
         job_id = jobs.enqueue("core.noop", {}).id
-    result = civic("worker", "--once", env=civic_env(database_url))
-    assert result.returncode == 0, result.stderr
+    result = civic_here("worker", "--once", database_url=database_url)
+    assert result.exit_code == 0, result.output
     with app.app_context():
         job = session.get(jobs.Job, job_id)
         assert (job.status, job.attempts) == ("done", 1)
