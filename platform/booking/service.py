@@ -208,7 +208,7 @@ def expire_hold(*, tenant_id: uuid.UUID, hold_id) -> bool:
     hold = session.scalars(scoped(Hold, tenant_id).where(Hold.id == uuid.UUID(str(hold_id)))).first()
     if hold is None or hold.status != "held":
         return False
-    slots.lock(hold.slot_id)
+    slots.lock(hold.slot_id, wait=False)
     return slots.end_hold(hold, "expired")
 
 

@@ -28,12 +28,15 @@ def slot_id(*, tenant_id: uuid.UUID, resource_id: uuid.UUID, start: dt.datetime)
     return session.scalar(sa.select(Slot.id).where(Slot.resource_id == resource_id, Slot.start == start))
 
 
-def lock(*slots: uuid.UUID) -> None:
+def lock(*slots: uuid.UUID, wait: bool = True) -> None:
     """Lock slot rows, always in id order, before touching their holds (so two transactions never wait on each other).
 
-    FOR NO KEY UPDATE, so inserting a hold or booking that references the slot is not blocked.
+    FOR NO KEY UPDATE, so inserting a hold or booking that references the slot is not blocked. Jobs pass
+    wait=False: a worker runs a batch of jobs in one transaction, so it must not queue for a lock while
+    holding others; a busy slot fails the job, which is retried.
     """
-    session.execute(sa.select(Slot.id).where(Slot.id.in_(slots)).order_by(Slot.id).with_for_update(key_share=True))
+    session.execute(sa.select(Slot.id).where(Slot.id.in_(slots)).order_by(Slot.id)
+                    .with_for_update(key_share=True, nowait=not wait))
 
 
 def take_place(*, slot: uuid.UUID, capacity: int) -> None:
