@@ -78,8 +78,9 @@ def update_resource(*, tenant_id: uuid.UUID, resource_id, **changes) -> Resource
                           errors={"capacity": [f"At least {busiest}."]})
     for name, value in changes.items():
         setattr(resource, name, value)
-    if resource.step_minutes is None or ("step_minutes" not in changes and {"slot_minutes", "buffer_before_minutes", "buffer_after_minutes"} & set(changes)):
-        resource.step_minutes = resource.slot_minutes + resource.buffer_before_minutes + resource.buffer_after_minutes
+    shortest = resource.slot_minutes + resource.buffer_before_minutes + resource.buffer_after_minutes
+    if "step_minutes" not in changes and resource.step_minutes < shortest:
+        resource.step_minutes = shortest  # longer slots push the step out; a longer step you chose is kept
     _check_grid(resource)
     session.flush()
     return resource

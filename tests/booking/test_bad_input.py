@@ -129,3 +129,12 @@ def test_rescheduling_to_a_bad_or_full_slot_changes_nothing(client, org, room):
     slots = client.get(f"/v1/booking/resources/{room['id']}/availability", headers=org.both,
                        query_string={"from": iso(at(monday(), "09:00")), "to": iso(at(monday(), "10:30"))}).json["slots"]
     assert [s["remaining"] for s in slots] == [0, 1, 0]
+
+
+def test_longer_slots_push_the_step_out_but_a_chosen_longer_step_is_kept(client, org):
+    room = org.resource(client, slot_minutes=30, step_minutes=90)
+    url = f"/v1/booking/resources/{room['id']}"
+    assert client.patch(url, json={"slot_minutes": 60}, headers=org.both).json["step_minutes"] == 90
+    assert client.patch(url, json={"slot_minutes": 120}, headers=org.both).json["step_minutes"] == 120
+    refused = client.patch(url, json={"step_minutes": 60}, headers=org.both)
+    assert refused.status_code == 422 and refused.json["code"] == "slots_overlap"
