@@ -29,10 +29,34 @@ def _check_body() -> None:
         raise Problem(400, "malformed_json", "The request body is not valid JSON.", title="Malformed JSON") from None
 
 
+def _nul_fields(value, path: str = "") -> list[str]:
+    """Where a NUL character hides in parsed input (PostgreSQL cannot store one in text)."""
+    if isinstance(value, str):
+        return [path or "_schema"] if "\x00" in value else []
+    if isinstance(value, dict):
+        return [f for k, v in value.items() for f in _nul_fields(v, f"{path}.{k}" if path else str(k))]
+    if isinstance(value, list):
+        return [f for i, v in enumerate(value) for f in _nul_fields(v, f"{path}.{i}" if path else str(i))]
+    return []
+
+
+def _check_characters() -> None:
+    """Text with a NUL character is refused at the edge, on every database, with a clear 422."""
+    fields = [k for k, v in request.args.items(multi=True) if "\x00" in k or "\x00" in v]
+    if request.method in WRITE_METHODS:
+        fields += [k for k, v in request.form.items(multi=True) if "\x00" in k or "\x00" in v]
+        if request.is_json:
+            fields += _nul_fields(request.get_json(silent=True))
+    if fields:
+        raise Problem(422, "invalid_character", "Text may not contain the NUL character (\\u0000).",
+                      title="Invalid character", errors={f: ["Contains a NUL character."] for f in fields})
+
+
 def init_app(app) -> None:
     @app.before_request
     def _begin():
         _check_body()
+        _check_characters()
         return idempotency.begin()
 
     # after_request functions run last-registered first: these headers go on whatever response
