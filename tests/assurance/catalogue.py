@@ -4,6 +4,7 @@ Routes added later are picked up here; the tests then ask for a creator or a bod
 for any route they cannot exercise yet, instead of silently skipping it.
 """
 import dataclasses
+import functools
 import json
 import uuid
 
@@ -148,6 +149,28 @@ class Spec:
             for index, item in enumerate(value[:5]):
                 extra += self.undocumented_keys(item, schema["items"], f"{where}[{index}]")
         return extra
+
+
+@functools.cache
+def documented_spec() -> Spec:
+    """The spec, read from an app built at collection time (the spec needs no database)."""
+    from civic.app import create_app
+
+    from tests.conftest import TEST_SECRET
+
+    app = create_app({"ENV": "test", "DATABASE_URL": "sqlite://", "SECRET_KEY": TEST_SECRET, "LOG_LEVEL": "WARNING"})
+    try:
+        return Spec(app.test_client().get("/openapi.json").get_json())
+    finally:
+        app.extensions["civic.engine"].dispose()
+
+
+def documented_paths() -> dict:
+    return documented_spec().doc["paths"]
+
+
+def documented_operations() -> list[tuple[str, str]]:
+    return [(method.upper(), path) for path, item in documented_paths().items() for method in item if method != "parameters"]
 
 
 def random_values(op: Operation) -> dict:

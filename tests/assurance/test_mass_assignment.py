@@ -6,9 +6,10 @@ the answer is a 422 naming that field, and not one row in the database has chang
 import datetime as dt
 import uuid
 
+import pytest
 import sqlalchemy as sa
 
-from tests.assurance.catalogue import as_json, operations
+from tests.assurance.catalogue import as_json, documented_operations, documented_paths, openapi_path, operations
 from tests.assurance.world import BODIES, body_for, url_for, values_for
 
 ALWAYS_FORBIDDEN = ("id", "tenant_id", "status", "created_at", "updated_at", "client_id", "owner_id")
@@ -104,3 +105,29 @@ def test_every_answer_shows_only_documented_fields(app, world, spec):
     assert failures == []
     assert checked >= 40
     print(f"exposure: {checked} route x method JSON answers hold only documented fields")
+
+
+BODYLESS_BUG = ("bug: a writing route that takes no body answers 2xx to one with fields the caller may not set "
+                "(e.g. POST /v1/booking/holds/<id>/release with {\"status\": \"held\"} releases the hold, 200): "
+                "the body is silently ignored, not rejected")
+BODYLESS_IGNORED = {("POST", "/v1/admin/clients/{client_ref}/revoke"), ("POST", "/v1/admin/jobs/{job_id}/retry"),
+                    ("POST", "/v1/admin/tenants/{tenant_ref}/reactivate"), ("POST", "/v1/admin/tenants/{tenant_ref}/suspend"),
+                    ("POST", "/v1/booking/holds/{hold_id}/release")}
+
+
+def _bodyless_writers():
+    for method, path in documented_operations():
+        if method in ("POST", "PUT", "PATCH") and "requestBody" not in documented_paths()[path][method.lower()]:
+            marks = [pytest.mark.xfail(strict=True, reason=BODYLESS_BUG)] if (method, path) in BODYLESS_IGNORED else []
+            yield pytest.param(method, path, id=f"{method} {path}", marks=marks)
+
+
+@pytest.mark.parametrize("method, path", list(_bodyless_writers()))
+def test_a_route_that_takes_no_body_refuses_fields_in_one(app, world, method, path):
+    op = next(o for o in operations(app) if o.method == method and openapi_path(o.path) == path)
+    values, headers = values_for(world, op), world.owner_of(op)
+    before = database_state(app)
+    response = world.client.open(url_for(op, values), method=method, json={"status": "active", "id": str(uuid.uuid4())},
+                                 headers=headers)
+    assert response.status_code == 422, f"{response.status_code} {response.data[:200]!r}"
+    assert database_state(app) == before
