@@ -2,7 +2,9 @@
 import os
 import subprocess
 import sys
+import uuid
 
+import flask
 import pytest
 import sqlalchemy as sa
 
@@ -45,6 +47,26 @@ def new_app(database_url):
     yield build
     for application in apps:
         application.extensions["civic.engine"].dispose()
+
+
+@pytest.fixture
+def app_with_route(new_app):
+    """An app with one extra route, for a test: `app_with_route("/v1/boom", view, methods=["POST"])`.
+
+    `view` is a function or a MethodView class; settings overrides go in as keywords.
+    """
+
+    def build(rule: str, view, methods=("GET",), **overrides):
+        application = new_app(**overrides)
+        blueprint = flask.Blueprint(f"test_{uuid.uuid4().hex[:8]}", __name__)
+        if isinstance(view, type):
+            blueprint.add_url_rule(rule, view_func=view.as_view("view"))
+        else:
+            blueprint.add_url_rule(rule, view_func=view, methods=list(methods))
+        application.register_blueprint(blueprint)
+        return application
+
+    return build
 
 
 def civic_env(database_url: str, **extra: str) -> dict:

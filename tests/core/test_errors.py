@@ -1,5 +1,4 @@
 """Every error the app can return is problem+json with a stable code, and nothing is written."""
-import flask
 import pytest
 
 from tests.conftest import BACKEND, config_for
@@ -80,27 +79,21 @@ def test_a_token_without_the_scope_is_a_403_problem(app, client, make):
     assert count(app, "tenant") == tenants
 
 
-def test_a_crash_is_a_500_problem_without_a_stack_trace(database_url):
-    from civic.app import create_app
+def test_a_crash_is_a_500_problem_without_a_stack_trace(app_with_route):
     from civic.core import audit
     from civic.core.auth import public
 
-    app = create_app(config_for(database_url))
-    boom = flask.Blueprint("boom", __name__)
-
-    @boom.post("/v1/boom")
     @public
     def explode():
         audit.record("boom.started", tenant_id=None, subject_type="test")
         raise RuntimeError("secret internals: password=hunter2")
 
-    app.register_blueprint(boom)
+    app = app_with_route("/v1/boom", explode, methods=["POST"])
     response = app.test_client().post("/v1/boom", json={})
     body = assert_problem(response, 500, "internal_error")
     assert "hunter2" not in response.get_data(as_text=True) and "RuntimeError" not in response.get_data(as_text=True)
     assert body["request_id"] == response.headers["X-Request-ID"]
     assert count(app, "core_audit") == 0
-    app.extensions["civic.engine"].dispose()
 
 
 def unreachable_database(tmp_path) -> str:
@@ -127,23 +120,18 @@ def test_an_unreachable_database_is_a_503_problem_and_readyz_says_so(tmp_path):
     app.extensions["civic.engine"].dispose()
 
 
-def test_a_conflict_found_only_at_commit_is_a_409_problem_with_the_usual_headers(database_url, make):
+def test_a_conflict_found_only_at_commit_is_a_409_problem_with_the_usual_headers(app_with_route, make):
     """The view said 201, but the database refused the commit: the caller must not be told it worked."""
-    from civic.app import create_app
     from civic.core.auth import require
     from civic.core.db import session
     from civic.core.tenancy import Tenant
 
-    app = create_app(config_for(database_url))
-    late = flask.Blueprint("late", __name__)
-
-    @late.post("/v1/late-conflict")
     @require("platform:admin")
     def add_duplicate():
         session.add(Tenant(slug="steward-of-late", name="Duplicate"))  # not flushed: fails at commit
         return {"ok": True}, 201
 
-    app.register_blueprint(late)
+    app = app_with_route("/v1/late-conflict", add_duplicate, methods=["POST"])
     headers = make.headers(make.tenant("steward-of-late"), "platform:admin")
     tenants = count(app, "tenant")
     response = app.test_client().post("/v1/late-conflict", json={}, headers={**headers, "Idempotency-Key": "late-1"})
@@ -153,4 +141,3 @@ def test_a_conflict_found_only_at_commit_is_a_409_problem_with_the_usual_headers
     assert response.headers["X-Request-ID"]
     assert count(app, "tenant") == tenants
     assert count(app, "core_idempotency_key") == 0  # the key is free for a retry
-    app.extensions["civic.engine"].dispose()

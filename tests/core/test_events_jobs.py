@@ -9,22 +9,16 @@ from flask.views import MethodView
 
 from civic.core import events, jobs
 from civic.core.db import session, unit_of_work, utcnow
-from tests.conftest import config_for
 from tests.core.conftest import assert_problem, count
 
 
 # --- unit of work -----------------------------------------------------------------------
 @pytest.fixture
-def outbox_app(database_url):
+def outbox_app(app_with_route):
     """An app with a tiny route that emits an event and queues a job, then succeeds or fails as asked."""
-    from civic.app import create_app
     from civic.core.auth import require
     from civic.core.errors import Problem
     from civic.gateway import service
-
-    app = create_app(config_for(database_url))
-    jobs.register(app, "test.send_letter", lambda payload, job: None)
-    blp = flask.Blueprint("outbox_test", __name__)
 
     class Thing(MethodView):
         @require("platform:admin")
@@ -39,10 +33,9 @@ def outbox_app(database_url):
                 raise RuntimeError("crashed after the event and the job were written")
             return {"id": str(tenant.id)}, 201
 
-    blp.add_url_rule("/v1/things", view_func=Thing.as_view("things"))
-    app.register_blueprint(blp)
-    yield app
-    app.extensions["civic.engine"].dispose()
+    app = app_with_route("/v1/things", Thing)
+    jobs.register(app, "test.send_letter", lambda payload, job: None)
+    return app
 
 
 @pytest.fixture

@@ -2,10 +2,8 @@
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-import flask
 from flask.views import MethodView
 
-from tests.conftest import config_for
 from tests.core.conftest import assert_problem, count
 
 TENANT = {"slug": "food-bank", "name": "Food Bank", "kind": "voluntary"}
@@ -66,14 +64,11 @@ def test_an_empty_or_huge_key_is_refused(client, steward):
     assert_problem(post(client, steward, "x" * 256), 422, "invalid_idempotency_key")
 
 
-def test_a_duplicate_while_the_first_is_running_is_a_409(database_url, make):
+def test_a_duplicate_while_the_first_is_running_is_a_409(app_with_route, make):
     """Hold the first request inside its view; the duplicate arrives meanwhile."""
-    from civic.app import create_app
     from civic.core.auth import require
 
-    app = create_app(config_for(database_url))
     started, release = threading.Event(), threading.Event()
-    slow = flask.Blueprint("slow", __name__)
 
     class Slow(MethodView):
         @require("platform:admin")
@@ -82,8 +77,7 @@ def test_a_duplicate_while_the_first_is_running_is_a_409(database_url, make):
             release.wait(30)
             return {"done": True}, 201
 
-    slow.add_url_rule("/v1/slow", view_func=Slow.as_view("slow"))
-    app.register_blueprint(slow)
+    app = app_with_route("/v1/slow", Slow)
     steward = make.headers(make.tenant("slow-council"), "platform:admin")
     client = app.test_client()
     headers = {**steward, "Idempotency-Key": "slow-1"}
@@ -98,7 +92,6 @@ def test_a_duplicate_while_the_first_is_running_is_a_409(database_url, make):
     assert first.status_code == 201 and first.get_json() == {"done": True}
     replay = client.post("/v1/slow", json={"n": 1}, headers=headers)
     assert replay.status_code == 201 and replay.headers["Idempotent-Replayed"] == "true"
-    app.extensions["civic.engine"].dispose()
 
 
 def test_concurrent_duplicates_against_a_real_server_create_one_tenant(app, steward, live_server):

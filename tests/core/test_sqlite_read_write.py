@@ -2,22 +2,17 @@
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-import flask
 import sqlalchemy as sa
 from flask.views import MethodView
 
-from tests.conftest import config_for
 
 
-def test_a_read_that_audits_succeeds_while_another_request_writes(database_url, make):
-    from civic.app import create_app
+def test_a_read_that_audits_succeeds_while_another_request_writes(app_with_route, make):
     from civic.core import audit
     from civic.core.auth import require
     from civic.core.db import session
 
-    app = create_app(config_for(database_url))
     looked, go_on = threading.Event(), threading.Event()
-    blp = flask.Blueprint("reads", __name__)
 
     class PersonalRead(MethodView):
         @require("platform:admin")
@@ -28,8 +23,7 @@ def test_a_read_that_audits_succeeds_while_another_request_writes(database_url, 
             audit.record("test.personal_data_read", tenant_id=None, subject_type="test")
             return {"tenants": tenants}
 
-    blp.add_url_rule("/v1/personal-read", view_func=PersonalRead.as_view("personal_read"))
-    app.register_blueprint(blp)
+    app = app_with_route("/v1/personal-read", PersonalRead)
     headers = make.headers(make.tenant("council"), "platform:admin")
     client = app.test_client()
     with ThreadPoolExecutor(2) as pool:
@@ -48,4 +42,3 @@ def test_a_read_that_audits_succeeds_while_another_request_writes(database_url, 
     with app.app_context():
         assert session.scalar(sa.select(sa.func.count()).select_from(audit.AuditEntry)
                               .where(audit.AuditEntry.action == "test.personal_data_read")) == 1
-    app.extensions["civic.engine"].dispose()
