@@ -10,10 +10,10 @@ import time
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
-from schemathesis.generation import GenerationMode
 from openapi_spec_validator import validate
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
+from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import (content_type_conformance, response_headers_conformance,
                                                response_schema_conformance, status_code_conformance)
 
@@ -74,7 +74,6 @@ def test_fuzzed_requests_get_documented_answers_and_no_5xx(app, world, method, p
     headers, real_values = _fuzzer(app, world, method, path)
     secured = operation.definition.raw.get("security") != []
     calls = {GenerationMode.POSITIVE: 0, GenerationMode.NEGATIVE: 0}
-
     known = KNOWN_BUGS.get((method, path))
 
     def send(case, mode):
@@ -213,3 +212,23 @@ def test_a_nul_byte_in_free_text_is_never_a_server_error(app, world, method, pat
     response = world.client.open(url_for(op, values_for(world, op)), method=method, json=body,
                                  headers=world.owner_of(op))
     assert response.status_code < 500, f"{method} {path}: {response.status_code} {response.data[:200]!r}"
+
+
+# --- found by a longer run (CIVIC_FUZZ_EXAMPLES=60), pinned here so the bounded run does not depend on luck ---
+STEP_NULL_BUG = ("bug: PATCH /v1/booking/resources/<id> with {\"step_minutes\": null} (documented as nullable: "
+                 "'default: slot length plus buffers') is a 500: TypeError comparing None in booking service _check_grid")
+ATTRIBUTE_CODE_BUG = ("bug: PATCH /v1/reporting/categories/<code> with an attribute missing its required `code` "
+                      "is a 500: partial=True reaches the nested attributes, then _unique_attributes raises KeyError 'code'")
+
+
+@pytest.mark.xfail(strict=True, reason=STEP_NULL_BUG)
+def test_resetting_a_resources_step_to_its_default_is_not_a_server_error(app, world):
+    answer_conforms(app, "PATCH", "/v1/booking/resources/{resource_id}", world.as_a(), refusal_ok=True,
+                    path_parameters=world.resource(), body={"step_minutes": None})
+
+
+@pytest.mark.xfail(strict=True, reason=ATTRIBUTE_CODE_BUG)
+def test_a_category_attribute_without_a_code_is_refused(app, world):
+    attribute = {"datatype": "text", "description": "Anything else?"}
+    answer_conforms(app, "PATCH", "/v1/reporting/categories/{code}", world.as_a(), refusal_ok=True,
+                    path_parameters=world.category(), body={"attributes": [attribute]})
