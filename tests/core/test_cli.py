@@ -40,12 +40,11 @@ def test_db_upgrade_creates_a_fresh_sqlite_database(tmp_path):
 
 
 def test_demo_seeds_the_place_once_and_prints_credentials(app, database_url):
-    # The core's place; components test their own demo hooks.
-    first = civic_here("demo", database_url=database_url, CIVIC_COMPONENTS="")
+    first = civic_here("demo", database_url=database_url)  # every component's demo hook runs too
     assert first.exit_code == 0, first.output
     assert "Riverside Food Bank (food-bank)" in first.stdout
     assert "client_id=demo-food-bank  client_secret=demo-food-bank-secret" in first.stdout
-    second = civic_here("demo", database_url=database_url, CIVIC_COMPONENTS="")
+    second = civic_here("demo", database_url=database_url)
     assert second.exit_code == 0, second.output
     assert second.stdout == first.stdout
     with app.extensions["civic.engine"].connect() as conn:
