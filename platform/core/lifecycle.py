@@ -29,6 +29,27 @@ def _check_body() -> None:
         raise Problem(400, "malformed_json", "The request body is not valid JSON.", title="Malformed JSON") from None
 
 
+def _takes_a_body() -> bool:
+    """Whether the matched API operation declares a JSON body (flask-smorest `@arguments`)."""
+    from flask import current_app
+
+    view = current_app.view_functions.get(request.endpoint)
+    handler = getattr(getattr(view, "view_class", None), request.method.lower(), view)
+    parameters = getattr(handler, "_apidoc", {}).get("arguments", {}).get("parameters", [])
+    return any(p.get("in") in ("json", "form") for p in parameters)
+
+
+def _check_no_unexpected_body() -> None:
+    """An operation that takes no body refuses one with fields in it, rather than silently ignoring them."""
+    if request.method not in WRITE_METHODS or not request.path.startswith(JSON_PREFIXES) or not request.is_json:
+        return
+    body = request.get_json(silent=True)
+    if body and request.endpoint and not _takes_a_body():
+        fields = list(body) if isinstance(body, dict) else ["_schema"]
+        raise Problem(422, "unexpected_body", "This call takes no body; leave it out.",
+                      errors={f: ["Unknown field."] for f in fields})
+
+
 def _nul_fields(value, path: str = "") -> list[str]:
     """Where a NUL character hides in parsed input (PostgreSQL cannot store one in text)."""
     if isinstance(value, str):
@@ -57,6 +78,7 @@ def init_app(app) -> None:
     def _begin():
         _check_body()
         _check_characters()
+        _check_no_unexpected_body()
         return idempotency.begin()
 
     # after_request functions run last-registered first: these headers go on whatever response

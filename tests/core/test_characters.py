@@ -33,3 +33,13 @@ def test_nul_in_a_form_post_is_refused_before_any_work(client):
     response = client.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": "a\u0000b",
                                                  "client_secret": "x"})
     assert response.status_code == 422 and response.json["code"] == "invalid_character"
+
+
+def test_a_call_that_takes_no_body_refuses_fields_in_one(client, make, steward):
+    make.tenant("quiet-org")
+    response = client.post("/v1/admin/tenants/quiet-org/suspend", json={"status": "active"}, headers=steward)
+    assert response.status_code == 422 and response.json["code"] == "unexpected_body"
+    assert response.json["errors"] == {"status": ["Unknown field."]}
+    assert client.get("/v1/admin/tenants/quiet-org", headers=steward).json["status"] == "active"
+    assert client.post("/v1/admin/tenants/quiet-org/suspend", headers=steward).status_code == 200
+    assert client.post("/v1/admin/tenants/quiet-org/reactivate", json={}, headers=steward).status_code == 200
