@@ -76,6 +76,9 @@ def update_resource(*, tenant_id: uuid.UUID, resource_id, **changes) -> Resource
             raise Problem(409, "capacity_below_bookings",
                           f"A future slot already has {busiest} places taken; capacity cannot be less.",
                           errors={"capacity": [f"At least {busiest}."]})
+    if "step_minutes" in changes and changes["step_minutes"] is None:
+        del changes["step_minutes"]  # null: back to the default, slot length plus buffers
+        resource.step_minutes = 0
     for name, value in changes.items():
         setattr(resource, name, value)
     shortest = resource.slot_minutes + resource.buffer_before_minutes + resource.buffer_after_minutes

@@ -138,3 +138,20 @@ def test_longer_slots_push_the_step_out_but_a_chosen_longer_step_is_kept(client,
     assert client.patch(url, json={"slot_minutes": 120}, headers=org.both).json["step_minutes"] == 120
     refused = client.patch(url, json={"step_minutes": 60}, headers=org.both)
     assert refused.status_code == 422 and refused.json["code"] == "slots_overlap"
+
+
+def test_setting_the_step_back_to_null_returns_to_the_default(client, org):
+    room = org.resource(client, slot_minutes=30, step_minutes=90, buffer_after_minutes=10)
+    reset = client.patch(f"/v1/booking/resources/{room['id']}", json={"step_minutes": None}, headers=org.both)
+    assert reset.status_code == 200 and reset.json["step_minutes"] == 40
+
+
+def test_text_with_a_nul_character_is_refused_not_a_server_error(app, client, org, room):
+    named = client.post("/v1/booking/resources", json={"name": "Hall\u0000"}, headers=org.both)
+    booked = org.book(client, room, at(monday(), "10:00"), attendee={"name": "Jo\u0000"})
+    assert named.status_code == booked.status_code == 422
+    assert nothing_written(app)
+    booking = org.book(client, room, at(monday(), "10:00")).json
+    cancel = client.post(f"/v1/booking/bookings/{booking['id']}/cancel", json={"reason": "a\u0000b"}, headers=org.both)
+    assert cancel.status_code == 422
+    assert client.get(f"/v1/booking/bookings/{booking['id']}", headers=org.both).json["status"] == "confirmed"
