@@ -1,10 +1,9 @@
 """The OAuth2 gateway: tenants, clients, staff users, tokens and the steward's admin API."""
 import logging
 
-from civic.core.auth import register_token_validator
-
 
 def init_app(app, api) -> None:
+    from civic.core.auth import register_token_validator  # here, so `civic --help` does not load Flask
     from civic.gateway import models  # noqa: F401  (tables)
     from civic.gateway import oauth, routes, service
 

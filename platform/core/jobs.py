@@ -75,8 +75,22 @@ def noop(payload: dict, job) -> None:
         time.sleep(delay)
 
 
+DONE_JOBS_KEPT = dt.timedelta(days=7)
+
+
+def housekeeping(payload: dict, job) -> None:
+    """`core.housekeeping` (hourly): forget expired idempotency keys and jobs finished over a week ago."""
+    from civic.core.idempotency import IdempotencyKey  # imports auth; kept out of this module's import
+
+    now = utcnow()
+    session.execute(sa.delete(IdempotencyKey).where(IdempotencyKey.expires_at < now))
+    session.execute(sa.delete(Job).where(Job.status == "done", Job.finished_at < now - DONE_JOBS_KEPT))
+
+
 def init_app(app) -> None:
     register(app, "core.noop", noop)
+    register(app, "core.housekeeping", housekeeping)
+    schedule(app, "core.housekeeping", 3600)
 
 
 def backoff_seconds(attempts: int) -> float:
