@@ -26,7 +26,7 @@ run: $(STAMP)
 	$(VENV)/bin/civic serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
-	$(PY) -m lint_imports --no-cache
+	$(VENV)/bin/lint-imports --no-cache
 	CIVIC_TEST_BACKEND=sqlite $(PY) -m pytest $(PYTEST_ARGS)
 	@if [ -n "$$CIVIC_TEST_POSTGRES_URL" ]; then \
 		echo "== PostgreSQL pass =="; \
