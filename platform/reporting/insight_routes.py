@@ -20,6 +20,13 @@ open_data = Blueprint("reporting-open-data", __name__, url_prefix="/v1/reporting
 READERS = ("reporting:read", "platform:admin")
 
 
+def csv_too(schema: str) -> dict:
+    """Document both answers: JSON, or the same rows as a spreadsheet with `format=csv`."""
+    return {"responses": {"200": {"description": "OK", "content": {
+        "application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}},
+        "text/csv": {"schema": {"type": "string"}}}}}}
+
+
 def _scope(slug: str | None):
     """Stewards see the whole place (or one organisation); everyone else only their own."""
     principal = current_principal()
@@ -43,6 +50,7 @@ class Counts(MethodView):
     @require_any(*READERS)
     @blp.arguments(schemas.CountsQuerySchema, location="query")
     @blp.response(200, schemas.CountsSchema)
+    @blp.doc(**csv_too("Counts"))
     def get(self, query):
         """How many reports, grouped by category, status, week, area or street (`format=csv` for a spreadsheet)."""
         by = query["by"].split(",")
@@ -82,6 +90,7 @@ class OpenData(MethodView):
     @public
     @open_data.arguments(schemas.OpenDataQuerySchema, location="query")
     @open_data.response(200, schemas.OpenDataSchema)
+    @open_data.doc(**csv_too("OpenData"))
     def get(self, query):
         """Open data: reports across the whole place by category and week (or area). Free to reuse under the
         Open Government Licence; small numbers are withheld so nobody can be identified."""
