@@ -46,7 +46,7 @@ bench: $(STAMP)
 	$(PY) -m bench $(BENCH_ARGS)
 
 fuzz: $(STAMP)
-	CIVIC_FUZZ_EXAMPLES=$${CIVIC_FUZZ_EXAMPLES:-200} $(PY) -m pytest tests/assurance -k fuzz -q
+	CIVIC_FUZZ_EXAMPLES=$${CIVIC_FUZZ_EXAMPLES:-200} $(PY) -m pytest tests/assurance/test_fuzz.py -k fuzzed -q
 
 clean:
 	rm -rf $(VENV) instance build *.egg-info
