@@ -62,7 +62,8 @@ class CategoryUpdateSchema(CategorySchema):
         exclude = ("code",)
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, partial=True, **kwargs)
+        # Only the category's own fields are optional: an attribute sent must still be whole.
+        super().__init__(*args, partial=tuple(CategorySchema._declared_fields), **kwargs)
 
 
 class CategoryQuerySchema(PageQuerySchema):
