@@ -46,6 +46,14 @@ SETTINGS = {
     "LOGIN_MAX_FAILURES": (int, 5, "Failed sign-ins or token requests before a short lock-out."),
     "LOGIN_LOCK_SECONDS": (int, 300, "How long that lock-out lasts."),
     "ISSUER": (str, "", "OAuth issuer URL published in the metadata. Default: the request's host URL."),
+    "REPORTING_SUPPRESSION_THRESHOLD": (int, 5, "Open data: counts below this are suppressed."),
+    "REPORTING_SPIKE_MIN_COUNT": (int, 5, "Early warning: fewest reports in 7 days that can be a spike."),
+    "REPORTING_SPIKE_CHECK_SECONDS": (int, 3600, "How often the early-warning job runs."),
+    "REPORTING_ROLLUP_SECONDS": (int, 300, "How often the place-wide weekly counts are refreshed."),
+    "REPORTING_OPEN_DATA_CACHE_SECONDS": (int, 60, "How long a published open-data table is reused."),
+    "REPORTING_OPEN_DATA_PUBLISHER": (str, "Civic Platform", "Publisher named in the open data."),
+    "REPORTING_OPEN311_CONTACT": (str, "", "Contact shown in Open311 discovery."),
+    "REPORTING_OPEN311_KEY_SERVICE": (str, "", "Where Open311 clients ask for an API key (Open311 discovery)."),
 }
 
 
