@@ -11,7 +11,7 @@ PUBLIC_ENDPOINTS = {
     "docs.page", "docs.asset", "api-docs.openapi_json",
     "oauth.token", "oauth.revoke", "oauth.introspect", "oauth.metadata", "oauth.authorize",
 }
-PUBLIC_PREFIXES = ("open311.", "reporting_open_data.", "reporting-open-data.")
+PUBLIC_PREFIXES = ("open311.", "reporting-open-data.")
 
 
 def view_methods(app, rule):
