@@ -300,26 +300,32 @@ def issue_token(*, client: Client, scope: str, user_id: uuid.UUID | None = None,
     return response
 
 
+# This runs on every authenticated request: only the columns it needs, in one round trip, with the
+# statement built once.
+_PRINCIPAL_QUERY = (
+    sa.select(Token.id, Token.tenant_id, Token.scope, Token.user_id, Token.expires_at, Token.revoked_at,
+              Client.client_id, Client.revoked_at.label("client_revoked_at"), Client.sandbox, Client.rate_limit,
+              Tenant.slug, Tenant.name, Tenant.status, Tenant.components, Tenant.rate_limit.label("tenant_rate_limit"))
+    .join(Client, Client.id == Token.client_pk).join(Tenant, Tenant.id == Token.tenant_id)
+    .where(Token.access_token_hash == sa.bindparam("token_hash")))
+
+
 def principal_for(access_token: str):
     """Validate a bearer token: a Principal, or a 401 Problem saying why not."""
-    row = session.execute(
-        sa.select(Token, Client, Tenant).join(Client, Client.id == Token.client_pk)
-        .join(Tenant, Tenant.id == Token.tenant_id).where(Token.access_token_hash == digest(access_token))
-    ).first()
+    row = session.execute(_PRINCIPAL_QUERY, {"token_hash": digest(access_token)}).first()
     if row is None:
         return unauthenticated("The access token is not valid.")
-    token, client, tenant = row
-    if token.revoked_at or client.revoked_at:
+    if row.revoked_at or row.client_revoked_at:
         return unauthenticated("The access token has been revoked.")
-    if token.expires_at <= utcnow():
+    if row.expires_at <= utcnow():
         return unauthenticated("The access token has expired.")
-    if not tenant.active:
+    if row.status != "active":
         return unauthenticated("Your organisation's access is suspended. Contact the platform steward.")
-    return Principal(tenant_id=token.tenant_id, client_id=client.client_id, scopes=frozenset(token.scope.split()),
-                     user_id=token.user_id, sandbox=client.sandbox,
-                     components=tuple(tenant.components) if tenant.components is not None else None,
-                     rate_limit=client.rate_limit or tenant.rate_limit, token_id=token.id,
-                     tenant_slug=tenant.slug, tenant_name=tenant.name)
+    return Principal(tenant_id=row.tenant_id, client_id=row.client_id, scopes=frozenset(row.scope.split()),
+                     user_id=row.user_id, sandbox=row.sandbox,
+                     components=tuple(row.components) if row.components is not None else None,
+                     rate_limit=row.rate_limit or row.tenant_rate_limit, token_id=row.id,
+                     tenant_slug=row.slug, tenant_name=row.name)
 
 
 def whoami(*, principal: Principal) -> dict:

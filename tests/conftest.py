@@ -9,6 +9,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 
@@ -204,10 +205,16 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}"
         environment = {**os.environ, "CIVIC_ENV": "test", "CIVIC_DATABASE_URL": database_url,
                        "CIVIC_SECRET_KEY": TEST_SECRET, "CIVIC_LOG_LEVEL": "WARNING", **(env or {})}
+        # Logs go to a file: a pipe nobody reads fills up and stalls the server.
+        self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "civic.cli", "serve", "--port", str(self.port), "--workers", str(workers)],
-            env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        self._wait()
+            env=environment, stdout=subprocess.DEVNULL, stderr=self.log)
+        try:
+            self._wait()
+        except BaseException:
+            self.stop()  # a server that failed to start must not outlive the test
+            raise
 
     def _wait(self) -> None:
         import requests
@@ -215,13 +222,18 @@ class LiveServer:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {self.process.stderr.read().decode()[-2000:]}")
+                raise RuntimeError(f"server exited: {self.logs()[-2000:]}")
             try:
                 if requests.get(self.url + "/healthz", timeout=5).status_code == 200:
                     return
             except (requests.ConnectionError, requests.Timeout):
                 time.sleep(0.1)
         raise RuntimeError("server did not start in 60 s")
+
+    def logs(self) -> str:
+        """Everything the server wrote to stderr so far."""
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
 
     def stop(self) -> None:
         self.process.terminate()

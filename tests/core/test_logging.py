@@ -64,6 +64,6 @@ def test_a_real_server_writes_one_json_object_per_line(live_server, workers):
     requests.get(server.url + "/readyz", headers={"X-Request-ID": "live-1"}, timeout=10)
     requests.get(server.url + "/nowhere", headers={"X-Request-ID": "live-2"}, timeout=10)
     server.stop()
-    lines = [json.loads(line) for line in server.process.stderr.read().decode().splitlines() if line.strip()]
+    lines = [json.loads(line) for line in server.logs().splitlines() if line.strip()]
     assert {(line.get("path"), line.get("request_id")) for line in lines if line["logger"] == "civic.access"} >= {
         ("/readyz", "live-1"), ("/nowhere", "live-2")}
