@@ -51,6 +51,7 @@ def register(main: click.Group) -> None:
     @tenants.command("create")
     @click.option("--slug", required=True)
     @click.option("--name", required=True)
+    # Literal choices (TENANT_KINDS, ROLES): importing the models here would make `civic --help` load Flask.
     @click.option("--kind", default="other", type=click.Choice(["council", "nhs", "housing", "voluntary", "other"]))
     @click.option("--json", "as_json", is_flag=True)
     def tenants_create(slug, name, kind, as_json):

@@ -151,23 +151,13 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         return row
 
     def authenticate_user(self, refresh_token):
-        if refresh_token.user_id is None:
-            return _NoUser()
-        user = session.get(StaffUser, refresh_token.user_id)
+        # Refresh tokens come only from the authorization code grant, so they always have a person.
+        user = session.get(StaffUser, refresh_token.user_id) if refresh_token.user_id else None
         return user if user and user.status == "active" else None
 
     def revoke_old_credential(self, refresh_token):
         refresh_token.revoked_at = utcnow()
         session.flush()
-
-
-class _NoUser:
-    """A refresh token issued without a person (never for client credentials, kept for safety)."""
-
-    id = None
-
-    def __bool__(self):
-        return True
 
 
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):

@@ -1,12 +1,13 @@
 """Marshmallow schemas of the steward and tenant-admin API."""
 import marshmallow as ma
 
+from civic.config import ALL_COMPONENTS
 from civic.core.schemas import ResourceSchema, StrictSchema
 from civic.core.tenancy import TENANT_KINDS
 from civic.gateway.models import ROLES
 
 SLUG = ma.validate.Regexp(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", error="Lower-case letters, digits and dashes.")
-COMPONENT = ma.fields.String(validate=ma.validate.OneOf(("booking", "reporting", "casework", "payments", "notify")))
+COMPONENT = ma.fields.String(validate=ma.validate.OneOf(ALL_COMPONENTS))
 RATE = ma.validate.Regexp(r"^\d+ per (second|minute|hour|day)$", error="Like '600 per minute'.")
 
 

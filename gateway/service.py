@@ -8,6 +8,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 
+from civic.config import ALL_COMPONENTS
 from civic.core import audit
 from civic.core.auth import Principal, unauthenticated
 from civic.core.db import session, utcnow
@@ -15,9 +16,7 @@ from civic.core.errors import Problem, not_found
 from civic.core.tenancy import Tenant, get_scoped, scoped, tenant_by_slug
 from civic.gateway.models import Client, StaffUser, Token, digest
 
-KNOWN_SCOPES = ("booking:read", "booking:write", "reporting:read", "reporting:write", "casework:read",
-                "casework:write", "payments:read", "payments:write", "notify:read", "notify:write",
-                "clients:manage", "platform:admin")
+KNOWN_SCOPES = (*(f"{c}:{a}" for c in ALL_COMPONENTS for a in ("read", "write")), "clients:manage", "platform:admin")
 _hasher = PasswordHasher()
 
 

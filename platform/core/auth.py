@@ -80,12 +80,15 @@ def current_tenant_id() -> uuid.UUID:
     return current_principal().tenant_id
 
 
+def _insufficient_scope(scopes: tuple[str, ...], detail: str) -> Problem:
+    return Problem(403, "insufficient_scope", detail, title="Insufficient scope",
+                   headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{" ".join(scopes)}"'})
+
+
 def check_scopes(principal: Principal, scopes: tuple[str, ...]) -> None:
     missing = [s for s in scopes if s not in principal.scopes]
     if missing:
-        raise Problem(403, "insufficient_scope", f"This needs the scope(s): {' '.join(missing)}.",
-                      title="Insufficient scope",
-                      headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{" ".join(scopes)}"'})
+        raise _insufficient_scope(scopes, f"This needs the scope(s): {' '.join(missing)}.")
     for scope in scopes:
         component = scope.split(":", 1)[0]
         if principal.components is not None and component in current_app.config["COMPONENTS"] \
@@ -93,51 +96,45 @@ def check_scopes(principal: Principal, scopes: tuple[str, ...]) -> None:
             raise Problem(403, "component_disabled", f"The {component} component is not enabled for your organisation.")
 
 
-def require(*scopes: str):
-    """Protect a view: a valid token carrying every one of `scopes`."""
+def _document(function, security: list) -> None:
+    """Record the operation's security requirement for the OpenAPI spec (flask-smorest's manual doc)."""
+    doc = getattr(function, "_apidoc", {})
+    function._apidoc = {**doc, "manual_doc": {**doc.get("manual_doc", {}), "security": security}}
 
+
+def _protect(scopes: tuple[str, ...], check, security: list):
     def decorator(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
-            check_scopes(current_principal(), scopes)
+            check(current_principal())
             return view(*args, **kwargs)
 
         # No scopes means "any valid token"; the marker keeps the route visibly protected.
         setattr(wrapper, SCOPES_ATTR, scopes or ("(any valid token)",))
-        doc = getattr(wrapper, "_apidoc", {})
-        wrapper._apidoc = {**doc, "manual_doc": {**doc.get("manual_doc", {}),
-                                                  "security": [{"oauth2": list(scopes)}]}}
+        _document(wrapper, security)
         return wrapper
 
     return decorator
+
+
+def require(*scopes: str):
+    """Protect a view: a valid token carrying every one of `scopes`."""
+    return _protect(scopes, lambda principal: check_scopes(principal, scopes), [{"oauth2": list(scopes)}])
 
 
 def require_any(*scopes: str):
     """Protect a view: a valid token carrying at least one of `scopes`."""
 
-    def decorator(view):
-        @functools.wraps(view)
-        def wrapper(*args, **kwargs):
-            principal = current_principal()
-            if not principal.scopes & set(scopes):
-                raise Problem(403, "insufficient_scope", f"This needs one of the scopes: {' '.join(scopes)}.",
-                              title="Insufficient scope",
-                              headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{" ".join(scopes)}"'})
-            return view(*args, **kwargs)
+    def check(principal: Principal) -> None:
+        if not principal.scopes & set(scopes):
+            raise _insufficient_scope(scopes, f"This needs one of the scopes: {' '.join(scopes)}.")
 
-        setattr(wrapper, SCOPES_ATTR, scopes)
-        doc = getattr(wrapper, "_apidoc", {})
-        wrapper._apidoc = {**doc, "manual_doc": {**doc.get("manual_doc", {}),
-                                                  "security": [{"oauth2": [s]} for s in scopes]}}
-        return wrapper
-
-    return decorator
+    return _protect(scopes, check, [{"oauth2": [s]} for s in scopes])
 
 
 def public(view):
     """Mark a view as deliberately open to anyone (listed by the route-protection test)."""
     target = getattr(view, "__func__", view)  # a bound method (e.g. a library's view) carries marks on its function
     setattr(target, PUBLIC_ATTR, True)
-    doc = getattr(target, "_apidoc", {})
-    target._apidoc = {**doc, "manual_doc": {**doc.get("manual_doc", {}), "security": []}}
+    _document(target, [])
     return view
