@@ -6,7 +6,7 @@ tenant is a security bug, so components query through `scoped()` and `get_scoped
 import uuid
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from civic.core.db import Base, Entity, session
 from civic.core.errors import not_found
@@ -36,16 +36,54 @@ class Tenant(Entity, Base):
         return self.components is None or name in self.components
 
 
+class Sandboxed:
+    """Mixin for tenant-owned records that live in one of two worlds: live, or sandbox (test).
+
+    Like Stripe's test mode: a sandbox client reads and writes sandbox records only, a live
+    client live records only. `scoped()` and `get_scoped()` apply the caller's world to every
+    model with this mixin, and a new record takes the caller's world when it is flushed, so a
+    component gets the separation by adding the mixin. Place-wide reads (open data, insight,
+    Open311) that do not go through `scoped()` must filter `sandbox.is_(False)` themselves.
+    """
+
+    sandbox: Mapped[bool] = mapped_column(default=False, index=True)
+
+
+def current_world_is_sandbox() -> bool:
+    """True when the caller is a sandbox client (or a job working for one: `g.civic_sandbox`)."""
+    from flask import g, has_app_context, has_request_context
+
+    if has_request_context():
+        from civic.core.auth import current_principal
+
+        principal = current_principal(optional=True)
+        if principal is not None:
+            return principal.sandbox
+    return bool(has_app_context() and g.get("civic_sandbox", False))
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _new_records_take_the_callers_world(db_session, _context, _instances) -> None:
+    world = None
+    for obj in db_session.new:
+        if isinstance(obj, Sandboxed) and obj.sandbox is None:
+            world = current_world_is_sandbox() if world is None else world
+            obj.sandbox = world
+
+
 def tenant_column() -> Mapped[uuid.UUID]:
     """The tenant foreign key every tenant-owned table carries."""
     return mapped_column(sa.ForeignKey("tenant.id", ondelete="CASCADE"), index=True)
 
 
 def scoped(model, tenant_id: uuid.UUID) -> sa.Select:
-    """`select(model)` already filtered to one tenant."""
+    """`select(model)` already filtered to one tenant (and, for `Sandboxed` models, to the caller's world)."""
     if tenant_id is None:
         raise ValueError("tenant_id is required")
-    return sa.select(model).where(model.tenant_id == tenant_id)
+    query = sa.select(model).where(model.tenant_id == tenant_id)
+    if isinstance(model, type) and issubclass(model, Sandboxed):
+        query = query.where(model.sandbox.is_(current_world_is_sandbox()))
+    return query
 
 
 def get_scoped(model, tenant_id: uuid.UUID, object_id, *, what: str | None = None, lock: bool = False):

@@ -9,7 +9,7 @@ from civic.core.errors import Problem
 from civic.core.pagination import page_schema, paginate
 from civic.reporting import insight, schemas, service, warning
 from civic.reporting.models import Alert
-from civic.reporting.routes import csv_response
+from civic.core.formats import csv_response
 
 blp = Blueprint("reporting-insight", __name__, url_prefix="/v1/reporting",
                 description="The picture of demand: counts, time series and maps of reports, the public open data, "

@@ -7,6 +7,8 @@ import xml.etree.ElementTree as ET
 
 from flask import current_app, json
 
+from civic.core.formats import xml_text
+
 XML_TYPE = "text/xml; charset=utf-8"
 JSON_TYPE = "application/json; charset=utf-8"
 # The element name of one item in each list.
@@ -24,7 +26,7 @@ def w3c(moment: dt.datetime | None) -> str | None:
 def _text(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return "" if value is None else str(value)
+    return "" if value is None else xml_text(str(value))
 
 
 def _fill(element: ET.Element, value) -> None:

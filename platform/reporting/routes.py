@@ -1,12 +1,9 @@
 """Staff API under /v1/reporting: categories, reports, status changes, transfers, CSV export."""
-import csv
-import io
-
-from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from civic.core.auth import current_principal, current_tenant_id, require
+from civic.core.formats import csv_response
 from civic.core.pagination import PageQuerySchema, page_schema, paginate
 from civic.reporting import schemas, service
 from civic.reporting.models import Category, Report, Transfer
@@ -15,16 +12,6 @@ blp = Blueprint("reporting", __name__, url_prefix="/v1/reporting",
                 description="Reports of problems and needs from the public, and the categories your organisation "
                             "handles. Scopes `reporting:read` and `reporting:write`.")
 READ, WRITE = "reporting:read", "reporting:write"
-
-
-def csv_response(header: list[str], rows, filename: str) -> Response:
-    """A CSV download (also used by the insight and open data endpoints)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return Response(buffer.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 # --- categories --------------------------------------------------------------
