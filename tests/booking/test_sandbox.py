@@ -14,7 +14,7 @@ from civic.core import privacy
 from civic.core.db import session, unit_of_work
 from tests.booking.conftest import at, iso, next_weekday
 from tests.booking.test_concurrency import overbooked_slots
-from tests.booking.test_service import hold, let_time_pass
+from tests.booking.test_service import let_time_pass
 
 ATTENDEE = {"name": "Sam Citizen", "email": "sam@example.org", "phone": "020 7946 0018"}
 
@@ -200,6 +200,12 @@ def test_the_demo_clients_book_in_the_sandbox_and_live_clients_do_not_see_it(app
     demo = {"Authorization": f"Bearer {token}"}
     listed = client.get("/v1/booking/resources", headers=demo).json["items"]
     assert [r["name"] for r in listed] == ["Bulky waste collection"]
+    now = dt.datetime.now(dt.timezone.utc)  # the README's next step: its free slots, then hold one
+    free = client.get(f"/v1/booking/resources/{listed[0]['id']}/availability", headers=demo,
+                      query_string={"from": iso(now), "to": iso(now + dt.timedelta(days=14))}).json["slots"]
+    assert free and {s["remaining"] for s in free} == {8}
+    held = client.post("/v1/booking/holds", json={"resource_id": listed[0]["id"], "start": free[0]["start"]}, headers=demo)
+    assert held.status_code == 201, held.json
     live = make.headers(council, "booking:read")
     assert client.get("/v1/booking/resources", headers=live).json["items"] == []
     assert_not_found(client.get(f"/v1/booking/resources/{listed[0]['id']}", headers=live))
