@@ -1,9 +1,10 @@
 """`civic demo`: a fictional place with four organisations, each with a client (idempotent).
 
 Demo credentials are fixed and public (they are in the README), so the demo
-refuses to run in production.
+refuses to run in production. They are sandbox clients, and the components' demo
+hooks run in the sandbox world: the demo clients work on test records only.
 """
-from flask import current_app
+from flask import current_app, g
 
 from civic.core.db import unit_of_work
 from civic.core.errors import Problem
@@ -40,7 +41,13 @@ def seed() -> dict:
                                                   sandbox=True)
             result.append({"slug": slug, "name": name, "kind": kind, "clients": [
                 {"client_id": client.client_id, "client_secret": secret, "scopes": list(client.scopes), "sandbox": True}]})
-        hooks = current_app.extensions.get("civic.demo_hooks", [])
-        for hook in hooks:
-            hook({t["slug"]: tenant_by_slug(t["slug"]).id for t in result})
+        # The demo clients are sandboxed, so what is seeded for them to use is in the sandbox world; a hook
+        # seeding the place's public (live) data says so itself (see civic.reporting.demo).
+        outer = g.get("civic_sandbox", False)
+        g.civic_sandbox = True
+        try:
+            for hook in current_app.extensions.get("civic.demo_hooks", []):
+                hook({t["slug"]: tenant_by_slug(t["slug"]).id for t in result})
+        finally:
+            g.civic_sandbox = outer
     return {"tenants": result}

@@ -1,10 +1,13 @@
-"""Demo data for `civic demo`: a bulky-waste round for the council and a clinic with few places (idempotent)."""
+"""Demo data for `civic demo`: a bulky-waste round for the council and a clinic with few places (idempotent).
+
+The demo credentials are public sandbox clients, so the resources are sandbox records: anyone can book
+them through the README's examples without touching an organisation's real diary.
+"""
 import sqlalchemy as sa
 
 from civic.booking import service
 from civic.booking.models import Resource
 from civic.core.db import session
-from civic.core.tenancy import scoped
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
 DEMO = {
@@ -27,7 +30,7 @@ def seed(tenant_ids_by_slug: dict) -> None:
         tenant_id = tenant_ids_by_slug.get(slug)
         if tenant_id is None:
             continue
-        exists = session.scalar(scoped(Resource, tenant_id).where(Resource.reference == fields["reference"])
-                                .with_only_columns(sa.func.count()))
+        exists = session.scalar(sa.select(sa.func.count()).select_from(Resource).where(
+            Resource.tenant_id == tenant_id, Resource.sandbox.is_(True), Resource.reference == fields["reference"]))
         if not exists:
-            service.create_resource(tenant_id=tenant_id, **fields)
+            service.create_resource(tenant_id=tenant_id, sandbox=True, **fields)

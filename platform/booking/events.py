@@ -1,7 +1,8 @@
 """The events booking emits. Ids and times only: never the attendee's name, email or phone.
 
 Each is a CloudEvents envelope (see civic.core.events) whose `subject` is the
-booking or hold id and whose `data` is shown below.
+booking or hold id and whose `data` is shown below. Every `data` also carries
+`sandbox` (true for a sandbox client's test records), so a subscriber can tell test from live.
 """
 from civic.core import events
 
@@ -18,7 +19,8 @@ def _iso(when) -> str:
 
 def _booking_data(booking) -> dict:
     return {"booking_id": str(booking.id), "resource_id": str(booking.resource_id), "start": _iso(booking.start),
-            "end": _iso(booking.end), "status": booking.status, "reference": booking.reference}
+            "end": _iso(booking.end), "status": booking.status, "reference": booking.reference,
+            "sandbox": bool(booking.sandbox)}
 
 
 def created(booking) -> None:
@@ -55,4 +57,5 @@ def hold_expired(hold) -> None:
     data: hold_id, resource_id, start, end, expires_at, reference."""
     events.emit(HOLD_EXPIRED, tenant_id=hold.tenant_id, subject=str(hold.id),
                 data={"hold_id": str(hold.id), "resource_id": str(hold.resource_id), "start": _iso(hold.start),
-                      "end": _iso(hold.end), "expires_at": _iso(hold.expires_at), "reference": hold.reference})
+                      "end": _iso(hold.end), "expires_at": _iso(hold.expires_at), "reference": hold.reference,
+                      "sandbox": bool(hold.sandbox)})

@@ -4,6 +4,10 @@ The overbooking invariant lives in `booking_slot`: one row per (resource, start)
 whose `used` counts the bookings and live holds in that slot. It only ever
 changes by a conditional UPDATE (`used = used + 1 WHERE used < capacity`), so
 the database, not a check-then-insert in Python, decides who gets the last place.
+
+Every table is `Sandboxed`: a record is live or test (sandbox), and a hold, booking,
+exception or slot counter is always in its resource's world, so test bookings only
+ever count against a test resource's capacity.
 """
 import datetime as dt
 import uuid
@@ -12,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from civic.core.db import Base, Entity
-from civic.core.tenancy import tenant_column
+from civic.core.tenancy import Sandboxed, tenant_column
 
 BANK_HOLIDAY_REGIONS = ("england-and-wales", "scotland", "northern-ireland")
 HOLD_STATUSES = ("held", "confirmed", "expired", "released")
@@ -24,7 +28,7 @@ def _resource_fk() -> Mapped[uuid.UUID]:
     return mapped_column(sa.ForeignKey("booking_resource.id", ondelete="CASCADE"), index=True)
 
 
-class Resource(Entity, Base):
+class Resource(Sandboxed, Entity, Base):
     """Something bookable: a room, an appointment diary, a collection round, a class with places."""
 
     __tablename__ = "booking_resource"
@@ -50,7 +54,7 @@ class Resource(Entity, Base):
     metadata_: Mapped[dict] = mapped_column("metadata", default=dict)
 
 
-class OpeningException(Entity, Base):
+class OpeningException(Sandboxed, Entity, Base):
     """A dated change to the weekly hours: a closure (all day or some hours) or an extra opening."""
 
     __tablename__ = "booking_exception"
@@ -66,7 +70,7 @@ class OpeningException(Entity, Base):
     metadata_: Mapped[dict] = mapped_column("metadata", default=dict)
 
 
-class Slot(Base):
+class Slot(Sandboxed, Base):
     """The capacity counter of one slot: bookings plus live holds that occupy it."""
 
     __tablename__ = "booking_slot"
@@ -80,7 +84,7 @@ class Slot(Base):
     used: Mapped[int] = mapped_column(default=0)
 
 
-class Hold(Entity, Base):
+class Hold(Sandboxed, Entity, Base):
     """A place reserved for a few minutes, e.g. while the citizen pays."""
 
     __tablename__ = "booking_hold"
@@ -99,7 +103,7 @@ class Hold(Entity, Base):
     metadata_: Mapped[dict] = mapped_column("metadata", default=dict)
 
 
-class Booking(Entity, Base):
+class Booking(Sandboxed, Entity, Base):
     """A place in a slot, for one attendee (whose name, email and phone are personal data)."""
 
     __tablename__ = "booking_booking"

@@ -71,7 +71,7 @@ def update_resource(*, tenant_id: uuid.UUID, resource_id, **changes) -> Resource
     resource = get_scoped(Resource, tenant_id, resource_id, what="resource", lock=True)
     if "capacity" in changes and changes["capacity"] < resource.capacity:
         busiest = session.scalar(sa.select(sa.func.max(Slot.used)).where(
-            Slot.resource_id == resource.id, Slot.start >= utcnow())) or 0
+            Slot.resource_id == resource.id, Slot.sandbox.is_(resource.sandbox), Slot.start >= utcnow())) or 0
         if busiest > changes["capacity"]:
             raise Problem(409, "capacity_below_bookings",
                           f"A future slot already has {busiest} places taken; capacity cannot be less.",
@@ -92,7 +92,8 @@ def update_resource(*, tenant_id: uuid.UUID, resource_id, **changes) -> Resource
 def add_exception(*, tenant_id: uuid.UUID, resource_id, **fields) -> OpeningException:
     """Close a resource on a date (all day or some hours), or open it for extra hours."""
     resource = get_resource(tenant_id=tenant_id, resource_id=resource_id)
-    exception = OpeningException(id=uuid.uuid4(), tenant_id=tenant_id, resource_id=resource.id, **fields)
+    exception = OpeningException(id=uuid.uuid4(), tenant_id=tenant_id, resource_id=resource.id,
+                                 sandbox=resource.sandbox, **fields)
     session.add(exception)
     session.flush()
     return exception
@@ -164,7 +165,7 @@ def availability(*, tenant_id: uuid.UUID, resource_id, start: dt.datetime, end: 
     if not resource.active or end <= start:
         return result
     dates = grid.local_dates(resource, start, end)
-    used = slots.counts(resource_id=resource.id, start=start, end=end)
+    used = slots.counts(resource=resource, start=start, end=end)
     result["slots"] = grid.describe(resource, start, end, _exceptions_by_date(resource, dates[0], dates[-1]), used)
     return result
 
@@ -175,14 +176,16 @@ def create_hold(*, tenant_id: uuid.UUID, resource_id, start: dt.datetime, end: d
     """Keep a place for `minutes`; a job gives it back when the time is up."""
     resource = _resource_for_booking(tenant_id, resource_id)
     slot_end = check_slot(resource, start, end)
-    slot = slots.slot_id(tenant_id=tenant_id, resource_id=resource.id, start=start)
+    slot = slots.slot_id(resource=resource, start=start)
     slots.take_place(slot=slot, capacity=resource.capacity)
     hold = Hold(id=uuid.uuid4(), tenant_id=tenant_id, resource_id=resource.id, slot_id=slot, start=start, end=slot_end,
                 time_zone=resource.time_zone, expires_at=utcnow() + dt.timedelta(minutes=minutes), status="held",
-                reference=reference, metadata_=metadata_ or {})
+                sandbox=resource.sandbox, reference=reference, metadata_=metadata_ or {})
     session.add(hold)
     session.flush()
-    jobs.enqueue(EXPIRE_HOLD_JOB, {"hold_id": str(hold.id)}, tenant_id=tenant_id, run_at=hold.expires_at)
+    # The job runs with no caller: the payload tells it which world the hold is in.
+    jobs.enqueue(EXPIRE_HOLD_JOB, {"hold_id": str(hold.id), "sandbox": hold.sandbox}, tenant_id=tenant_id,
+                 run_at=hold.expires_at)
     return hold
 
 
@@ -217,13 +220,13 @@ def expire_hold(*, tenant_id: uuid.UUID, hold_id) -> bool:
 
 
 def confirm_hold(*, tenant_id: uuid.UUID, hold_id, attendee: dict, reference: str | None = None,
-                 metadata_: dict | None = None, staff_user_id: uuid.UUID | None = None) -> Booking:
+                 metadata_: dict | None = None) -> Booking:
     """Turn a live hold into a booking; the place moves from the hold to the booking."""
     hold = get_hold(tenant_id=tenant_id, hold_id=hold_id)
     _finish_hold(hold, "confirmed")
     booking = _new_booking(tenant_id, hold, slot=hold.slot_id, attendee=attendee, hold_id=hold.id,
                            reference=reference if reference is not None else hold.reference,
-                           metadata_=metadata_ or hold.metadata_, staff_user_id=staff_user_id)
+                           metadata_=metadata_ or hold.metadata_)
     hold.booking_id = booking.id
     session.flush()
     events.confirmed(booking)
@@ -231,50 +234,48 @@ def confirm_hold(*, tenant_id: uuid.UUID, hold_id, attendee: dict, reference: st
 
 
 # --- bookings --------------------------------------------------------------------
-def _audit(bookings, staff_user_id: uuid.UUID | None, action: str = "booking.personal_data_read") -> None:
-    """A signed-in staff member saw (or changed) attendees' personal data: one audit entry per booking."""
-    if staff_user_id is None:
-        return
+def _audit(bookings, action: str = "booking.personal_data_read") -> None:
+    """Someone saw (or changed) attendees' personal data: one entry per booking, the actor a person or an app."""
     for booking in bookings:
         audit.record(action, tenant_id=booking.tenant_id, subject_type="booking", subject_id=booking.id)
 
 
-def _new_booking(tenant_id, when, *, slot, attendee: dict, hold_id=None, reference=None, metadata_=None,
-                 staff_user_id=None) -> Booking:
+def _new_booking(tenant_id, when, *, slot, attendee: dict, hold_id=None, reference=None, metadata_=None) -> Booking:
     booking = Booking(id=uuid.uuid4(), tenant_id=tenant_id, resource_id=when.resource_id, slot_id=slot,
                       start=when.start, end=when.end, time_zone=when.time_zone, status="confirmed", hold_id=hold_id,
+                      sandbox=when.sandbox,
                       attendee_name=attendee["name"], attendee_email=attendee.get("email"),
                       attendee_phone=attendee.get("phone"), reference=reference, metadata_=metadata_ or {})
     session.add(booking)
     session.flush()
     events.created(booking)
-    _audit([booking], staff_user_id, "booking.personal_data_changed")
+    _audit([booking], "booking.personal_data_changed")
     return booking
 
 
 def create_booking(*, tenant_id: uuid.UUID, resource_id, start: dt.datetime, attendee: dict,
-                   end: dt.datetime | None = None, reference: str | None = None, metadata_: dict | None = None,
-                   staff_user_id: uuid.UUID | None = None) -> Booking:
+                   end: dt.datetime | None = None, reference: str | None = None,
+                   metadata_: dict | None = None) -> Booking:
     """Book a place directly (no hold first)."""
     resource = _resource_for_booking(tenant_id, resource_id)
     slot_end = check_slot(resource, start, end)
-    slot = slots.slot_id(tenant_id=tenant_id, resource_id=resource.id, start=start)
+    slot = slots.slot_id(resource=resource, start=start)
     slots.take_place(slot=slot, capacity=resource.capacity)
-    when = types.SimpleNamespace(resource_id=resource.id, start=start, end=slot_end, time_zone=resource.time_zone)
-    return _new_booking(tenant_id, when, slot=slot, attendee=attendee, reference=reference, metadata_=metadata_,
-                        staff_user_id=staff_user_id)
+    when = types.SimpleNamespace(resource_id=resource.id, start=start, end=slot_end, time_zone=resource.time_zone,
+                                 sandbox=resource.sandbox)
+    return _new_booking(tenant_id, when, slot=slot, attendee=attendee, reference=reference, metadata_=metadata_)
 
 
-def get_booking(*, tenant_id: uuid.UUID, booking_id, staff_user_id: uuid.UUID | None = None,
-                lock: bool = False) -> Booking:
-    booking = get_scoped(Booking, tenant_id, booking_id, what="booking", lock=lock)
-    _audit([booking], staff_user_id)
+def get_booking(*, tenant_id: uuid.UUID, booking_id) -> Booking:
+    """One booking with its attendee's details (the read is audited)."""
+    booking = get_scoped(Booking, tenant_id, booking_id, what="booking")
+    _audit([booking])
     return booking
 
 
 def list_bookings(*, tenant_id: uuid.UUID, limit: int = 20, after: str | None = None, resource_id=None,
                   from_: dt.datetime | None = None, to: dt.datetime | None = None, status: str | None = None,
-                  reference: str | None = None, staff_user_id: uuid.UUID | None = None) -> dict:
+                  reference: str | None = None) -> dict:
     """One page of bookings, filtered by resource, start time, status or your reference."""
     query = scoped(Booking, tenant_id)
     for column, value in ((Booking.resource_id, resource_id), (Booking.status, status), (Booking.reference, reference)):
@@ -285,47 +286,45 @@ def list_bookings(*, tenant_id: uuid.UUID, limit: int = 20, after: str | None = 
     if to is not None:
         query = query.where(Booking.start < to)
     page = paginate(query, Booking, limit=limit, after=after)
-    _audit(page["items"], staff_user_id)
+    _audit(page["items"])
     return page
 
 
-def day_list(*, tenant_id: uuid.UUID, date: dt.date, time_zone: str = "Europe/London",
-             staff_user_id: uuid.UUID | None = None) -> dict:
+def day_list(*, tenant_id: uuid.UUID, date: dt.date, time_zone: str = "Europe/London") -> dict:
     """Everyone booked on one local day, across all resources, in time order (the receptionist's list)."""
     tz = grid.zone(time_zone)
     first = dt.datetime.combine(date, dt.time(), tzinfo=tz)
     last = dt.datetime.combine(date + dt.timedelta(days=1), dt.time(), tzinfo=tz)
     items = list(session.scalars(scoped(Booking, tenant_id).where(
         Booking.status == "confirmed", Booking.start >= first, Booking.start < last).order_by(Booking.start, Booking.id)))
-    _audit(items, staff_user_id)
+    _audit(items)
     return {"date": date, "time_zone": time_zone, "items": items}
 
 
-def cancel_booking(*, tenant_id: uuid.UUID, booking_id, reason: str | None = None,
-                   staff_user_id: uuid.UUID | None = None) -> Booking:
+def cancel_booking(*, tenant_id: uuid.UUID, booking_id, reason: str | None = None) -> Booking:
     """Cancel a booking and give its place back."""
-    booking = get_booking(tenant_id=tenant_id, booking_id=booking_id, lock=True)
+    booking = get_scoped(Booking, tenant_id, booking_id, what="booking", lock=True)
     if booking.status == "cancelled":
         raise Problem(409, "booking_cancelled", "This booking is already cancelled.")
     slots.give_back(slot=booking.slot_id)
     booking.status, booking.cancel_reason, booking.cancelled_at = "cancelled", reason, utcnow()
     session.flush()
     events.cancelled(booking)
-    _audit([booking], staff_user_id)
+    _audit([booking])
     return booking
 
 
-def reschedule_booking(*, tenant_id: uuid.UUID, booking_id, start: dt.datetime, end: dt.datetime | None = None,
-                       staff_user_id: uuid.UUID | None = None) -> Booking:
+def reschedule_booking(*, tenant_id: uuid.UUID, booking_id, start: dt.datetime,
+                       end: dt.datetime | None = None) -> Booking:
     """Move a booking to another slot of the same resource, keeping its id: all or nothing."""
-    booking = get_booking(tenant_id=tenant_id, booking_id=booking_id, lock=True)
+    booking = get_scoped(Booking, tenant_id, booking_id, what="booking", lock=True)
     if booking.status == "cancelled":
         raise Problem(409, "booking_cancelled", "A cancelled booking cannot be moved.")
     resource = _resource_for_booking(tenant_id, booking.resource_id)
     slot_end = check_slot(resource, start, end)
     if start == booking.start:
         raise _bad_slot("same_slot", "The booking is already in that slot.")
-    new_slot, old_slot = slots.slot_id(tenant_id=tenant_id, resource_id=resource.id, start=start), booking.slot_id
+    new_slot, old_slot = slots.slot_id(resource=resource, start=start), booking.slot_id
     slots.lock(new_slot, old_slot)
     slots.take_place(slot=new_slot, capacity=resource.capacity)
     slots.give_back(slot=old_slot)
@@ -333,5 +332,5 @@ def reschedule_booking(*, tenant_id: uuid.UUID, booking_id, start: dt.datetime, 
     booking.slot_id, booking.start, booking.end, booking.time_zone = new_slot, start, slot_end, resource.time_zone
     session.flush()
     events.rescheduled(booking, previous_start=previous_start, previous_end=previous_end)
-    _audit([booking], staff_user_id)
+    _audit([booking])
     return booking

@@ -7,6 +7,9 @@ request already holds the database write lock (BEGIN IMMEDIATE). Either way
 exactly `capacity` requests can win. A hold leaves the counter only through
 `UPDATE booking_hold SET status = ... WHERE status = 'held'`, so an expiry job
 and a booking that sweeps the same expired hold cannot both give its place back.
+
+A counter is in its resource's world (live or sandbox), as are the holds and
+bookings in it, so test bookings never use a live place.
 """
 import datetime as dt
 import uuid
@@ -15,17 +18,22 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from civic.booking import events
-from civic.booking.models import Hold, Slot
+from civic.booking.models import Hold, Resource, Slot
 from civic.core.db import dialect, session, utcnow
 from civic.core.errors import Problem
 
 
-def slot_id(*, tenant_id: uuid.UUID, resource_id: uuid.UUID, start: dt.datetime) -> uuid.UUID:
-    """The counter row of (resource, start), created on first use (INSERT ... ON CONFLICT DO NOTHING)."""
+def slot_id(*, resource: Resource, start: dt.datetime) -> uuid.UUID:
+    """The counter row of (resource, start), created on first use (INSERT ... ON CONFLICT DO NOTHING).
+
+    A bulk insert skips the session's flush hooks, so the counter takes its resource's world here.
+    """
     insert = postgresql.insert if dialect() == "postgresql" else sqlite.insert
-    session.execute(insert(Slot).values(id=uuid.uuid4(), tenant_id=tenant_id, resource_id=resource_id, start=start, used=0)
+    session.execute(insert(Slot).values(id=uuid.uuid4(), tenant_id=resource.tenant_id, resource_id=resource.id,
+                                        start=start, used=0, sandbox=resource.sandbox)
                     .on_conflict_do_nothing(index_elements=["resource_id", "start"]))
-    return session.scalar(sa.select(Slot.id).where(Slot.resource_id == resource_id, Slot.start == start))
+    return session.scalar(sa.select(Slot.id).where(Slot.resource_id == resource.id, Slot.start == start,
+                                                   Slot.sandbox.is_(resource.sandbox)))
 
 
 def lock(*slots: uuid.UUID, wait: bool = True) -> None:
@@ -87,14 +95,16 @@ def sweep_expired(*, slot: uuid.UUID) -> int:
     return sum(end_hold(hold, "expired", now=now) for hold in list(due))
 
 
-def counts(*, resource_id: uuid.UUID, start: dt.datetime, end: dt.datetime) -> dict[dt.datetime, int]:
-    """Places used per slot start in [start, end), not counting holds past their expiry."""
+def counts(*, resource: Resource, start: dt.datetime, end: dt.datetime) -> dict[dt.datetime, int]:
+    """Places used per slot start in [start, end), not counting holds past their expiry (in the resource's world)."""
     now = utcnow()
     used = dict(session.execute(sa.select(Slot.start, Slot.used).where(
-        Slot.resource_id == resource_id, Slot.start >= start, Slot.start < end, Slot.used > 0)).all())
+        Slot.resource_id == resource.id, Slot.sandbox.is_(resource.sandbox), Slot.start >= start, Slot.start < end,
+        Slot.used > 0)).all())
     if used:
         stale = session.execute(sa.select(Hold.start, sa.func.count()).where(
-            Hold.resource_id == resource_id, Hold.status == "held", Hold.expires_at <= now,
+            Hold.resource_id == resource.id, Hold.sandbox.is_(resource.sandbox), Hold.status == "held",
+            Hold.expires_at <= now,
             Hold.start >= start, Hold.start < end).group_by(Hold.start))
         for when, number in stale:
             used[when] = used.get(when, 0) - number

@@ -1,13 +1,19 @@
 """Demo data: realistic categories for the demo organisations and a few months of synthetic reports.
 
+These are the place's public picture (open data, insight, Open311 services), which
+leave sandbox reports out, so they are seeded deliberately as live records owned by
+no client (source "demo"), even though `civic demo` runs its hooks in the sandbox
+world. What the public sandbox demo clients then write is sandbox and stays out of it.
 The same generator fills the benchmark database (bench/reporting_data.py).
 """
+import contextlib
 import datetime as dt
 import random
 import secrets
 import uuid
 
 import sqlalchemy as sa
+from flask import g
 
 from civic.core.db import session, utcnow
 from civic.reporting import rollup
@@ -118,8 +124,24 @@ def synthetic_rows(*, tenant_id: uuid.UUID, categories: list[tuple[Category, flo
     return rows
 
 
+@contextlib.contextmanager
+def _live_world():
+    """The place's public data is live, whatever world the caller seeds the demo in."""
+    outer = g.get("civic_sandbox", False)
+    g.civic_sandbox = False
+    try:
+        yield
+    finally:
+        g.civic_sandbox = outer
+
+
 def seed(tenant_ids_by_slug: dict) -> None:
     """Give each demo organisation its categories and, once, 16 weeks of reports (a fly-tipping spike last)."""
+    with _live_world():
+        _seed(tenant_ids_by_slug)
+
+
+def _seed(tenant_ids_by_slug: dict) -> None:
     now = utcnow()
     for slug, definitions in CATEGORIES.items():
         tenant_id = tenant_ids_by_slug.get(slug)

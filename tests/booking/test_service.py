@@ -142,7 +142,7 @@ def test_attendee_details_are_registered_exported_and_erased(app, client, org, o
     assert theirs[0]["attendee"]["email"] == "sam@example.org"
 
 
-def test_a_staff_member_reading_attendee_details_is_audited_but_an_app_is_not(app, client, org, make):
+def test_a_staff_member_reading_attendee_details_is_audited_as_the_person(app, client, org, make):
     room = org.resource(client)
     booking = org.book(client, room, at(next_weekday(0), "09:00")).json
     client.get(f"/v1/booking/bookings/{booking['id']}", headers=org.both)
@@ -150,10 +150,11 @@ def test_a_staff_member_reading_attendee_details_is_audited_but_an_app_is_not(ap
 
     def audit_rows():
         with app.app_context():
-            return list(session.scalars(sa.select(AuditEntry).where(AuditEntry.tenant_id == org.tenant.id, AuditEntry.subject_type == "booking")
+            return list(session.scalars(sa.select(AuditEntry).where(AuditEntry.tenant_id == org.tenant.id, AuditEntry.subject_type == "booking",
+                                                                    AuditEntry.actor.startswith("user:"))
                                         .order_by(AuditEntry.time)))
 
-    assert audit_rows() == []
+    assert audit_rows() == []  # the app's own reads are audited as the app (tests/booking/test_audit_reads.py)
     receptionist = make.user(org.tenant, role="caseworker")
     staff = make.headers(org.tenant, "booking:read", user=receptionist)
     client.get(f"/v1/booking/bookings/{booking['id']}", headers=staff)
