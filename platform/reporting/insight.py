@@ -12,8 +12,10 @@ import sqlalchemy as sa
 from flask import current_app
 
 from civic.core.db import session
+from civic.core.errors import Problem
 from civic.core.tenancy import Tenant
 from civic.reporting import suppression
+from civic.reporting.insight_schemas import MAX_WINDOW_YEARS
 from civic.reporting.models import AreaWeeklyCount, Category, Report, WeeklyCount
 from civic.reporting.service import AREA_RESOLUTION, week_of
 
@@ -21,12 +23,20 @@ DIMENSIONS = ("tenant", "category", "status", "week", "area", "street")
 LICENCE = {"name": "Open Government Licence v3.0",
            "url": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"}
 DEFAULT_WEEKS = 12
+MAX_WINDOW = dt.timedelta(days=365 * MAX_WINDOW_YEARS + 2)  # five years, leap days included
+MAX_GROUPS = 10_000
 
 
 def window(start: dt.datetime | None, end: dt.datetime | None, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
-    """The period asked for; by default the last 12 weeks."""
+    """The period asked for; by default the 12 weeks before the end. At most five years, so that every answer
+    (a weekly series has at most 262 points) stays small."""
     end = end or now
-    return start or end - dt.timedelta(weeks=DEFAULT_WEEKS), end
+    start = start or end - dt.timedelta(weeks=DEFAULT_WEEKS)
+    if end < start:
+        raise Problem(422, "bad_date_range", "end is before start.")
+    if end - start > MAX_WINDOW:
+        raise Problem(422, "window_too_long", f"start to end may span at most {MAX_WINDOW_YEARS} years.")
+    return start, end
 
 
 def _columns(source, by: list[str]) -> list:
@@ -70,10 +80,19 @@ def counts(*, tenant_id: uuid.UUID | None, by: list[str], start: dt.datetime, en
         query = query.where(Category.code == category)
     if by:
         query = query.group_by(*columns)
+    most = int(current_app.config.get("REPORTING_INSIGHT_MAX_GROUPS", MAX_GROUPS))
+    too_large = Problem(422, "answer_too_large", f"The answer would have more than {most} groups: "
+                                                 "choose a shorter window, fewer dimensions or larger areas.")
+    # The database groups by the finest cell (coarser areas are merged here): bound its rows too.
+    rows = session.execute(query.limit(most * 20 + 1)).all()
+    if len(rows) > most * 20:
+        raise too_large
     totals: Counter = Counter()
-    for row in session.execute(query):
+    for row in rows:
         key = tuple(_value(d, getattr(row, d), resolution) for d in by)
         totals[key] += int(row.count or 0)
+    if len(totals) > most:
+        raise too_large
     return [{**dict(zip(by, key)), "count": count} for key, count in sorted(totals.items(), key=_sort_key)]
 
 

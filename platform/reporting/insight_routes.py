@@ -7,7 +7,8 @@ from civic.core.auth import current_principal, public, require_any
 from civic.core.db import utcnow
 from civic.core.errors import Problem
 from civic.core.pagination import page_schema, paginate
-from civic.reporting import insight, schemas, service, warning
+from civic.reporting import insight, service, warning
+from civic.reporting import insight_schemas as schemas
 from civic.reporting.models import Alert
 from civic.core.formats import csv_response
 
