@@ -93,9 +93,10 @@ class OpenData(MethodView):
     @open_data.response(200, schemas.OpenDataSchema)
     @open_data.doc(**csv_too("OpenData"))
     def get(self, query):
-        """Open data: reports across the whole place by category and week (or area). Free to reuse under the
-        Open Government Licence; small numbers are withheld so nobody can be identified."""
-        table = insight.open_data(columns=query["columns"], weeks=query["weeks"], resolution=query["resolution"],
+        """Open data: reports across the whole place by category and week (or area), for the last 4, 13 or 52
+        complete weeks. Free to reuse under the Open Government Licence; small numbers are withheld so nobody
+        can be identified, even by combining tables."""
+        table = insight.open_data(columns=query["columns"], period=query["period"], resolution=query["resolution"],
                                   now=utcnow())
         if query["format"] == "csv":
             header = ["category", "lgsl_code", *table["columns"], "total"]

@@ -77,6 +77,10 @@ def attack(base: list[int], published: list[tuple[dict, int | None]]) -> dict:
                 vector[p] = -row[f]
         null.append(vector)
     hidden = [f for f, shown in published if shown is None]
+    touching: dict[int, list[int]] = {}  # base count -> the published numbers it is part of
+    for n, (f, shown) in enumerate(published):
+        for i in f:
+            touching.setdefault(i, []).append(n)
     recovered, uncertified = [], []
     for function in hidden:
         target = restrict(function)
@@ -93,7 +97,9 @@ def attack(base: list[int], published: list[tuple[dict, int | None]]) -> dict:
                 other = list(base)
                 for k, v in vector.items():
                     other[unknown[k]] += int(sign * v)
-                if min(other) < 0 or any(shown is not None and value(f, other) != shown for f, shown in published):
+                changed = {n for k in vector for n in touching.get(unknown[k], ())}
+                if min(other) < 0 or any(published[n][1] is not None and value(published[n][0], other) !=
+                                         published[n][1] for n in changed):
                     break
                 if abs(value(function, other) - value(function, base)) != 1:
                     break
