@@ -96,7 +96,7 @@ class OpenData(MethodView):
         """Open data: reports across the whole place by category and week (or area), for the last 4, 13 or 52
         complete weeks. Free to reuse under the Open Government Licence; small numbers are withheld so nobody
         can be identified, even by combining tables."""
-        table = insight.open_data(columns=query["columns"], period=query["period"], resolution=query["resolution"],
+        table = insight.open_data(columns=query["columns"], period=query.get("period"), resolution=query["resolution"],
                                   now=utcnow())
         if query["format"] == "csv":
             header = ["category", "lgsl_code", *table["columns"], "total"]

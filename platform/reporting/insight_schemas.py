@@ -52,7 +52,7 @@ class CountsSchema(ma.Schema):
 class OpenDataQuerySchema(StrictSchema):
     columns = ma.fields.String(load_default="week", validate=ma.validate.OneOf(("week", "area")),
                                metadata={"description": "Columns are weeks, or map areas (H3 cells)."})
-    period = ma.fields.String(load_default=None, allow_none=False, validate=ma.validate.OneOf(tuple(PERIODS)), metadata={
+    period = ma.fields.String(validate=ma.validate.OneOf(tuple(PERIODS)), metadata={
         "description": "A fixed window of whole weeks ending with the last complete week (Monday to Sunday, "
                        "UTC): `4w`, `13w` or `52w`. Tables by week offer all three (default `13w`); tables by "
                        "area only `52w` (the default for them). Only these fixed tables are published, and small "
