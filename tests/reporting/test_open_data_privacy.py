@@ -329,3 +329,18 @@ def test_sandbox_reports_change_no_public_number(client, app, place, steward, wo
     after = public_numbers(client, place, steward)
     assert after == before
 
+
+
+def test_category_names_in_the_public_csv_cannot_run_as_formulas(client, app, place):
+    from civic.core.db import unit_of_work, utcnow
+    from civic.reporting import service
+
+    place.category(place.council_rw, {"code": "formula", "name": "=HYPERLINK(\"http://x\")", "group": "Odd"})
+    with app.app_context(), unit_of_work():
+        for i in range(12):
+            service.create_report(tenant_id=place.council.id, category_code="formula", **WHERE,
+                                  created_at=utcnow() - dt.timedelta(days=9 + i))
+    refresh(app)
+    csv = client.get(DEMAND, query_string={"period": "52w", "format": "csv"})
+    assert csv.status_code == 200 and csv.content_type.startswith("text/csv")
+    assert "'=HYPERLINK" in csv.text and "\n=HYPERLINK" not in csv.text and "\n\"=HYPERLINK" not in csv.text
