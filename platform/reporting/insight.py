@@ -12,8 +12,10 @@ import sqlalchemy as sa
 from flask import current_app
 
 from civic.core.db import session
+from civic.core.errors import Problem
 from civic.core.tenancy import Tenant
-from civic.reporting import suppression
+from civic.reporting import open_tables
+from civic.reporting.insight_schemas import MAX_WINDOW_YEARS, PERIODS
 from civic.reporting.models import AreaWeeklyCount, Category, Report, WeeklyCount
 from civic.reporting.service import AREA_RESOLUTION, week_of
 
@@ -21,12 +23,20 @@ DIMENSIONS = ("tenant", "category", "status", "week", "area", "street")
 LICENCE = {"name": "Open Government Licence v3.0",
            "url": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"}
 DEFAULT_WEEKS = 12
+MAX_WINDOW = dt.timedelta(days=365 * MAX_WINDOW_YEARS + 2)  # five years, leap days included
+MAX_GROUPS = 10_000
 
 
 def window(start: dt.datetime | None, end: dt.datetime | None, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
-    """The period asked for; by default the last 12 weeks."""
+    """The period asked for; by default the 12 weeks before the end. At most five years, so that every answer
+    (a weekly series has at most 262 points) stays small."""
     end = end or now
-    return start or end - dt.timedelta(weeks=DEFAULT_WEEKS), end
+    start = start or end - dt.timedelta(weeks=DEFAULT_WEEKS)
+    if end < start:
+        raise Problem(422, "bad_date_range", "end is before start.")
+    if end - start > MAX_WINDOW:
+        raise Problem(422, "window_too_long", f"start to end may span at most {MAX_WINDOW_YEARS} years.")
+    return start, end
 
 
 def _columns(source, by: list[str]) -> list:
@@ -70,10 +80,19 @@ def counts(*, tenant_id: uuid.UUID | None, by: list[str], start: dt.datetime, en
         query = query.where(Category.code == category)
     if by:
         query = query.group_by(*columns)
+    most = int(current_app.config.get("REPORTING_INSIGHT_MAX_GROUPS", MAX_GROUPS))
+    too_large = Problem(422, "answer_too_large", f"The answer would have more than {most} groups: "
+                                                 "choose a shorter window, fewer dimensions or larger areas.")
+    # The database groups by the finest cell (coarser areas are merged here): bound its rows too.
+    rows = session.execute(query.limit(most * 20 + 1)).all()
+    if len(rows) > most * 20:
+        raise too_large
     totals: Counter = Counter()
-    for row in session.execute(query):
+    for row in rows:
         key = tuple(_value(d, getattr(row, d), resolution) for d in by)
         totals[key] += int(row.count or 0)
+    if len(totals) > most:
+        raise too_large
     return [{**dict(zip(by, key)), "count": count} for key, count in sorted(totals.items(), key=_sort_key)]
 
 
@@ -117,61 +136,69 @@ def geojson(items: list[dict], resolution: int) -> dict:
 
 
 # --- open data -------------------------------------------------------------------
-def open_data(*, columns: str, weeks: int, resolution: int, now: dt.datetime) -> dict:
-    """The published table, kept for REPORTING_OPEN_DATA_CACHE_SECONDS (default 60): it is public,
-    asked for often, and changes only when the weekly counts are refreshed."""
+def open_data(*, columns: str, period: str | None, resolution: int, now: dt.datetime) -> dict:
+    """One of the fixed published tables. All of them are worked out (and suppressed) together and kept
+    for REPORTING_OPEN_DATA_CACHE_SECONDS (default 60): they are public, asked for often, and change only
+    when a new week completes or the weekly counts of past weeks change."""
+    period = period or ("13w" if columns == "week" else "52w")
+    weeks = PERIODS[period]
+    if columns == "area" and weeks != open_tables.PERIODS[-1]:
+        raise Problem(422, "table_not_offered", "Tables by area are published for period=52w only.")
     threshold = int(current_app.config.get("REPORTING_SUPPRESSION_THRESHOLD", 5))
     keep = float(current_app.config.get("REPORTING_OPEN_DATA_CACHE_SECONDS", 60))
     cache = current_app.extensions.setdefault("civic.reporting.open_data", {})
-    key = (columns, weeks, resolution, threshold, week_of(now))
+    key = (threshold, week_of(now))
     cached = cache.get(key)
     if cached is None or (now - cached[0]).total_seconds() >= keep:
-        if len(cache) > 256:
-            cache.clear()
-        cached = cache[key] = (now, _open_data(columns=columns, weeks=weeks, resolution=resolution,
-                                               threshold=threshold, now=now))
-    return cached[1]
-
-
-def _open_data(*, columns: str, weeks: int, resolution: int, threshold: int, now: dt.datetime) -> dict:
-    """Place-wide demand from the weekly counts: by category and week (or area), small numbers suppressed."""
-    end_week = week_of(now)
-    start_week = end_week - dt.timedelta(weeks=weeks - 1)
-    source = WeeklyCount if columns == "week" else AreaWeeklyCount
-    column = source.week if columns == "week" else source.area
-    label = sa.func.coalesce(Category.lgsl_code, sa.func.lower(Category.name))
-    query = (sa.select(label.label("key"), sa.func.min(Category.name).label("name"),
-                       sa.func.min(Category.lgsl_code).label("lgsl"), column.label("column"),
-                       sa.func.sum(source.count).label("count"))
-             .select_from(source).join(Category, source.category_id == Category.id)
-             .join(Tenant, source.tenant_id == Tenant.id)
-             .where(source.week >= start_week, source.week <= end_week, Tenant.status == "active")
-             .group_by(label, column))
-    cells: Counter = Counter()
-    names: dict = {}
-    for row in session.execute(query):
-        if not row.column:
-            continue
-        key = row.column.isoformat() if columns == "week" else _value("area", row.column, resolution)
-        cells[(row.key, key)] += int(row.count)
-        names.setdefault(row.key, (row.name, row.lgsl))
-    if columns == "week":
-        headings = [(start_week + dt.timedelta(weeks=i)).isoformat() for i in range(weeks)]
-    else:
-        headings = sorted({column for _, column in cells})
-    keys = sorted(names, key=lambda k: names[k][0].lower())
-    table = [[cells.get((key, heading), 0) for heading in headings] for key in keys]
-    published = suppression.apply(table, threshold)
+        cache.clear()  # one set of tables at a time: the current week's
+        cached = cache[key] = (now, _published(threshold=threshold, now=now))
+    names, last, tables = cached[1]
+    table = tables["week", weeks] if columns == "week" else tables["area", resolution]
+    start = last - dt.timedelta(weeks=weeks - 1)
     return {
         "title": "Reports of problems and needs made to organisations in this place",
         "licence": LICENCE,
         "publisher": current_app.config.get("REPORTING_OPEN_DATA_PUBLISHER", "Civic Platform"),
-        "generated_at": now.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
-        "period": {"start": start_week.isoformat(), "end": (end_week + dt.timedelta(days=6)).isoformat()},
+        "generated_at": cached[0].replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "period": {"name": period, "weeks": weeks, "start": start.isoformat(),
+                   "end": (last + dt.timedelta(days=6)).isoformat()},
         "columns_are": columns, "resolution": resolution if columns == "area" else None,
-        "suppression_threshold": threshold, "suppressed_cells": published["suppressed"],
-        "columns": headings,
-        "rows": [{"category": names[key][0], "lgsl_code": names[key][1], "counts": counts_,
-                  "total": total} for key, counts_, total in zip(keys, published["cells"], published["row_totals"])],
-        "column_totals": published["column_totals"], "total": published["total"],
+        "suppression_threshold": threshold, "suppressed_cells": table["suppressed"],
+        "columns": table["columns"],
+        "rows": [{"category": names[key][0], "lgsl_code": names[key][1], "counts": counts_, "total": total}
+                 for key, counts_, total in zip(sorted_keys(names), table["cells"], table["row_totals"])],
+        "column_totals": table["column_totals"], "total": table["total"],
     }
+
+
+def sorted_keys(names: dict) -> list:
+    return sorted(names, key=lambda k: (names[k][0].lower(), k))
+
+
+def _published(*, threshold: int, now: dt.datetime) -> tuple[dict, dt.date, dict]:
+    """Every table, from the weekly counts of public categories of active organisations over the last
+    52 complete weeks (the current week is left out until it is over: a table that changed every
+    few minutes could be subtracted from itself an hour later)."""
+    last = week_of(now) - dt.timedelta(weeks=1)
+    weeks = [last - dt.timedelta(weeks=open_tables.PERIODS[-1] - 1 - i) for i in range(open_tables.PERIODS[-1])]
+    label = sa.func.coalesce(Category.lgsl_code, sa.func.lower(Category.name))
+    names: dict = {}
+    found = {}
+    for source, column in ((WeeklyCount, WeeklyCount.week), (AreaWeeklyCount, AreaWeeklyCount.area)):
+        query = (sa.select(label.label("key"), sa.func.min(Category.name).label("name"),
+                           sa.func.min(Category.lgsl_code).label("lgsl"), column.label("column"),
+                           sa.func.sum(source.count).label("count"))
+                 .select_from(source).join(Category, source.category_id == Category.id)
+                 .join(Tenant, source.tenant_id == Tenant.id)
+                 .where(source.week >= weeks[0], source.week <= last, Tenant.status == "active",
+                        Category.public.is_(True))  # a category kept private never reaches open data
+                 .group_by(label, column))
+        counts_: Counter = Counter()
+        for row in session.execute(query):
+            counts_[row.key, row.column or None] += int(row.count)
+            if row.key not in names or row.name < names[row.key][0]:
+                names[row.key] = (row.name, row.lgsl)
+        found[source] = counts_
+    tables = open_tables.build(rows=sorted_keys(names), weeks=weeks, week_counts=found[WeeklyCount],
+                               area_counts=found[AreaWeeklyCount], threshold=threshold)
+    return names, last, tables

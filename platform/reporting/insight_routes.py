@@ -7,7 +7,8 @@ from civic.core.auth import current_principal, public, require_any
 from civic.core.db import utcnow
 from civic.core.errors import Problem
 from civic.core.pagination import page_schema, paginate
-from civic.reporting import insight, schemas, service, warning
+from civic.reporting import insight, service, warning
+from civic.reporting import insight_schemas as schemas
 from civic.reporting.models import Alert
 from civic.core.formats import csv_response
 
@@ -92,9 +93,10 @@ class OpenData(MethodView):
     @open_data.response(200, schemas.OpenDataSchema)
     @open_data.doc(**csv_too("OpenData"))
     def get(self, query):
-        """Open data: reports across the whole place by category and week (or area). Free to reuse under the
-        Open Government Licence; small numbers are withheld so nobody can be identified."""
-        table = insight.open_data(columns=query["columns"], weeks=query["weeks"], resolution=query["resolution"],
+        """Open data: reports across the whole place by category and week (or area), for the last 4, 13 or 52
+        complete weeks. Free to reuse under the Open Government Licence; small numbers are withheld so nobody
+        can be identified, even by combining tables."""
+        table = insight.open_data(columns=query["columns"], period=query.get("period"), resolution=query["resolution"],
                                   now=utcnow())
         if query["format"] == "csv":
             header = ["category", "lgsl_code", *table["columns"], "total"]

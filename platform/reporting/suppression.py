@@ -1,29 +1,40 @@
-"""Small-number suppression for a published two-way table with row and column totals.
+"""Small-number suppression for published tables whose numbers add up to one another.
 
-Primary suppression hides every cell with 0 < count < threshold. That alone is not
-enough: a row total minus the row's published cells gives a lone hidden cell back.
-Secondary suppression hides more cells until no hidden cell can be worked out from
-the published totals.
+Primary suppression hides every number (a cell or a total) with 0 < count < threshold.
+That alone is not enough: a total minus the published parts gives a lone hidden part back.
+Secondary suppression hides more numbers until no hidden one can be worked out from
+everything published, in one table or by combining tables.
 
-Why it works: look at the hidden cells as edges of a graph between rows and columns.
-The published totals pin down a hidden cell exactly when its edge is a *bridge* (on no
-cycle): around a cycle, adding x to one cell and taking x from the next keeps every
-total the same, so no cell on a cycle can be recovered. So while a hidden cell is a
-bridge, we also hide the cheapest rectangle of cells that puts it on a cycle. A table
-with one row or one column has no rectangles; there the totals are withheld instead.
+Why it works. Every published number is an *edge* between the two sums it takes part in
+(a cell is a part of its row's sum and of its column's sum; a row total is the whole of its
+row's sum and a part of the sum of row totals; ...). Each sum is a *node*: its parts minus
+its whole is zero. With the sums chosen so that every number is in exactly two of them,
+the possible values of the hidden numbers are the true ones plus any flow around cycles of
+hidden edges: adding 1 to the numbers along a cycle and taking 1 away where the cycle meets
+a sum the other way keeps every sum the same. So a hidden number is pinned down exactly when
+its edge is a *bridge* (on no cycle of hidden edges), and while one is, we hide the cheapest
+path of further numbers that closes a cycle through it. Zero is never hidden (it tells no
+one anything), so every hidden number is at least 1, and taking 1 away never makes a count
+negative: each hidden number could be one more or one less, even to someone who knows that
+counts are never negative.
 """
+import heapq
 import itertools
+from collections import defaultdict
+from typing import Hashable
+
+Node = Hashable
 
 
-def _bridges(edges: set[tuple[int, int]], rows: int) -> list[tuple[int, int]]:
-    """Edges (row, column) on no cycle; columns are numbered after the rows (iterative Tarjan)."""
-    graph: dict[int, list[tuple[int, int]]] = {}
-    for index, (r, c) in enumerate(sorted(edges)):
-        graph.setdefault(r, []).append((rows + c, index))
-        graph.setdefault(rows + c, []).append((r, index))
-    ordered = sorted(edges)
-    seen: dict[int, int] = {}
-    low: dict[int, int] = {}
+def bridges(edges: list[tuple[Node, Node]], chosen: set[int]) -> list[int]:
+    """The chosen edges on no cycle of chosen edges (iterative Tarjan; parallel edges are a cycle)."""
+    graph: dict[Node, list[tuple[Node, int]]] = defaultdict(list)
+    for index in sorted(chosen):
+        u, v = edges[index]
+        graph[u].append((v, index))
+        graph[v].append((u, index))
+    seen: dict[Node, int] = {}
+    low: dict[Node, int] = {}
     found, counter = [], itertools.count()
     for root in graph:
         if root in seen:
@@ -49,48 +60,91 @@ def _bridges(edges: set[tuple[int, int]], rows: int) -> list[tuple[int, int]]:
                     parent = stack[-1][0]
                     low[parent] = min(low[parent], low[node])
                     if low[node] > seen[parent]:
-                        found.append(ordered[via])
+                        found.append(via)
     return found
 
 
-def suppress(table: list[list[int]], threshold: int) -> dict:
-    """Which cells and totals to withhold: {"cells": set of (row, col), "row_totals": set, "column_totals": set,
-    "total": bool}."""
-    rows, columns = len(table), len(table[0]) if table else 0
-    hidden = {(r, c) for r in range(rows) for c in range(columns) if 0 < table[r][c] < threshold}
-    result = {"cells": hidden, "row_totals": set(), "column_totals": set(), "total": False}
-    if not hidden:
-        return result
-    if rows < 2 or columns < 2:
-        # Every total is a sum of a single line of cells: withhold them all.
-        result.update(row_totals=set(range(rows)), column_totals=set(range(columns)), total=True)
-        return result
+def _cheapest_cycle(edges, values, adjacency, hidden: set[int], bridge: int) -> list[int] | None:
+    """The published non-zero edges to hide so that `bridge` is on a cycle: least hidden value first,
+    then fewest numbers (Dijkstra from one end of the bridge to the other, hidden edges free)."""
+    start, goal = edges[bridge]
+    best = {start: (0, 0)}
+    came: dict[Node, tuple[Node, int]] = {}
+    queue = [(0, 0, 0, start)]
+    tie = itertools.count(1)
+    while queue:
+        cost, count, _, node = heapq.heappop(queue)
+        if node == goal:
+            path, at = [], goal
+            while at != start:
+                at, edge = came[at]
+                path.append(edge)
+            return [edge for edge in path if edge not in hidden]
+        if (cost, count) > best.get(node, (cost, count)):
+            continue
+        for neighbour, edge in adjacency[node]:
+            if edge == bridge:
+                continue
+            step = (0, 0) if edge in hidden else (values[edge], 1)
+            candidate = (cost + step[0], count + step[1])
+            if neighbour not in best or candidate < best[neighbour]:
+                best[neighbour] = candidate
+                came[neighbour] = (node, edge)
+                heapq.heappush(queue, (candidate[0], candidate[1], next(tie), neighbour))
+    return None
+
+
+def suppress_graph(edges: list[tuple[Node, Node]], values: list[int], threshold: int) -> set[int]:
+    """Which published numbers (edges) to withhold so that none withheld can be worked out."""
+    hidden = {i for i, value in enumerate(values) if 0 < value < threshold}
+    adjacency: dict[Node, list[tuple[Node, int]]] = defaultdict(list)
+    for index, (u, v) in enumerate(edges):
+        if values[index] > 0:  # zero is never withheld, so no cycle goes through it
+            adjacency[u].append((v, index))
+            adjacency[v].append((u, index))
     while True:
-        bridges = _bridges(hidden, rows)
-        if not bridges:
-            return result
-        for r, c in bridges:
-            hidden.update(_cheapest_rectangle(table, hidden, r, c))
+        found = bridges(edges, hidden)
+        if not found:
+            return hidden
+        for bridge in found:
+            path = _cheapest_cycle(edges, values, adjacency, hidden, bridge)
+            if path is None:
+                # Cannot happen when every sum is a node (a non-zero count always lies on a cycle of
+                # non-zero counts); withhold everything rather than publish something that reveals.
+                return {i for i, value in enumerate(values) if value > 0}
+            hidden.update(path)
 
 
-def _cheapest_rectangle(table: list[list[int]], hidden: set, r: int, c: int) -> list[tuple[int, int]]:
-    """The cells to hide so that (r, c) and three others form a rectangle: least hidden value first,
-    then fewest new cells."""
-    def cost(x: int, y: int) -> tuple[int, int]:
-        return (0, 0) if (x, y) in hidden else (table[x][y], 1)
+def suppress(table: list[list[int]], threshold: int) -> dict:
+    """Which cells and totals of a two-way table to withhold: {"cells": set of (row, col), "row_totals": set,
+    "column_totals": set, "total": bool}."""
+    rows, columns = len(table), len(table[0]) if table else 0
+    edges, values, names = [], [], []
 
-    in_row = {y: cost(r, y) for y in range(len(table[0])) if y != c}
-    in_column = {x: cost(x, c) for x in range(len(table)) if x != r}
-    best, best_cost = None, None
-    for x, (column_value, column_cells) in in_column.items():
-        row_of_table = table[x]
-        for y, (row_value, row_cells) in in_row.items():
-            corner = (0, 0) if (x, y) in hidden else (row_of_table[y], 1)
-            total = (column_value + row_value + corner[0], column_cells + row_cells + corner[1])
-            if best_cost is None or total < best_cost:
-                best, best_cost = (x, y), total
-    x, y = best
-    return [cell for cell in ((r, y), (x, c), (x, y)) if cell not in hidden]
+    def edge(u, v, value, name):
+        edges.append((u, v))
+        values.append(value)
+        names.append(name)
+
+    # Nodes: each row's sum, each column's sum, the sum of the column totals ("totals row")
+    # and the sum of the row totals ("totals column").
+    for r in range(rows):
+        for c in range(columns):
+            edge(("row", r), ("column", c), table[r][c], ("cell", (r, c)))
+        edge(("row", r), "totals column", sum(table[r]), ("row_total", r))
+    for c in range(columns):
+        edge(("column", c), "totals row", sum(row[c] for row in table), ("column_total", c))
+    edge("totals row", "totals column", sum(map(sum, table)), ("total", None))
+    result = {"cells": set(), "row_totals": set(), "column_totals": set(), "total": False}
+    for index in suppress_graph(edges, values, threshold):
+        kind, where = names[index]
+        if kind == "cell":
+            result["cells"].add(where)
+        elif kind == "total":
+            result["total"] = True
+        else:
+            result[kind + "s"].add(where)
+    return result
 
 
 def apply(table: list[list[int]], threshold: int) -> dict:
