@@ -89,6 +89,6 @@ def test_crossing_transfers_at_once_both_succeed(server, place):
                                          headers=headers, json={"tenant": tenant, "category": category})
 
         answers = together(transfer(council_report, place.council_rw, "riverside-homes", "damp-mould"),
-                           transfer(homes_report, place.homes_rw, "borough-council", "pothole"))
+                           transfer(homes_report, place.homes_rw, "borough-council", "fly-tipping"))
         assert [a.status_code for a in answers] == [201, 201], [a.text for a in answers]
     assert "deadlock" not in server.logs().lower()
