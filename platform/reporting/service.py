@@ -327,6 +327,7 @@ def _change(*, tenant_id, report_id, status, closing_reason, note, public, media
     update = ReportUpdate(tenant_id=tenant_id, report_id=report.id, from_status=previous, status=status,
                           closing_reason=closing_reason, note=note, public=bool(public and note), media_url=media_url,
                           actor=audit.current_actor(), external_id=external_id)
+    session.flush()  # so that only the update is in the savepoint below
     try:
         with session.begin_nested():  # the unique update_id is the last word if the lock could not be
             session.add(update)
@@ -370,10 +371,11 @@ def transfer_report(*, tenant_id: uuid.UUID, report_id, to_tenant: str, category
                         from_category_code=report.category.code, to_category_code=category.code, note=note,
                         snapshot=public_snapshot(report))
     session.add(transfer)
-    sender = f"organisation:{session.get(Tenant, tenant_id).slug}"
+    sender_slug = session.get(Tenant, tenant_id).slug
+    sender = f"organisation:{sender_slug}"
     report.tenant_id, report.category, report.category_id = receiver.id, category, category.id
     report.status, report.closing_reason, report.transferred_from_tenant_id = "open", None, tenant_id
-    report.reference, report.metadata_, report.source, report.updated_at = None, {}, f"transfer:{sender}", utcnow()
+    report.reference, report.metadata_, report.source, report.updated_at = None, {}, f"transfer:{sender_slug}", utcnow()
     # The history goes with the report, as the sender's organisation did it; their private notes stay
     # behind (the sender keeps the snapshot).
     moved = sa.update(ReportUpdate).where(ReportUpdate.report_id == report.id)
