@@ -329,3 +329,22 @@ def test_a_sandbox_transfer_stays_in_the_sandbox(client, place, make):
     assert client.get(f"/v1/reporting/reports/{report['id']}", headers=place.homes_rw).status_code == 404
     assert client.get(f"/v1/reporting/reports/{report['id']}", headers=homes_sandbox).status_code == 200
     assert len(client.get(f"/v1/reporting/reports/{report['id']}/updates", headers=homes_sandbox).json) == 2
+
+
+# --- 9b. the database keeps one update per update_id, whoever gets past the lock -----------------------
+def test_the_database_refuses_a_second_update_with_the_same_update_id(app, place):
+    from sqlalchemy.exc import IntegrityError
+
+    from civic.core.db import session
+    from civic.reporting.models import ReportUpdate
+
+    report_id = uuid.UUID(place.report()["id"])
+
+    def twice():
+        for _ in range(2):
+            session.add(ReportUpdate(tenant_id=place.council.id, report_id=report_id, status="open", actor="test",
+                                     external_id="fms-9", sandbox=False))
+        session.flush()
+
+    with pytest.raises(IntegrityError):
+        run(app, twice)
