@@ -136,6 +136,10 @@ def test_open311_xml_stays_well_formed_whatever_is_stored(client, app, place):
         assert response.status_code == 200, path
         root = strict_parse(response.data)
         assert "\ufffe" not in response.data.decode()
+    token = client.get(f"/v1/reporting/reports/{report_id}", headers=place.council_rw).json["token"]
+    assert strict_parse(client.get(f"/open311/v2/tokens/{token}.xml").data).find("request/token").text == token
+    error = client.get("/open311/v2/services/borough-council:no%01such%0Bthing.xml")
+    assert error.status_code == 404 and "no" in strict_parse(error.data).find("error/description").text
     request = strict_parse(client.get(f"/open311/v2/requests/{report_id}.xml").data).find("request")
     assert request.find("description").text == "Broken\ufffd tab\ufffd form\ufffd nonchar\ufffd end"
     assert request.find("status_notes").text.startswith("Broken\ufffd")
