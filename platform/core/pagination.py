@@ -42,8 +42,8 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, uuid.UUID]:
         created = dt.datetime.fromisoformat(created)
         if created.tzinfo is None:  # we only ever write aware times; a naive one was made up
             raise ValueError("cursor time without an offset")
-        return created, uuid.UUID(oid)
-    except (ValueError, TypeError):
+        return created.astimezone(dt.timezone.utc), uuid.UUID(oid)  # year 1 at +05:00 overflows here, not in SQL
+    except (ValueError, TypeError, OverflowError):
         raise Problem(422, "invalid_cursor", "The `after` cursor is not one we gave you.",
                       errors={"after": ["Not a valid cursor."]}) from None
 

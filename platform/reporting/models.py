@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.core.db import Base, Entity
-from civic.core.tenancy import tenant_column
+from civic.core.tenancy import Sandboxed, tenant_column
 
 STATUSES = ("open", "acknowledged", "in_progress", "closed")
 CLOSING_REASONS = ("fixed", "duplicate", "not_responsible", "referred")
@@ -34,8 +34,8 @@ class Category(Entity, Base):
     metadata_: Mapped[dict] = mapped_column("metadata", default=dict)
 
 
-class Report(Entity, Base):
-    """A citizen's report of a problem or need (an Open311 "service request")."""
+class Report(Sandboxed, Entity, Base):
+    """A citizen's report of a problem or need (an Open311 "service request"); live or sandbox (test)."""
 
     __tablename__ = "reporting_report"
     __table_args__ = (
@@ -66,7 +66,6 @@ class Report(Entity, Base):
     reporter_phone: Mapped[str | None] = mapped_column(sa.String(20))
     token: Mapped[str] = mapped_column(sa.String(40), unique=True)
     source: Mapped[str] = mapped_column(sa.String(120), default="api")
-    sandbox: Mapped[bool] = mapped_column(default=False)
     transferred_from_tenant_id: Mapped[uuid.UUID | None]
     category: Mapped[Category] = relationship(lazy="joined", innerjoin=True)
     reference: Mapped[str | None] = mapped_column(sa.String(255))
@@ -87,10 +86,12 @@ class Report(Entity, Base):
         return self.reporter is not None
 
 
-class ReportUpdate(Entity, Base):
-    """One entry in a report's history: a status change, a public note, or both."""
+class ReportUpdate(Sandboxed, Entity, Base):
+    """One entry in a report's history: a status change, a note (staff-only unless public), or both."""
 
     __tablename__ = "reporting_update"
+    # One update per caller's id: a repeated (or simultaneous) post is answered with the first.
+    __table_args__ = (sa.UniqueConstraint("report_id", "external_id", name="uq_reporting_update_report_external"),)
 
     tenant_id: Mapped[uuid.UUID] = tenant_column()
     report_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("reporting_report.id", ondelete="CASCADE"), index=True)
@@ -98,14 +99,15 @@ class ReportUpdate(Entity, Base):
     status: Mapped[str] = mapped_column(sa.String(20))
     closing_reason: Mapped[str | None] = mapped_column(sa.String(20))
     note: Mapped[str | None] = mapped_column(sa.Text)
-    public: Mapped[bool] = mapped_column(default=True)
+    # Whether the note may be published (Open311); the status change itself is always public.
+    public: Mapped[bool] = mapped_column(default=False)
     media_url: Mapped[str | None] = mapped_column(sa.String(1000))
     actor: Mapped[str] = mapped_column(sa.String(200), default="system")
     # The caller's own id for this update (FixMyStreet's update_id), to ignore repeats.
     external_id: Mapped[str | None] = mapped_column(sa.String(100))
 
 
-class Transfer(Entity, Base):
+class Transfer(Sandboxed, Entity, Base):
     """The sender's read-only record of a report passed to the organisation that owns it."""
 
     __tablename__ = "reporting_transfer"

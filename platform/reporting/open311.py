@@ -9,7 +9,7 @@ import datetime as dt
 import functools
 import re
 
-from flask import Blueprint, current_app, request, url_for
+from flask import Blueprint, current_app, g, request, url_for
 
 from civic.core.auth import public
 from civic.core.db import utcnow
@@ -22,6 +22,9 @@ bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 ATTRIBUTE = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
 ERROR_STATUS = {401: 403, 403: 403, 404: 404}  # anything else is the spec's 400
+# Dates outside these are nobody's reports (and the far ends overflow date arithmetic).
+EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.timezone.utc)
+LATEST = dt.datetime(3000, 1, 1, tzinfo=dt.timezone.utc)
 
 
 def route(path: str, **options):
@@ -59,6 +62,12 @@ def _date(name: str) -> dt.datetime | None:
         moment = None
     if moment is None or moment.tzinfo is None:
         raise Problem(400, "bad_date", f"{name} must be a W3C date-time with a time zone, e.g. 2026-01-31T00:00:00Z.")
+    try:
+        moment = moment.astimezone(dt.timezone.utc)
+    except OverflowError:
+        moment = None
+    if moment is None or not EARLIEST <= moment < LATEST:
+        raise Problem(400, "bad_date", f"{name} must be from 1900 to 2999.")
     return moment
 
 
@@ -79,6 +88,10 @@ def _api_client():
     scopes = getattr(client, "scopes", None)
     if scopes is not None and "reporting:write" not in scopes:
         raise Problem(403, "invalid_api_key", "This api_key may not send reports (it needs reporting:write).")
+    if service.reporting_tenant(client.tenant_id) is None:
+        raise Problem(403, "component_disabled", "This api_key's organisation does not run reporting.")
+    # The key's world (live or sandbox) is the world of everything this request reads and writes.
+    g.civic_sandbox = bool(getattr(client, "sandbox", False))
     return client
 
 
@@ -174,7 +187,7 @@ def _create(fmt, tenant):
         lat=_float("lat"), long=_float("long"), address=_param("address_string"), uprn=_param("address_id"),
         answers=_answers(), media_url=_param("media_url"), strict_attributes=False,
         reporter={"name": name, "email": _param("email"), "phone": _param("phone")},
-        source=f"open311:{client.client_id}", sandbox=bool(getattr(client, "sandbox", False)))
+        source=f"open311:{client.client_id}")
     return render(fmt, "service_requests", [{"service_request_id": str(report.id),
                                              "service_notice": f"Sent to {owner.name}.", "account_id": None}])
 
@@ -196,7 +209,7 @@ def token(fmt, token):
 def _update_row(update) -> dict:
     return {"update_id": str(update.id), "service_request_id": str(update.report_id),
             "status": place.fms_status(update.status, update.closing_reason),
-            "updated_datetime": w3c(update.created_at), "description": update.note or "",
+            "updated_datetime": w3c(update.created_at), "description": (update.public and update.note) or "",
             "media_url": update.media_url or ""}
 
 

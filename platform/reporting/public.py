@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from civic.core.db import session
 from civic.core.errors import Problem
-from civic.core.tenancy import Tenant
+from civic.core.tenancy import Tenant, scoped
 from civic.reporting import service
 from civic.reporting.models import Category, Report, ReportUpdate
 
@@ -37,8 +37,8 @@ def jurisdiction(slug: str | None) -> Tenant | None:
     return tenant
 
 
-def _active_tenants() -> sa.Select:
-    return sa.select(Tenant.id).where(Tenant.status == "active")
+def _active_tenants() -> list[uuid.UUID]:
+    return service.reporting_tenant_ids()
 
 
 def public_categories(*, tenant: Tenant | None) -> list[tuple[Category, Tenant]]:
@@ -75,7 +75,7 @@ def find_category(*, code: str, tenant: Tenant | None, client_tenant_id: uuid.UU
 
 def _visible(query: sa.Select, tenant: Tenant | None) -> sa.Select:
     query = (query.join(Category, Report.category_id == Category.id)
-             .where(Category.public.is_(True), Report.tenant_id.in_(_active_tenants())))
+             .where(Category.public.is_(True), Report.tenant_id.in_(_active_tenants()), Report.sandbox.is_(False)))
     return query.where(Report.tenant_id == tenant.id) if tenant is not None else query
 
 
@@ -162,10 +162,12 @@ def tenant_labels(tenant_ids) -> dict[uuid.UUID, tuple[str, str]]:
 
 def updates(*, tenant: Tenant | None, start: dt.datetime | None, end: dt.datetime | None,
             now: dt.datetime) -> list[ReportUpdate]:
-    """Public updates of public reports (FixMyStreet's servicerequestupdates), oldest first."""
+    """Updates of public reports (FixMyStreet's servicerequestupdates), oldest first: every status
+    change, and updates with a public note (a private note's text is left out by the caller)."""
     start, end = _window(start, end, now)
     query = (sa.select(ReportUpdate).join(Report, ReportUpdate.report_id == Report.id)
-             .where(ReportUpdate.public.is_(True), ReportUpdate.created_at >= start, ReportUpdate.created_at <= end,
+             .where(sa.or_(ReportUpdate.public.is_(True), ReportUpdate.status != ReportUpdate.from_status),
+                    ReportUpdate.created_at >= start, ReportUpdate.created_at <= end,
                     ReportUpdate.from_status.is_not(None)))
     query = _visible(query, tenant).order_by(ReportUpdate.created_at, ReportUpdate.id).limit(MAX_REQUESTS)
     return list(session.scalars(query))
@@ -182,21 +184,15 @@ def post_update(*, client, report_id: str, status: str, description: str | None,
     Only for reports of the API key's own organisation. A repeated update_id returns the first update.
     """
     report_uuid = _uuid(report_id or "")
-    report = report_uuid and session.scalars(sa.select(Report).where(
-        Report.id == report_uuid, Report.tenant_id == client.tenant_id)).first()
+    report = report_uuid and session.scalars(scoped(Report, client.tenant_id).where(Report.id == report_uuid)).first()
     if not report:
         raise Problem(404, "not_found", f"service_request_id {report_id!r} was not found.")
     if status.lower() not in FROM_FMS:
         raise Problem(400, "invalid_status", f"status {status!r} is not one we know.")
-    if update_id:
-        existing = session.scalars(sa.select(ReportUpdate).where(
-            ReportUpdate.report_id == report.id, ReportUpdate.external_id == update_id)).first()
-        if existing is not None:
-            return existing
     new_status, reason = FROM_FMS[status.lower()]
     if report.status == "closed" and new_status == "closed" and reason is None:
         reason = report.closing_reason
-    service.change_status(tenant_id=report.tenant_id, report_id=report.id, status=new_status, closing_reason=reason,
-                          note=description or None, external_id=update_id, media_url=media_url)
-    return session.scalars(sa.select(ReportUpdate).where(ReportUpdate.report_id == report.id)
-                           .order_by(ReportUpdate.created_at.desc(), ReportUpdate.id).limit(1)).first()
+    # Its note came from a public site (FixMyStreet), so it is public.
+    return service.post_update(tenant_id=report.tenant_id, report_id=report.id, status=new_status,
+                               closing_reason=reason, note=description or None, public=True,
+                               external_id=update_id, media_url=media_url)

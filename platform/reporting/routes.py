@@ -66,8 +66,7 @@ class Reports(MethodView):
         limit, after = query.pop("limit"), query.pop("after")
         principal = current_principal()
         page = paginate(service.list_reports(tenant_id=principal.tenant_id, **query), Report, limit=limit, after=after)
-        service.audit_personal_data_read(tenant_id=principal.tenant_id, reports=page["items"],
-                                         user_id=principal.user_id)
+        service.audit_personal_data_read(tenant_id=principal.tenant_id, reports=page["items"])
         return page
 
     @require(WRITE)
@@ -76,8 +75,7 @@ class Reports(MethodView):
     def post(self, data):
         """Record a report someone made to you (by phone, at the desk, or from your own form)."""
         principal = current_principal()
-        return service.create_report(tenant_id=principal.tenant_id, source=f"api:{principal.client_id}",
-                                     sandbox=principal.sandbox, **data)
+        return service.create_report(tenant_id=principal.tenant_id, source=f"api:{principal.client_id}", **data)
 
 
 @blp.route("/reports/<report_id>")
@@ -86,8 +84,7 @@ class ReportById(MethodView):
     @blp.response(200, schemas.ReportSchema)
     def get(self, report_id):
         """One report, with the reporter's contact details (your reading them is recorded)."""
-        principal = current_principal()
-        return service.read_report(tenant_id=principal.tenant_id, report_id=report_id, user_id=principal.user_id)
+        return service.read_report(tenant_id=current_tenant_id(), report_id=report_id)
 
 
 @blp.route("/reports/<report_id>/status")
@@ -96,7 +93,7 @@ class ReportStatus(MethodView):
     @blp.arguments(schemas.StatusChangeSchema)
     @blp.response(200, schemas.ReportSchema)
     def post(self, data, report_id):
-        """Change a report's status (closing it with a reason) and leave a note the public can read."""
+        """Change a report's status (closing it with a reason), with a note: staff-only unless `public`."""
         return service.change_status(tenant_id=current_tenant_id(), report_id=report_id, **data)
 
 
@@ -105,7 +102,7 @@ class ReportUpdates(MethodView):
     @require(READ)
     @blp.response(200, schemas.UpdateSchema(many=True))
     def get(self, report_id):
-        """A report's history: every status change and public note, oldest first."""
+        """A report's history: every status change and note (public or staff-only), oldest first."""
         return service.list_updates(tenant_id=current_tenant_id(), report_id=report_id)
 
 

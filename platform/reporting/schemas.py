@@ -1,4 +1,6 @@
 """Reporting schemas: what the staff API takes and gives."""
+import datetime as dt
+
 import marshmallow as ma
 
 from civic.core.pagination import PageQuerySchema
@@ -7,6 +9,25 @@ from civic.reporting.models import CLOSING_REASONS, DATATYPES, STATUSES
 
 CODE = ma.validate.Regexp(r"^[A-Za-z0-9_-]{1,50}$", error="Letters, digits, '-' and '_' only (up to 50).")
 from civic.reporting.attributes import DESCRIPTION_MAX
+from civic.reporting.service import MEDIA_SCHEMES, MEDIA_URL_MAX
+
+# Dates outside these are nobody's reports (and the far ends overflow date arithmetic).
+EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.timezone.utc)
+LATEST = dt.datetime(3000, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def _in_range(moment: dt.datetime) -> None:
+    try:
+        inside = EARLIEST <= moment.astimezone(dt.timezone.utc) < LATEST
+    except OverflowError:
+        inside = False
+    if not inside:
+        raise ma.ValidationError("Must be from 1900 to 2999.")
+
+
+def moment(**options) -> ma.fields.AwareDateTime:
+    """A query's date-time: with a time zone, ISO 8601, within 1900 to 2999."""
+    return ma.fields.AwareDateTime(load_default=None, format="iso", validate=_in_range, **options)
 
 
 class AttributeValueSchema(StrictSchema):
@@ -96,7 +117,9 @@ class ReportSchema(ResourceSchema):
     attributes = ma.fields.Dict(keys=ma.fields.String(), load_default=dict, attribute="answers",
                                 metadata={"description": "Answers to the category's questions, by attribute code."})
     reporter = ma.fields.Nested(ReporterSchema, load_default=None, allow_none=True)
-    media_url = ma.fields.Url(load_default=None, allow_none=True, validate=ma.validate.Length(max=1000))
+    media_url = ma.fields.Url(load_default=None, allow_none=True, schemes=set(MEDIA_SCHEMES),
+                              validate=ma.validate.Length(max=MEDIA_URL_MAX),
+                              metadata={"description": "A link to a photo: http or https only."})
     token = ma.fields.String(dump_only=True, metadata={"description": "The Open311 token of this report."})
     source = ma.fields.String(dump_only=True)
     transferred_from_tenant_id = ma.fields.UUID(dump_only=True, allow_none=True)
@@ -105,8 +128,8 @@ class ReportSchema(ResourceSchema):
 class ReportFilterSchema(StrictSchema):
     category = ma.fields.String(load_default=None, validate=CODE)
     status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(STATUSES))
-    created_after = ma.fields.AwareDateTime(load_default=None, format="iso")
-    created_before = ma.fields.AwareDateTime(load_default=None, format="iso")
+    created_after = moment()
+    created_before = moment()
 
 
 class ReportQuerySchema(ReportFilterSchema, PageQuerySchema):
@@ -127,7 +150,9 @@ class StatusChangeSchema(StrictSchema):
     closing_reason = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.OneOf(CLOSING_REASONS),
                                       metadata={"description": "When closing: fixed, duplicate, not_responsible or referred."})
     note = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=DESCRIPTION_MAX),
-                            metadata={"description": "A public note the citizen can read."})
+                            metadata={"description": "A note: staff-only unless `public` is true."})
+    public = ma.fields.Boolean(load_default=False, metadata={
+        "description": "Publish the note (Open311 shows it to the citizen). The status change is always public."})
 
 
 class UpdateSchema(ma.Schema):
@@ -168,8 +193,8 @@ def _dimensions(value: str) -> None:
 
 
 class InsightQuerySchema(StrictSchema):
-    start = ma.fields.AwareDateTime(load_default=None, format="iso", metadata={"description": "Default: 12 weeks ago."})
-    end = ma.fields.AwareDateTime(load_default=None, format="iso", metadata={"description": "Default: now."})
+    start = moment(metadata={"description": "Default: 12 weeks ago."})
+    end = moment(metadata={"description": "Default: now."})
     category = ma.fields.String(load_default=None, validate=CODE)
     tenant = ma.fields.String(load_default=None, metadata={
         "description": "Stewards only: one organisation's slug (default: the whole place)."})

@@ -2,12 +2,14 @@
 import datetime as dt
 import math
 import secrets
+import urllib.parse
 import uuid
 
 import email_validator
 import h3
 import phonenumbers
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from civic.core import audit, events
 from civic.core.db import session, utcnow
@@ -19,6 +21,8 @@ from civic.reporting.models import Category, Report, ReportUpdate, Transfer
 CELL_RESOLUTION = 9  # ~0.1 km² hexagons; coarser areas are their parents
 AREA_RESOLUTION = 7  # ~5 km²: the areas of the place-wide views and the early warning
 METRES_PER_DEGREE = 111_320.0
+MEDIA_URL_MAX = 1000
+MEDIA_SCHEMES = ("http", "https")  # a link people click: never javascript:, data: and the like
 
 
 # --- tenants ---------------------------------------------------------------
@@ -33,6 +37,12 @@ def reporting_tenant(tenant_id: uuid.UUID) -> Tenant | None:
 def reporting_tenant_by_slug(slug: str) -> Tenant | None:
     tenant = tenant_by_slug(slug)
     return reporting_tenant(tenant.id) if tenant else None
+
+
+def reporting_tenant_ids() -> list[uuid.UUID]:
+    """Every active tenant running the reporting component (what place-wide lists may show)."""
+    tenants = session.scalars(sa.select(Tenant).where(Tenant.status == "active"))
+    return [t.id for t in tenants if t.has_component("reporting")]
 
 
 # --- categories --------------------------------------------------------------
@@ -127,6 +137,19 @@ def normalise_phone(phone: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def check_media_url(url: str | None) -> str | None:
+    """A photo link as given, if it is an absolute http(s) URL of bounded length (else a 422)."""
+    if url is None:
+        return None
+    parts = urllib.parse.urlsplit(url) if len(url) <= MEDIA_URL_MAX else None
+    if (parts is None or parts.scheme.lower() not in MEDIA_SCHEMES or not parts.netloc
+            or any(c.isspace() or not c.isprintable() for c in url)):
+        raise Problem(422, "invalid_media_url",
+                      f"media_url must be an http or https URL of at most {MEDIA_URL_MAX} characters.",
+                      errors={"media_url": ["An http(s) URL."]})
+    return url
+
+
 def _check_location(lat, long, address, uprn) -> None:
     if (lat is None) != (long is None):
         raise Problem(422, "location_incomplete", "Send both latitude and longitude, or neither.",
@@ -157,10 +180,11 @@ def create_report(*, tenant_id: uuid.UUID, category_code: str, description: str 
                   lat: float | None = None, long: float | None = None, address: str | None = None,
                   uprn: str | None = None, usrn: str | None = None, answers: dict | None = None,
                   reporter: dict | None = None, media_url: str | None = None, reference: str | None = None,
-                  metadata_: dict | None = None, source: str = "api", sandbox: bool = False,
+                  metadata_: dict | None = None, source: str = "api",
                   strict_attributes: bool = True, created_at: dt.datetime | None = None) -> Report:
-    """Record a report in one of the tenant's categories, after checking it all."""
+    """Record a report in one of the tenant's categories, after checking it all (in the caller's world)."""
     category = category_for_report(tenant_id=tenant_id, code=category_code)
+    media_url = check_media_url(media_url)
     if description is not None and len(description) > attributes.DESCRIPTION_MAX:
         raise Problem(422, "description_too_long", f"Descriptions are at most {attributes.DESCRIPTION_MAX} characters.",
                       errors={"description": ["Too long."]})
@@ -170,7 +194,7 @@ def create_report(*, tenant_id: uuid.UUID, category_code: str, description: str 
     report = Report(id=uuid.uuid4(), tenant_id=tenant_id, category=category, category_id=category.id, status="open",
                     description=description, lat=lat, long=long, address=(address or "").strip() or None,
                     uprn=uprn, usrn=usrn, answers=clean_answers, media_url=media_url, reference=reference,
-                    metadata_=metadata_ or {}, source=source, sandbox=sandbox, token=secrets.token_hex(8),
+                    metadata_=metadata_ or {}, source=source, token=secrets.token_hex(8),
                     **locate(lat, long),
                     week=week_of(created_at), created_at=created_at, updated_at=created_at, **_reporter(reporter))
     session.add(report)
@@ -187,16 +211,33 @@ def get_report(*, tenant_id: uuid.UUID, report_id) -> Report:
     return get_scoped(Report, tenant_id, report_id, what="report")
 
 
-def read_report(*, tenant_id: uuid.UUID, report_id, user_id: uuid.UUID | None) -> Report:
-    """A report for staff: reading its personal data as a signed-in person is audited."""
-    report = get_report(tenant_id=tenant_id, report_id=report_id)
-    audit_personal_data_read(tenant_id=tenant_id, reports=[report], user_id=user_id)
+def _locked_report(tenant_id: uuid.UUID, report_id) -> Report:
+    """The report, locked for this transaction and read fresh (not an earlier, stale copy of it).
+
+    Only the report row is locked (not its category, which its eager join reads too), so two
+    transfers into each other's categories cannot deadlock.
+    """
+    try:
+        report_id = report_id if isinstance(report_id, uuid.UUID) else uuid.UUID(str(report_id))
+    except ValueError:
+        raise not_found("report") from None
+    query = (scoped(Report, tenant_id).where(Report.id == report_id).with_for_update(of=Report)
+             .execution_options(populate_existing=True))
+    report = session.scalars(query).first()
+    if report is None:
+        raise not_found("report")
     return report
 
 
-def audit_personal_data_read(*, tenant_id: uuid.UUID, reports, user_id: uuid.UUID | None) -> None:
-    if user_id is None:
-        return
+def read_report(*, tenant_id: uuid.UUID, report_id) -> Report:
+    """A report for staff: reading its personal data is audited (by a person or a client)."""
+    report = get_report(tenant_id=tenant_id, report_id=report_id)
+    audit_personal_data_read(tenant_id=tenant_id, reports=[report])
+    return report
+
+
+def audit_personal_data_read(*, tenant_id: uuid.UUID, reports) -> None:
+    """Record who (the signed-in person, or else the client) was shown each report's contact details."""
     for report in reports:
         if report.has_personal_data:
             audit.record("reporting.personal_data_read", tenant_id=tenant_id, subject_type="report",
@@ -247,9 +288,34 @@ def _within(lat: float, long: float, radius: float) -> list:
 
 
 def change_status(*, tenant_id: uuid.UUID, report_id, status: str, closing_reason: str | None = None,
-                  note: str | None = None, external_id: str | None = None, media_url: str | None = None) -> Report:
-    """Move a report on (open, acknowledged, in_progress, closed), with an optional public note."""
-    report = get_scoped(Report, tenant_id, report_id, what="report", lock=True)
+                  note: str | None = None, public: bool = False, media_url: str | None = None) -> Report:
+    """Move a report on (open, acknowledged, in_progress, closed), with a note (staff-only unless public)."""
+    return _change(tenant_id=tenant_id, report_id=report_id, status=status, closing_reason=closing_reason,
+                   note=note, public=public, media_url=media_url)[0]
+
+
+def post_update(*, tenant_id: uuid.UUID, report_id, status: str, closing_reason: str | None, note: str | None,
+                public: bool, external_id: str | None, media_url: str | None) -> ReportUpdate:
+    """An update an integration sends with its own id: a repeated id is answered with the first update."""
+    return _change(tenant_id=tenant_id, report_id=report_id, status=status, closing_reason=closing_reason,
+                   note=note, public=public, media_url=media_url, external_id=external_id)[1]
+
+
+def _by_external_id(report_id: uuid.UUID, external_id: str | None) -> ReportUpdate | None:
+    if not external_id:
+        return None
+    return session.scalars(sa.select(ReportUpdate).where(ReportUpdate.report_id == report_id,
+                                                         ReportUpdate.external_id == external_id)).first()
+
+
+def _change(*, tenant_id, report_id, status, closing_reason, note, public, media_url,
+            external_id: str | None = None) -> tuple[Report, ReportUpdate]:
+    media_url = check_media_url(media_url)
+    # Locked first: simultaneous changes (and repeats of one update_id) then follow one another.
+    report = _locked_report(tenant_id, report_id)
+    existing = _by_external_id(report.id, external_id)
+    if existing is not None:
+        return report, existing
     if closing_reason and status != "closed":
         raise Problem(422, "closing_reason_not_allowed", "Only a closed report has a closing reason.",
                       errors={"closing_reason": ["Only with status closed."]})
@@ -258,16 +324,26 @@ def change_status(*, tenant_id: uuid.UUID, report_id, status: str, closing_reaso
     if not changed and not note:
         raise Problem(422, "nothing_to_change", "The report already has that status; add a note to post an update.")
     previous = report.status
+    update = ReportUpdate(tenant_id=tenant_id, report_id=report.id, from_status=previous, status=status,
+                          closing_reason=closing_reason, note=note, public=bool(public and note), media_url=media_url,
+                          actor=audit.current_actor(), external_id=external_id)
+    session.flush()  # so that only the update is in the savepoint below
+    try:
+        with session.begin_nested():  # the unique update_id is the last word if the lock could not be
+            session.add(update)
+            session.flush()
+    except IntegrityError:
+        existing = _by_external_id(report.id, external_id)
+        if existing is None:
+            raise
+        return report, existing
     report.status, report.closing_reason, report.updated_at = status, closing_reason, utcnow()
-    session.add(ReportUpdate(tenant_id=tenant_id, report_id=report.id, from_status=previous, status=status,
-                             closing_reason=closing_reason, note=note, public=True, media_url=media_url,
-                             actor=audit.current_actor(), external_id=external_id))
     session.flush()
     if changed:
         events.emit("civic.reporting.status_changed", tenant_id=tenant_id, subject=str(report.id), data={
             "report_id": str(report.id), "category": report.category.code, "from_status": previous,
             "status": status, "closing_reason": closing_reason})
-    return report
+    return report, update
 
 
 def list_updates(*, tenant_id: uuid.UUID, report_id) -> list[ReportUpdate]:
@@ -278,8 +354,11 @@ def list_updates(*, tenant_id: uuid.UUID, report_id) -> list[ReportUpdate]:
 
 def transfer_report(*, tenant_id: uuid.UUID, report_id, to_tenant: str, category_code: str,
                     note: str | None = None) -> Transfer:
-    """Pass a report to the organisation that owns the problem; keep a read-only record of it."""
-    report = get_scoped(Report, tenant_id, report_id, what="report", lock=True)
+    """Pass a report to the organisation that owns the problem; keep a read-only record of it.
+
+    Only the report crosses: the sender's reference, metadata, private notes and client ids stay behind.
+    """
+    report = _locked_report(tenant_id, report_id)
     receiver = reporting_tenant_by_slug(to_tenant)
     if receiver is None:
         raise Problem(422, "unknown_tenant", f"No active organisation {to_tenant!r} takes reports.",
@@ -292,13 +371,18 @@ def transfer_report(*, tenant_id: uuid.UUID, report_id, to_tenant: str, category
                         from_category_code=report.category.code, to_category_code=category.code, note=note,
                         snapshot=public_snapshot(report))
     session.add(transfer)
+    sender_slug = session.get(Tenant, tenant_id).slug
+    sender = f"organisation:{sender_slug}"
     report.tenant_id, report.category, report.category_id = receiver.id, category, category.id
     report.status, report.closing_reason, report.transferred_from_tenant_id = "open", None, tenant_id
-    report.updated_at = utcnow()
-    # The history goes with the report; the sender keeps the snapshot.
-    session.execute(sa.update(ReportUpdate).where(ReportUpdate.report_id == report.id).values(tenant_id=receiver.id))
+    report.reference, report.metadata_, report.source, report.updated_at = None, {}, f"transfer:{sender_slug}", utcnow()
+    # The history goes with the report, as the sender's organisation did it; their private notes stay
+    # behind (the sender keeps the snapshot).
+    moved = sa.update(ReportUpdate).where(ReportUpdate.report_id == report.id)
+    session.execute(moved.values(tenant_id=receiver.id, actor=sender))
+    session.execute(moved.where(ReportUpdate.public.is_(False)).values(note=None))
     session.add(ReportUpdate(tenant_id=receiver.id, report_id=report.id, from_status=transfer.snapshot["status"],
-                             status="open", public=True, actor=audit.current_actor(),
+                             status="open", public=True, actor=sender,
                              note=f"Passed to {receiver.name}, who are responsible for this."))
     session.flush()
     events.emit("civic.reporting.transferred", tenant_id=receiver.id, subject=str(report.id), data={
@@ -328,6 +412,7 @@ def export_reports(*, tenant_id: uuid.UUID, include_personal_data: bool = False,
     reports = list(session.scalars(list_reports(tenant_id=tenant_id, **filters)
                                    .order_by(Report.created_at, Report.id)))
     if include_personal_data:
+        # Which reports left, never what was in them.
         audit.record("reporting.personal_data_exported", tenant_id=tenant_id, subject_type="report",
-                     detail={"reports": len(reports)})
+                     detail={"reports": len(reports), "report_ids": [str(r.id) for r in reports]})
     return reports

@@ -122,7 +122,7 @@ def test_a_client_posts_without_knowing_the_owner_and_follows_the_status(client,
     assert staff["category"] == "pothole" and staff["reporter"]["email"] == "ada@example.org"
     assert staff["source"].startswith("open311:")
     client.post(f"/v1/reporting/reports/{report_id}/status", headers=place.council_rw,
-                json={"status": "closed", "closing_reason": "fixed", "note": "Filled in today."})
+                json={"status": "closed", "closing_reason": "fixed", "note": "Filled in today.", "public": True})
     response, body = get(client, f"requests/{report_id}", fmt)
     if fmt == "json":
         row = body[0]
@@ -234,9 +234,9 @@ def test_reports_in_private_categories_never_appear_publicly(client, place):
 def test_fixmystreet_follows_updates_and_posts_its_own(client, place, key, fmt):
     report_id = post_request(client, key).json[0]["service_request_id"]
     client.post(f"/v1/reporting/reports/{report_id}/status", headers=place.council_rw,
-                json={"status": "in_progress", "note": "Crew booked."})
+                json={"status": "in_progress", "note": "Crew booked.", "public": True})
     client.post(f"/v1/reporting/reports/{report_id}/status", headers=place.council_rw,
-                json={"status": "closed", "closing_reason": "not_responsible", "note": "Private road."})
+                json={"status": "closed", "closing_reason": "not_responsible", "note": "Private road.", "public": True})
     response, body = get(client, "servicerequestupdates", fmt)
     assert response.status_code == 200
     if fmt == "json":
