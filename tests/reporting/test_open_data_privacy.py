@@ -28,14 +28,17 @@ def seed_place(app, place, rng: random.Random, *, sandbox=False, days=(8, 380)):
 
     plan = [(place.council, "fly-tipping", 160), (place.council, "pothole", 45), (place.council, "graffiti", 18),
             (place.homes, "damp-mould", 30), (place.council, "needs-help", 9)]
+    from flask import g
+
     with app.app_context(), unit_of_work():
+        g.civic_sandbox = sandbox  # new reports take this world, as a sandbox client's would
         for tenant, code, count in plan:
             for _ in range(count):
                 when = utcnow() - dt.timedelta(days=rng.randint(*days), minutes=rng.randint(0, 1400))
                 where = rng.choice(SPOTS + [None])
                 location = {"address": "1 High Street"} if where is None else {"lat": where[0], "long": where[1]}
                 extra = {"answers": {"depth": "deep"}} if code == "pothole" else {}
-                service.create_report(tenant_id=tenant.id, category_code=code, created_at=when, sandbox=sandbox,
+                service.create_report(tenant_id=tenant.id, category_code=code, created_at=when,
                                       **location, **extra)
 
 

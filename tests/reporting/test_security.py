@@ -95,21 +95,6 @@ def test_the_insight_counts_csv_neutralises_formulas(client, place):
     assert ["'-cmd", "1"] in rows or ["'=cmd|' /C calc'!A0", "1"] in rows
 
 
-def test_the_open_data_csv_neutralises_formulas(client, app, place, worker):
-    place.category(place.council_rw, {"code": "x", "name": "@SUM(1+1)*cmd|' /C calc'!A0"})
-    for _ in range(12):
-        place.report(category="x")
-    from civic.core.db import utcnow
-    from civic.reporting import rollup
-
-    run(app, lambda: rollup.refresh(now=utcnow()))
-    response = client.get("/v1/reporting/open-data/demand?format=csv")
-    assert response.status_code == 200
-    rows = cells(response.text)
-    assert_neutral(rows)
-    assert any(row[0] == "'@SUM(1+1)*cmd|' /C calc'!A0" for row in rows)
-
-
 # --- 3. whatever is stored, Open311 XML is well-formed ------------------------------------------------
 BAD_TEXT = "Broken\x01 tab\x0b form\x0c nonchar\ufffe end"
 
