@@ -6,11 +6,12 @@ from flask_smorest import Blueprint
 from civic.core.auth import current_principal, public, require_any
 from civic.core.db import utcnow
 from civic.core.errors import Problem
+from civic.core.formats import csv_response
 from civic.core.pagination import page_schema, paginate
 from civic.reporting import insight, service, warning
 from civic.reporting import insight_schemas as schemas
 from civic.reporting.models import Alert
-from civic.core.formats import csv_response
+
 
 blp = Blueprint("reporting-insight", __name__, url_prefix="/v1/reporting",
                 description="The picture of demand: counts, time series and maps of reports, the public open data, "

@@ -7,10 +7,10 @@ from civic.core.pagination import PageQuerySchema
 from civic.core.schemas import ResourceSchema, StrictSchema
 from civic.reporting.models import CLOSING_REASONS, DATATYPES, STATUSES
 
-CODE = ma.validate.Regexp(r"^[A-Za-z0-9_-]{1,50}$", error="Letters, digits, '-' and '_' only (up to 50).")
 from civic.reporting.attributes import DESCRIPTION_MAX
 from civic.reporting.service import MEDIA_SCHEMES, MEDIA_URL_MAX
 
+CODE = ma.validate.Regexp(r"^[A-Za-z0-9_-]{1,50}$", error="Letters, digits, '-' and '_' only (up to 50).")
 # Dates outside these are nobody's reports (and the far ends overflow date arithmetic).
 EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.timezone.utc)
 LATEST = dt.datetime(3000, 1, 1, tzinfo=dt.timezone.utc)
@@ -181,89 +181,3 @@ class TransferSchema(ma.Schema):
     to_category_code = ma.fields.String()
     note = ma.fields.String(allow_none=True)
     snapshot = ma.fields.Dict()
-
-
-# --- insight, open data, alerts ------------------------------------------------------
-def _dimensions(value: str) -> None:
-    from civic.reporting.insight import DIMENSIONS
-
-    wrong = [d for d in value.split(",") if d not in DIMENSIONS]
-    if wrong:
-        raise ma.ValidationError(f"Choose from: {', '.join(DIMENSIONS)}.")
-
-
-class InsightQuerySchema(StrictSchema):
-    start = moment(metadata={"description": "Default: 12 weeks ago."})
-    end = moment(metadata={"description": "Default: now."})
-    category = ma.fields.String(load_default=None, validate=CODE)
-    tenant = ma.fields.String(load_default=None, metadata={
-        "description": "Stewards only: one organisation's slug (default: the whole place)."})
-    resolution = ma.fields.Integer(load_default=8, validate=ma.validate.Range(5, 9), metadata={
-        "description": "Size of map areas: H3 resolution 5 (~250 km²) to 9 (~0.1 km²)."})
-
-
-class CountsQuerySchema(InsightQuerySchema):
-    by = ma.fields.String(load_default="category", validate=_dimensions, metadata={
-        "description": "Comma-separated: tenant, category, status, week, area (H3 cell), street (USRN)."})
-    format = ma.fields.String(load_default="json", validate=ma.validate.OneOf(("json", "csv")))
-
-
-class CountsSchema(ma.Schema):
-    start = ma.fields.AwareDateTime(format="iso")
-    end = ma.fields.AwareDateTime(format="iso")
-    items = ma.fields.List(ma.fields.Dict(), metadata={"description": "One row per group, with its `count`."})
-    total = ma.fields.Integer()
-
-
-class OpenDataQuerySchema(StrictSchema):
-    columns = ma.fields.String(load_default="week", validate=ma.validate.OneOf(("week", "area")),
-                               metadata={"description": "Columns are weeks, or map areas (H3 cells)."})
-    weeks = ma.fields.Integer(load_default=12, validate=ma.validate.Range(1, 52))
-    resolution = ma.fields.Integer(load_default=7, validate=ma.validate.Range(5, 7))
-    format = ma.fields.String(load_default="json", validate=ma.validate.OneOf(("json", "csv")))
-
-
-class OpenDataRowSchema(ma.Schema):
-    category = ma.fields.String(metadata={"description": "The category's name."})
-    lgsl_code = ma.fields.String(allow_none=True, metadata={"description": "Local Government Service List code."})
-    counts = ma.fields.List(ma.fields.Integer(allow_none=True),
-                            metadata={"description": "One per column; null where suppressed."})
-    total = ma.fields.Integer(allow_none=True)
-
-
-class OpenDataSchema(ma.Schema):
-    """A stable, documented table: fields are only ever added, never renamed or removed."""
-
-    title = ma.fields.String()
-    licence = ma.fields.Dict(metadata={"description": "name and url: Open Government Licence v3.0."})
-    publisher = ma.fields.String()
-    generated_at = ma.fields.String()
-    period = ma.fields.Dict(metadata={"description": "start and end dates (inclusive)."})
-    columns_are = ma.fields.String(metadata={"description": "`week` (week commencing Monday) or `area`."})
-    resolution = ma.fields.Integer(allow_none=True, metadata={"description": "H3 resolution of the areas."})
-    suppression_threshold = ma.fields.Integer(metadata={
-        "description": "Counts from 1 to this minus one are never published, nor anything that would reveal them."})
-    suppressed_cells = ma.fields.Integer()
-    columns = ma.fields.List(ma.fields.String())
-    rows = ma.fields.List(ma.fields.Nested(OpenDataRowSchema))
-    column_totals = ma.fields.List(ma.fields.Integer(allow_none=True))
-    total = ma.fields.Integer(allow_none=True)
-
-
-class AlertQuerySchema(PageQuerySchema):
-    pass
-
-
-class AlertSchema(ma.Schema):
-    id = ma.fields.UUID()
-    created_at = ma.fields.AwareDateTime(format="iso")
-    tenant_id = ma.fields.UUID()
-    category_id = ma.fields.UUID()
-    area = ma.fields.String(metadata={"description": "H3 cell (resolution 7), or `all` for the whole area."})
-    detected_on = ma.fields.Date()
-    window_start = ma.fields.AwareDateTime(format="iso")
-    window_end = ma.fields.AwareDateTime(format="iso")
-    current = ma.fields.Integer(metadata={"description": "Reports in the last 7 days."})
-    baseline_mean = ma.fields.Float(metadata={"description": "Average per week over the 8 weeks before."})
-    baseline_sd = ma.fields.Float()
-    threshold = ma.fields.Float(metadata={"description": "Above this (and at least the minimum count) is a spike."})
