@@ -7,7 +7,8 @@ from werkzeug.exceptions import BadRequest
 
 from civic.core import idempotency
 from civic.core.db import session
-from civic.core.errors import Problem, handle_database_unavailable, problem_response, is_disconnect
+from civic.core.errors import (Problem, concurrent_change, handle_database_unavailable, is_disconnect, is_transient,
+                               problem_response)
 
 log = logging.getLogger("civic.lifecycle")
 JSON_PREFIXES = ("/v1/",)
@@ -78,13 +79,31 @@ def _check_characters() -> None:
                       title="Invalid character", errors={f: ["Contains a NUL character."] for f in fields})
 
 
+def run_view(principal, view, args, kwargs):
+    """A protected view after its checks: the Idempotency-Key step, then the view.
+
+    A deadlock or serialization failure rolls the request back and runs it once more
+    (the other transaction has usually finished by then); a second one is a 409 to retry.
+    """
+    for attempt in (1, 2):
+        try:
+            replay = idempotency.begin(principal)
+            return replay if replay is not None else view(*args, **kwargs)
+        except sa.exc.DBAPIError as exc:
+            if not is_transient(exc):
+                raise
+            session.rollback()
+            idempotency.release()
+            log.warning("transaction conflict on %s %s (attempt %d)", request.method, request.path, attempt)
+    raise concurrent_change()
+
+
 def init_app(app) -> None:
     @app.before_request
     def _begin():
         _check_body()
         _check_characters()
         _check_no_unexpected_body()
-        return idempotency.begin()
 
     # after_request functions run last-registered first: these headers go on whatever response
     # _end leaves, including the problem it answers with when the commit fails.
