@@ -174,6 +174,11 @@ def init_app(app) -> None:
             idempotency.release()
             if is_disconnect(exc):
                 return handle_database_unavailable(exc)
+            if is_transient(exc):
+                log.warning("transaction conflict on commit", exc_info=True)
+                problem = concurrent_change()
+                return problem_response(problem.status, problem.code, problem.title, problem.detail,
+                                        headers=problem.headers)
             log.exception("commit failed")
             return problem_response(500, "internal_error", "Internal server error", "The change could not be saved.")
         return response
