@@ -89,10 +89,15 @@ def check_scopes(principal: Principal, scopes: tuple[str, ...]) -> None:
     missing = [s for s in scopes if s not in principal.scopes]
     if missing:
         raise _insufficient_scope(scopes, f"This needs the scope(s): {' '.join(missing)}.")
-    for scope in scopes:
-        component = scope.split(":", 1)[0]
-        if principal.components is not None and component in current_app.config["COMPONENTS"] \
-                and component not in principal.components:
+    check_components(principal, scopes)
+
+
+def check_components(principal: Principal, scopes: tuple[str, ...]) -> None:
+    """Every component a route's scopes name must be enabled for the caller's organisation."""
+    if principal.components is None:
+        return
+    for component in dict.fromkeys(scope.split(":", 1)[0] for scope in scopes):
+        if component in current_app.config["COMPONENTS"] and component not in principal.components:
             raise Problem(403, "component_disabled", f"The {component} component is not enabled for your organisation.")
 
 
@@ -106,8 +111,13 @@ def _protect(scopes: tuple[str, ...], check, security: list):
     def decorator(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
-            check(current_principal())
-            return view(*args, **kwargs)
+            from civic.core import lifecycle  # the unit of work imports the database; this module does not
+
+            principal = current_principal()
+            check(principal)
+            check_components(principal, scopes)  # whatever `check` is: a disabled component is never reachable
+            # Only now, with the caller known and allowed: the Idempotency-Key replay, then the view.
+            return lifecycle.run_view(principal, view, args, kwargs)
 
         # No scopes means "any valid token"; the marker keeps the route visibly protected.
         setattr(wrapper, SCOPES_ATTR, scopes or ("(any valid token)",))

@@ -111,11 +111,31 @@ def handle_database_unavailable(error: Exception):
                             "Please try again in a moment.", headers={"Retry-After": "5"})
 
 
+def concurrent_change() -> Problem:
+    return Problem(409, "concurrent_change", "Another change to the same data happened at the same time. Try again.",
+                   title="Concurrent change", headers={"Retry-After": "1"})
+
+
+def _rollback() -> None:
+    from civic.core.db import session
+
+    session.rollback()
+
+
 def handle_unexpected(error: Exception):
+    import sqlalchemy.exc
+
     if isinstance(error, HTTPException):
         return handle_http_exception(error)
     if is_disconnect(error):
         return handle_database_unavailable(error)
+    if isinstance(error, sqlalchemy.exc.IntegrityError):  # a unique or foreign key raced us during a flush
+        _rollback()
+        log.warning("conflict on %s %s: %s", request.method, request.path, type(error.orig).__name__)
+        return problem_response(409, "conflict", "Conflict", "The change conflicts with another one. Try again.")
+    if is_transient(error):
+        _rollback()
+        return handle_problem(concurrent_change())
     log.exception("unhandled error on %s %s", request.method, request.path)
     return problem_response(500, "internal_error", "Internal server error",
                             "Something went wrong on our side. It has been logged.")
@@ -128,6 +148,14 @@ def is_disconnect(error: Exception) -> bool:
         return True
     return isinstance(error, (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError)) and \
         any(word in str(error).lower() for word in ("connection", "server closed", "terminat", "could not connect", "unable to open"))
+
+
+TRANSIENT_SQLSTATES = ("40P01", "40001")  # deadlock detected, serialization failure
+
+
+def is_transient(error: Exception) -> bool:
+    """A failure that running the same transaction again would most likely not meet."""
+    return getattr(getattr(error, "orig", None), "sqlstate", None) in TRANSIENT_SQLSTATES
 
 
 def init_app(app) -> None:

@@ -1,25 +1,29 @@
-"""`Idempotency-Key` on creating POSTs.
+"""`Idempotency-Key` on creating POSTs, after the caller is authenticated and authorised.
 
-Same key + same body within 24 h replays the first response; same key with a
-different body is a 422; a duplicate arriving while the first is still running
-is a 409. The key is reserved (and committed) before the work starts, and the
-response is saved in the same transaction as the work, so a replay is exactly
-what the first caller got. Failed requests free their key for a retry.
+Same key + same body within 24 h replays the first response, to the same caller only
+(tenant, client and signed-in user); the same key with a different body is a 422. The key
+row is written in the request's own transaction, so nobody else sees it until the work
+commits with it: a duplicate arriving meanwhile waits on the unique index (PostgreSQL,
+up to LOCK_WAIT_MS, then a 409) or behind the write lock (SQLite), and then replays the
+answer, or does the work itself if the first rolled back. A key is never taken over while
+its first request lives. Stored answers are encrypted: they carry secrets and personal data.
 """
 import datetime as dt
 import hashlib
+import hmac
 import uuid
 
 import sqlalchemy as sa
 from flask import current_app, g, request
 from sqlalchemy.orm import Mapped, mapped_column
 
-from civic.core.auth import current_principal
+from civic.core import crypto
 from civic.core.db import Base, session, utcnow
 from civic.core.errors import Problem
 
 KEY_TTL = dt.timedelta(hours=24)
-STALE_AFTER = dt.timedelta(seconds=60)  # an in-progress key older than this was abandoned
+LOCK_WAIT_MS = 2000  # how long a duplicate waits for the first request before a 409
+KEPT_HEADERS = ("Content-Type", "Location", "ETag")
 
 
 class IdempotencyKey(Base):
@@ -32,82 +36,113 @@ class IdempotencyKey(Base):
     request_hash: Mapped[str] = mapped_column(sa.String(64))
     state: Mapped[str] = mapped_column(sa.String(12), default="in_progress")
     response_status: Mapped[int | None]
-    response_body: Mapped[str | None] = mapped_column(sa.Text)
-    response_headers: Mapped[dict | None]
+    response_body: Mapped[str | None] = mapped_column(sa.Text)  # encrypted
+    response_headers: Mapped[dict | None]  # values encrypted
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(index=True)
 
 
+def _in_progress() -> Problem:
+    return Problem(409, "idempotency_in_progress",
+                   "A request with this Idempotency-Key is still being processed. Retry shortly.",
+                   headers={"Retry-After": "1"})
+
+
+def _owner(principal) -> str:
+    """Keys belong to one caller: the tenant, the client and the signed-in user (if any)."""
+    return f"{principal.tenant_id}/{principal.client_id}/{principal.user_id or '-'}"
+
+
 def _request_hash() -> str:
-    digest = hashlib.sha256(f"{request.method} {request.full_path}\n".encode())
-    digest.update(request.get_data(cache=True))
-    return digest.hexdigest()
+    # Keyed, so the stored hash of a body holding a password cannot be tested against guesses.
+    mac = hmac.new(current_app.config["SECRET_KEY"].encode(), digestmod=hashlib.sha256)
+    mac.update(f"{request.method} {request.full_path}\n".encode())
+    mac.update(request.get_data(cache=True))
+    return mac.hexdigest()
 
 
-def begin():
-    """Before the view: reserve the key, or answer with a replay / 409 / 422."""
+def _find(owner: str, key: str) -> IdempotencyKey | None:
+    return session.scalars(sa.select(IdempotencyKey).where(IdempotencyKey.owner == owner, IdempotencyKey.key == key)
+                           .execution_options(populate_existing=True)).first()
+
+
+def _reserve(record: dict) -> bool:
+    """Insert the key in this request's transaction; False if another request already holds it."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    try:
+        with session.begin_nested():
+            if postgres:  # wait on the first request's uncommitted row only briefly
+                previous = session.execute(sa.text("SELECT current_setting('lock_timeout'), "
+                                                   "set_config('lock_timeout', :wait, true)"),
+                                           {"wait": f"{LOCK_WAIT_MS}ms"}).scalar_one()
+            session.execute(sa.insert(IdempotencyKey).values(**record))
+            if postgres:
+                session.execute(sa.text("SELECT set_config('lock_timeout', :previous, true)"), {"previous": previous})
+    except sa.exc.IntegrityError:
+        return False  # the first request committed meanwhile
+    except sa.exc.OperationalError as exc:
+        if getattr(exc.orig, "sqlstate", None) == "55P03":  # lock_not_available: the first is still running
+            raise _in_progress() from None
+        raise
+    return True
+
+
+def _replay(existing: IdempotencyKey, request_hash: str):
+    if not hmac.compare_digest(existing.request_hash, request_hash):
+        raise Problem(422, "idempotency_key_reused",
+                      "This Idempotency-Key was already used with a different request. Use a new key.")
+    if existing.state != "complete":
+        raise _in_progress()
+    try:
+        body = crypto.decrypt(existing.response_body)
+        headers = {name: crypto.decrypt(value) for name, value in (existing.response_headers or {}).items()}
+    except ValueError:
+        raise Problem(409, "idempotency_key_unreadable",
+                      "The first answer to this Idempotency-Key can no longer be read. Use a new key.") from None
+    response = current_app.response_class(body, status=existing.response_status)
+    for name, value in headers.items():
+        response.headers[name] = value
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def begin(principal):
+    """Inside the protection decorator, after the checks: reserve the key, or answer with a replay / 409 / 422."""
     key = request.headers.get("Idempotency-Key")
+    g.civic_idempotency_id = None
     if request.method != "POST" or key is None:
         return None
     if not key.strip() or len(key) > 255:
         raise Problem(422, "invalid_idempotency_key", "Idempotency-Key must be 1-255 characters.")
-    principal = current_principal(optional=True)
-    if principal is None:
-        return None  # the view answers 401
-    owner, request_hash, now = principal.client_id, _request_hash(), utcnow()
-    existing = session.scalars(sa.select(IdempotencyKey).where(
-        IdempotencyKey.owner == owner, IdempotencyKey.key == key).with_for_update()).first()
-    if existing is not None and (existing.expires_at < now or (
-            existing.state == "in_progress" and existing.created_at < now - STALE_AFTER)):
-        session.delete(existing)
-        session.flush()
+    owner, request_hash, now = _owner(principal), _request_hash(), utcnow()
+    existing = _find(owner, key)
+    if existing is not None and existing.expires_at < now:
+        session.execute(sa.delete(IdempotencyKey).where(IdempotencyKey.id == existing.id))
         existing = None
-    if existing is not None:
-        session.rollback()
-        if existing.request_hash != request_hash:
-            raise Problem(422, "idempotency_key_reused",
-                          "This Idempotency-Key was already used with a different request. Use a new key.")
-        if existing.state == "in_progress":
-            raise Problem(409, "idempotency_in_progress",
-                          "A request with this Idempotency-Key is still being processed. Retry shortly.",
-                          headers={"Retry-After": "1"})
-        response = current_app.response_class(existing.response_body, status=existing.response_status)
-        for name, value in (existing.response_headers or {}).items():
-            response.headers[name] = value
-        response.headers["Idempotent-Replayed"] = "true"
-        return response
-    record = IdempotencyKey(owner=owner, key=key, request_hash=request_hash, created_at=now, expires_at=now + KEY_TTL)
-    session.add(record)
-    try:
-        session.commit()  # reserve the key before doing the work
-    except sa.exc.IntegrityError:
-        session.rollback()
-        raise Problem(409, "idempotency_in_progress",
-                      "A request with this Idempotency-Key is still being processed. Retry shortly.",
-                      headers={"Retry-After": "1"}) from None
-    g.civic_idempotency_id = record.id
-    return None
+    if existing is None:
+        record = {"id": uuid.uuid4(), "owner": owner, "key": key, "request_hash": request_hash,
+                  "state": "in_progress", "created_at": now, "expires_at": now + KEY_TTL}
+        if _reserve(record):
+            g.civic_idempotency_id = record["id"]
+            return None
+        existing = _find(owner, key)
+        if existing is None:
+            raise _in_progress()
+    return _replay(existing, request_hash)
 
 
 def finish(response) -> None:
-    """After a successful view: save the response in the same transaction as the work."""
+    """After a successful view: save the (encrypted) response in the same transaction as the work."""
     record_id = g.get("civic_idempotency_id")
     if record_id is None or response.status_code >= 400:
         return
-    headers = {k: v for k, v in response.headers.items() if k in ("Content-Type", "Location", "ETag")}
+    headers = {k: crypto.encrypt(v) for k, v in response.headers.items() if k in KEPT_HEADERS}
     session.execute(sa.update(IdempotencyKey).where(IdempotencyKey.id == record_id).values(
         state="complete", response_status=response.status_code,
-        response_body=response.get_data(as_text=True), response_headers=headers))
+        response_body=crypto.encrypt(response.get_data(as_text=True)), response_headers=headers))
     g.civic_idempotency_id = None
 
 
 def release() -> None:
-    """After a failed request (already rolled back): free the key so the caller can retry."""
-    record_id = g.pop("civic_idempotency_id", None)
-    if record_id is None:
-        return
-    try:
-        session.execute(sa.delete(IdempotencyKey).where(IdempotencyKey.id == record_id))
-        session.commit()
-    except sa.exc.SQLAlchemyError:
-        session.rollback()  # it goes stale and is taken over after STALE_AFTER
+    """After a failed request: its key row was in the rolled-back transaction, so the key is free again."""
+    g.pop("civic_idempotency_id", None)

@@ -1,5 +1,6 @@
 """The request's unit of work: checks at the edge, one commit at the end, rollback on error."""
 import logging
+import re
 
 import sqlalchemy as sa
 from flask import request
@@ -7,7 +8,8 @@ from werkzeug.exceptions import BadRequest
 
 from civic.core import idempotency
 from civic.core.db import session
-from civic.core.errors import Problem, handle_database_unavailable, problem_response, is_disconnect
+from civic.core.errors import (Problem, concurrent_change, handle_database_unavailable, is_disconnect, is_transient,
+                               problem_response)
 
 log = logging.getLogger("civic.lifecycle")
 JSON_PREFIXES = ("/v1/",)
@@ -27,6 +29,8 @@ def _check_body() -> None:
         request.get_json()
     except BadRequest:
         raise Problem(400, "malformed_json", "The request body is not valid JSON.", title="Malformed JSON") from None
+    except RecursionError:  # nested deeper than the parser goes
+        raise _too_deep() from None
 
 
 def _takes_a_body() -> bool:
@@ -55,27 +59,84 @@ def _check_no_unexpected_body() -> None:
                       errors={f: ["Unknown field."] for f in fields})
 
 
-def _nul_fields(value, path: str = "") -> list[str]:
-    """Where a NUL character hides in parsed input (PostgreSQL cannot store one in text)."""
-    if isinstance(value, str):
-        return [path or "_schema"] if "\x00" in value else []
-    if isinstance(value, dict):
-        return [f for k, v in value.items() for f in _nul_fields(v, f"{path}.{k}" if path else str(k))]
-    if isinstance(value, list):
-        return [f for i, v in enumerate(value) for f in _nul_fields(v, f"{path}.{i}" if path else str(i))]
-    return []
+# C0 controls but tab, newline and carriage return; and UTF-16 surrogates, which only come alone
+# (a JSON "\\ud800"): no database or encoder can store or send them.
+BAD_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+MAX_JSON_DEPTH = 32
+
+
+def _refusal(text: str) -> str | None:
+    """Why `text` is refused, or None."""
+    match = BAD_CHARACTER.search(text)
+    if match is None:
+        return None
+    char = match.group()
+    if char == "\x00":
+        return "Contains a NUL character."
+    if char >= "\ud800":
+        return "Contains an unpaired surrogate (\\ud800-\\udfff)."
+    return f"Contains a control character (\\u{ord(char):04x})."
+
+
+def _too_deep() -> Problem:
+    return Problem(422, "json_too_deep", f"JSON may be nested at most {MAX_JSON_DEPTH} levels deep.",
+                   title="JSON nested too deep")
+
+
+def _json_refusals(value) -> dict[str, list[str]]:
+    """Field -> why, for bad characters anywhere in parsed JSON (keys included); walked without recursion."""
+    found: dict[str, list[str]] = {}
+    stack = [(value, "", 1)]
+    while stack:
+        item, path, depth = stack.pop()
+        if isinstance(item, str):
+            if (why := _refusal(item)) is not None:
+                found.setdefault(path or "_schema", [why])
+            continue
+        if not isinstance(item, (dict, list)):
+            continue
+        if depth > MAX_JSON_DEPTH:
+            raise _too_deep()
+        pairs = item.items() if isinstance(item, dict) else enumerate(item)
+        for key, child in reversed(list(pairs)):
+            where = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and (why := _refusal(key)) is not None:
+                found.setdefault(where, [why])
+            stack.append((child, where, depth + 1))
+    return found
 
 
 def _check_characters() -> None:
-    """Text with a NUL character is refused at the edge, on every database, with a clear 422."""
-    fields = [k for k, v in request.args.items(multi=True) if "\x00" in k or "\x00" in v]
+    """Text with a control character or a lone surrogate is refused at the edge, on every database, with a 422."""
+    pairs = list(request.args.items(multi=True))
     if request.method in WRITE_METHODS:
-        fields += [k for k, v in request.form.items(multi=True) if "\x00" in k or "\x00" in v]
-        if request.is_json:
-            fields += _nul_fields(request.get_json(silent=True))
-    if fields:
-        raise Problem(422, "invalid_character", "Text may not contain the NUL character (\\u0000).",
-                      title="Invalid character", errors={f: ["Contains a NUL character."] for f in fields})
+        pairs += list(request.form.items(multi=True))
+    errors = {k: [why] for k, v in pairs if (why := _refusal(k) or _refusal(v)) is not None}
+    if request.method in WRITE_METHODS and request.is_json:
+        errors.update(_json_refusals(request.get_json(silent=True)))
+    if errors:
+        raise Problem(422, "invalid_character",
+                      "Text may not contain control characters (such as NUL, \\u0000) or unpaired surrogates.",
+                      title="Invalid character", errors=errors)
+
+
+def run_view(principal, view, args, kwargs):
+    """A protected view after its checks: the Idempotency-Key step, then the view.
+
+    A deadlock or serialization failure rolls the request back and runs it once more
+    (the other transaction has usually finished by then); a second one is a 409 to retry.
+    """
+    for attempt in (1, 2):
+        try:
+            replay = idempotency.begin(principal)
+            return replay if replay is not None else view(*args, **kwargs)
+        except sa.exc.DBAPIError as exc:
+            if not is_transient(exc):
+                raise
+            session.rollback()
+            idempotency.release()
+            log.warning("transaction conflict on %s %s (attempt %d)", request.method, request.path, attempt)
+    raise concurrent_change()
 
 
 def init_app(app) -> None:
@@ -84,7 +145,6 @@ def init_app(app) -> None:
         _check_body()
         _check_characters()
         _check_no_unexpected_body()
-        return idempotency.begin()
 
     # after_request functions run last-registered first: these headers go on whatever response
     # _end leaves, including the problem it answers with when the commit fails.
@@ -114,6 +174,11 @@ def init_app(app) -> None:
             idempotency.release()
             if is_disconnect(exc):
                 return handle_database_unavailable(exc)
+            if is_transient(exc):
+                log.warning("transaction conflict on commit", exc_info=True)
+                problem = concurrent_change()
+                return problem_response(problem.status, problem.code, problem.title, problem.detail,
+                                        headers=problem.headers)
             log.exception("commit failed")
             return problem_response(500, "internal_error", "Internal server error", "The change could not be saved.")
         return response

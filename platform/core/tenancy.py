@@ -94,7 +94,9 @@ def get_scoped(model, tenant_id: uuid.UUID, object_id, *, what: str | None = Non
         raise not_found(what or model.__tablename__) from None
     query = scoped(model, tenant_id).where(model.id == object_id)
     if lock:
-        query = query.with_for_update()
+        # Lock this model's row only (not rows of joined relationships: that deadlocked crossing
+        # transfers), and read it as committed, not as the session last saw it.
+        query = query.with_for_update(of=model).execution_options(populate_existing=True)
     obj = session.scalars(query).first()
     if obj is None:
         raise not_found(what or model.__tablename__)
