@@ -210,8 +210,14 @@ class Introspection(IntrospectionEndpoint):
     def introspect_token(self, token):
         client = _token_client(token)
         tenant = session.get(Tenant, token.tenant_id)
-        active = not client.revoked_at and tenant.active
-        return {"active": active, "client_id": client.client_id, "token_type": "Bearer", "scope": token.scope,
+        user = session.get(StaffUser, token.user_id) if token.user_id else None
+        person = token.user_id is not None
+        active = not client.revoked_at and tenant.active and (not person or (user is not None and user.status == "active"))
+        # The same answer as the API's own token check: narrowed to the app's and the person's current powers.
+        now = service.token_scopes(scope=token.scope, client_scopes=client.scopes, role=user.role if user else None,
+                                   person=person)
+        scope = " ".join(s for s in token.scope.split() if s in now)
+        return {"active": active, "client_id": client.client_id, "token_type": "Bearer", "scope": scope,
                 "sub": str(token.user_id) if token.user_id else client.client_id,
                 "exp": int(token.expires_at.timestamp()), "iat": int(token.issued_at.timestamp()),
                 "tenant": tenant.slug, "iss": issuer()}

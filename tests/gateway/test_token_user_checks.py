@@ -80,3 +80,19 @@ def test_a_person_never_holds_more_than_their_role_through_any_client(client, ma
     headers = make.headers(tenant, "booking:read", "booking:write", "clients:manage", "platform:admin", user=viewer)
     assert client.get("/v1/whoami", headers=headers).json["scopes"] == ["booking:read"]
     assert client.get("/v1/admin/tenants", headers=headers).status_code == 403
+
+
+def test_introspection_tells_resource_servers_the_same(client, make):
+    tenant, _, _, user, tokens = signed_in(client, make)
+    checker, shown = make.client(tenant, ["booking:read"], can_introspect=True)
+
+    def introspect():
+        return client.post("/oauth/introspect", data={"token": tokens["access_token"]},
+                           headers=basic(checker.client_id, shown["client_secret"])).json
+
+    assert introspect()["scope"] == "booking:read booking:write"
+    admin = make.headers(tenant, "clients:manage")
+    client.patch(f"/v1/admin/users/{user.id}", json={"role": "viewer"}, headers=admin)
+    assert introspect()["scope"] == "booking:read"
+    client.patch(f"/v1/admin/users/{user.id}", json={"status": "disabled"}, headers=admin)
+    assert introspect()["active"] is False
