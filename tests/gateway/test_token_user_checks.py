@@ -96,3 +96,23 @@ def test_introspection_tells_resource_servers_the_same(client, make):
     assert introspect()["scope"] == "booking:read"
     client.patch(f"/v1/admin/users/{user.id}", json={"status": "disabled"}, headers=admin)
     assert introspect()["active"] is False
+
+
+def test_checking_a_persons_token_is_one_query(app, make):
+    import sqlalchemy as sa
+
+    from civic.gateway import service
+
+    tenant = make.tenant()
+    token = make.token(tenant, "booking:read", user=make.user(tenant, role="viewer"))
+    statements = []
+    engine = app.extensions["civic.engine"]
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    with app.app_context():
+        sa.event.listen(engine, "before_cursor_execute", listener)
+        try:
+            principal = service.principal_for(token)
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", listener)
+    assert principal.scopes == {"booking:read"}
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
