@@ -124,12 +124,17 @@ def _per_second(rate: str) -> float:
     return min(item.amount / item.get_expiry() for item in limits.parse_many(rate))
 
 
+def _rank(role: str) -> int:
+    """A role's place in ROLE_ORDER; a role we do not know ranks above all, so nobody may touch it."""
+    return ROLE_ORDER.index(role) if role in ROLE_ORDER else len(ROLE_ORDER)
+
+
 def _caller_level(principal: Principal) -> int:
     """The caller's place in ROLE_ORDER: a person's role, or tenant_admin for a client managing clients."""
     if principal.user_id is not None:
         user = session.get(StaffUser, principal.user_id)
         return ROLE_ORDER.index(user.role) if user and user.role in ROLE_ORDER else -1
-    return ROLE_ORDER.index("tenant_admin") if "clients:manage" in principal.scopes else -1
+    return _rank("tenant_admin") if "clients:manage" in principal.scopes else -1
 
 
 def check_grant(*, principal: Principal, changes: dict, client: Client | None = None,
@@ -141,6 +146,8 @@ def check_grant(*, principal: Principal, changes: dict, client: Client | None = 
     rate limits only up to their tenant's, never let a client introspect, and give or change roles only
     up to their own. A sandbox caller makes only sandbox clients. The steward may give anything.
     """
+    if changes.get("scopes"):
+        _check_scopes(changes["scopes"])  # an unknown scope is a mistake (422) before it is a refusal
     if principal.sandbox and changes.get("sandbox") is False:
         raise _grant_refused("sandbox_only", "A sandbox client can only create sandbox clients.")
     if principal.is_steward:
@@ -159,7 +166,7 @@ def check_grant(*, principal: Principal, changes: dict, client: Client | None = 
                                                         "platform steward for more.")
     level = _caller_level(principal)
     for role in (changes.get("role"), user.role if user is not None else None):
-        if role is not None and ROLE_ORDER.index(role) > level:
+        if role is not None and _rank(role) > level:
             raise _grant_refused("role_not_held", f"You cannot give or change the role {role}: it is above your own.")
 
 

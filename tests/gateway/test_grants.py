@@ -292,3 +292,8 @@ def test_a_revoke_racing_a_rotation_leaves_the_client_revoked(make, steward, liv
         story = [e["action"] for e in reversed(entries) if e["action"].startswith("client.")]
         assert story in (["client.created", "client.revoked"],
                          ["client.created", "client.secret_rotated", "client.revoked"]), story
+
+
+def test_an_unknown_scope_is_a_mistake_before_it_is_a_refusal(client, make):
+    refused = new_client(client, make.headers(make.tenant(), "clients:manage"), scopes=["booking:fly"])
+    assert refused.status_code == 422 and refused.json["code"] == "unknown_scope"
