@@ -139,7 +139,7 @@ def register(main: click.Group) -> None:
         from civic.gateway import service
 
         def rotate():
-            client = service.get_client(client_ref=client_id)
+            client = service.get_client(client_ref=client_id, lock=True)
             return {"client_id": client.client_id,
                     "client_secret": service.rotate_client_secret(client=client, grace_seconds=grace_seconds),
                     "previous_secret_expires_at": client.previous_secret_expires_at}
@@ -152,7 +152,7 @@ def register(main: click.Group) -> None:
     def clients_revoke(client_id):
         from civic.gateway import service
 
-        _run(lambda: service.revoke_client(client=service.get_client(client_ref=client_id)))
+        _run(lambda: service.revoke_client(client=service.get_client(client_ref=client_id, lock=True)))
         click.echo(f"client {client_id} revoked; its tokens no longer work")
 
     @main.group(help="Staff users who sign in to staff-facing apps.")

@@ -22,11 +22,11 @@ from civic.gateway import service
 from civic.gateway.models import AuthorizationCode, Client, StaffUser, Token, digest
 
 server = AuthorizationServer()
-ROLE_SCOPES = {  # what a signed-in person may hold, whatever the client may
-    "viewer": lambda s: s.endswith(":read"),
-    "caseworker": lambda s: s.split(":")[1] in ("read", "write") and s != "platform:admin",
-    "tenant_admin": lambda s: s != "platform:admin",
-}
+
+
+def _allowed_scope(asked: str, client: Client, user: StaffUser) -> str:
+    """What a person may get through an app: the scopes asked for that the app has and the role allows."""
+    return " ".join(s for s in dict.fromkeys(asked.split()) if s in client.scope_set and service.role_allows(user.role, s))
 
 
 def query_client(client_id):
@@ -81,9 +81,8 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
 
     def save_authorization_code(self, code, request):
         data = request.payload.data
-        asked = (request.payload.scope or " ".join(request.client.scopes)).split()
-        allowed = ROLE_SCOPES.get(request.user.role, ROLE_SCOPES["viewer"])
-        scope = " ".join(s for s in asked if s in request.client.scope_set and allowed(s))
+        asked = request.payload.scope or " ".join(request.client.scopes)
+        scope = _allowed_scope(asked, request.client, request.user)
         session.add(AuthorizationCode(
             code_hash=digest(code), tenant_id=request.client.tenant_id, client_pk=request.client.id,
             user_id=request.user.id, redirect_uri=request.payload.redirect_uri or "", scope=scope,
@@ -155,6 +154,11 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         user = session.get(StaffUser, refresh_token.user_id) if refresh_token.user_id else None
         return user if user and user.status == "active" else None
 
+    def issue_token(self, user, refresh_token):
+        # Re-derived from the person's current role and the app's current scopes: a demotion sticks.
+        scope = _allowed_scope(self.request.payload.scope or refresh_token.get_scope(), self.request.client, user)
+        return self.generate_token(user=user, scope=scope, include_refresh_token=self.INCLUDE_NEW_REFRESH_TOKEN)
+
     def revoke_old_credential(self, refresh_token):
         refresh_token.revoked_at = utcnow()
         session.flush()
@@ -206,8 +210,14 @@ class Introspection(IntrospectionEndpoint):
     def introspect_token(self, token):
         client = _token_client(token)
         tenant = session.get(Tenant, token.tenant_id)
-        active = not client.revoked_at and tenant.active
-        return {"active": active, "client_id": client.client_id, "token_type": "Bearer", "scope": token.scope,
+        user = session.get(StaffUser, token.user_id) if token.user_id else None
+        person = token.user_id is not None
+        active = not client.revoked_at and tenant.active and (not person or (user is not None and user.status == "active"))
+        # The same answer as the API's own token check: narrowed to the app's and the person's current powers.
+        now = service.token_scopes(scope=token.scope, client_scopes=client.scopes, role=user.role if user else None,
+                                   person=person)
+        scope = " ".join(s for s in token.scope.split() if s in now)
+        return {"active": active, "client_id": client.client_id, "token_type": "Bearer", "scope": scope,
                 "sub": str(token.user_id) if token.user_id else client.client_id,
                 "exp": int(token.expires_at.timestamp()), "iat": int(token.issued_at.timestamp()),
                 "tenant": tenant.slug, "iss": issuer()}

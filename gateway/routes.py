@@ -21,6 +21,19 @@ def _tenant_scope(slug: str | None) -> uuid.UUID | None:
     return service.tenant_scope(principal=current_principal(), slug=slug)
 
 
+def _staff_scope(slug: str | None) -> uuid.UUID | None:
+    return service.staff_scope(principal=current_principal(), slug=slug)
+
+
+def _client(client_ref, lock: bool = True):
+    """The client named in the URL, locked for the change this request makes."""
+    return service.client_for(principal=current_principal(), client_ref=client_ref, lock=lock)
+
+
+def _grant(changes: dict, **subject) -> None:
+    service.check_grant(principal=current_principal(), changes=changes, **subject)
+
+
 # --- tenants ---------------------------------------------------------------
 @admin.route("/tenants")
 class Tenants(MethodView):
@@ -81,7 +94,7 @@ class Clients(MethodView):
     @admin.response(200, page_schema(schemas.ClientSchema))
     def get(self, query):
         """List API clients (a tenant admin sees only their organisation's)."""
-        return paginate(service.list_clients(tenant_id=_tenant_scope(query.get("tenant"))), Client,
+        return paginate(service.clients_for(principal=current_principal(), slug=query.get("tenant")), Client,
                         limit=query["limit"], after=query["after"])
 
     @require_any(*MANAGE)
@@ -93,6 +106,7 @@ class Clients(MethodView):
         if tenant_id is None:
             raise Problem(422, "tenant_required", "Say which organisation the client is for.",
                           errors={"tenant": ["Required for stewards."]})
+        _grant(data)
         client, shown = service.create_client(tenant_id=tenant_id, **data)
         client.client_secret, client.api_key = shown.get("client_secret"), shown.get("api_key")  # this answer only
         return client
@@ -104,14 +118,15 @@ class ClientById(MethodView):
     @admin.response(200, schemas.ClientSchema)
     def get(self, client_ref):
         """One API client, by client_id or id."""
-        return service.get_client(client_ref=client_ref, tenant_id=_tenant_scope(None))
+        return _client(client_ref, lock=False)
 
     @require_any(*MANAGE)
     @admin.arguments(schemas.ClientUpdateSchema)
     @admin.response(200, schemas.ClientSchema)
     def patch(self, data, client_ref):
         """Change a client's name, scopes, redirect URIs or rate limit."""
-        client = service.get_client(client_ref=client_ref, tenant_id=_tenant_scope(None))
+        client = _client(client_ref)
+        _grant(data, client=client)
         return service.update_client(client=client, **data)
 
 
@@ -122,7 +137,8 @@ class ClientRotate(MethodView):
     @admin.response(200, schemas.RotatedSchema)
     def post(self, data, client_ref):
         """Issue a new secret; the old one keeps working for `grace_seconds` (default 24 hours)."""
-        client = service.get_client(client_ref=client_ref, tenant_id=_tenant_scope(None))
+        client = _client(client_ref)
+        _grant({}, client=client)  # the new secret gives the caller whatever the client holds
         if data["api_key"]:
             return {"client_id": client.client_id, "api_key": service.rotate_api_key(client=client)}
         secret = service.rotate_client_secret(client=client, grace_seconds=data["grace_seconds"])
@@ -136,8 +152,7 @@ class ClientRevoke(MethodView):
     @admin.response(200, schemas.ClientSchema)
     def post(self, client_ref):
         """Revoke a client now: its secret, API key and every token it holds stop working."""
-        client = service.get_client(client_ref=client_ref, tenant_id=_tenant_scope(None))
-        return service.revoke_client(client=client)
+        return service.revoke_client(client=_client(client_ref))  # taking away needs no grant
 
 
 # --- staff users -----------------------------------------------------------
@@ -148,7 +163,7 @@ class Users(MethodView):
     @admin.response(200, page_schema(schemas.UserSchema))
     def get(self, query):
         """List staff users (a tenant admin sees only their organisation's)."""
-        return paginate(service.list_users(tenant_id=_tenant_scope(query.get("tenant"))), StaffUser,
+        return paginate(service.list_users(tenant_id=_staff_scope(query.get("tenant"))), StaffUser,
                         limit=query["limit"], after=query["after"])
 
     @require_any(*MANAGE)
@@ -156,11 +171,12 @@ class Users(MethodView):
     @admin.response(201, schemas.UserSchema)
     def post(self, data):
         """Add a staff user who can sign in to staff-facing apps."""
-        tenant_id = _tenant_scope(data.pop("tenant", None))
+        tenant_id = _staff_scope(data.pop("tenant", None))
         if tenant_id is None:
             raise Problem(422, "tenant_required", "Say which organisation the user belongs to.",
                           errors={"tenant": ["Required for stewards."]})
         data.pop("reference", None), data.pop("metadata_", None)
+        _grant(data)
         return service.create_user(tenant_id=tenant_id, **data)
 
 
@@ -170,14 +186,15 @@ class UserById(MethodView):
     @admin.response(200, schemas.UserSchema)
     def get(self, user_id):
         """One staff user."""
-        return service.get_user(tenant_id=_tenant_scope(None), user_id=user_id)
+        return service.get_user(tenant_id=_staff_scope(None), user_id=user_id)
 
     @require_any(*MANAGE)
     @admin.arguments(schemas.UserUpdateSchema)
     @admin.response(200, schemas.UserSchema)
     def patch(self, data, user_id):
         """Change a staff user's role or name, or disable them (their sessions end at once)."""
-        user = service.get_user(tenant_id=_tenant_scope(None), user_id=user_id)
+        user = service.get_user(tenant_id=_staff_scope(None), user_id=user_id)
+        _grant(data, user=user)
         return service.update_user(user=user, **data)
 
 
@@ -188,7 +205,8 @@ class UserReset(MethodView):
     @admin.response(200, schemas.PasswordResetResultSchema)
     def post(self, data, user_id):
         """Set a new password for a staff user (or get a generated one, shown once)."""
-        user = service.get_user(tenant_id=_tenant_scope(None), user_id=user_id)
+        user = service.get_user(tenant_id=_staff_scope(None), user_id=user_id)
+        _grant({}, user=user)
         password = service.reset_password(user=user, password=data["password"])
         return {"password": password if data["password"] is None else None}
 
@@ -219,10 +237,10 @@ class JobRetry(MethodView):
 class Audit(MethodView):
     @require("platform:admin")
     @admin.arguments(schemas.AuditQuerySchema, location="query")
-    @admin.response(200, schemas.AuditSchema(many=True))
+    @admin.response(200, page_schema(schemas.AuditSchema))
     def get(self, query):
-        """The latest audit entries: who did or saw what, and when."""
-        return service.latest_audit(tenant_ref=query.get("tenant"), limit=query["limit"])
+        """Audit entries, newest first: who did or saw what, and when."""
+        return service.audit_page(tenant_ref=query.get("tenant"), limit=query["limit"], after=query["after"])
 
 
 me = Blueprint("me", __name__, url_prefix="/v1", description="Check the token you are holding.")

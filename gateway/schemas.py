@@ -42,7 +42,9 @@ class ClientSchema(ResourceSchema):
     confidential = ma.fields.Boolean(load_default=True, metadata={"description": "False for a public client (a browser or mobile app) that cannot keep a secret."})
     redirect_uris = ma.fields.List(ma.fields.Url(require_tld=False, schemes={"https", "http"}), load_default=list,
                                    metadata={"description": "Exact redirect URIs for sign-in (authorization code flow)."})
-    sandbox = ma.fields.Boolean(load_default=False, metadata={"description": "Payments and messages of a sandbox client are simulated, never real."})
+    sandbox = ma.fields.Boolean(load_default=None, metadata={
+        "description": "Payments and messages of a sandbox client are simulated, never real. Left out: the "
+                       "caller's own world (a sandbox client can only make sandbox clients)."})
     with_api_key = ma.fields.Boolean(load_default=False, load_only=True, metadata={"description": "Also issue an API key (for Open311 clients that cannot do OAuth)."})
     can_introspect = ma.fields.Boolean(load_default=False)
     rate_limit = ma.fields.String(allow_none=True, validate=RATE, metadata={"description": "Override of the default rate limit, e.g. `1200 per minute`."})
@@ -157,7 +159,8 @@ class AuditSchema(ma.Schema):
 
 
 class AuditQuerySchema(StrictSchema):
-    limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(1, 100))
+    limit = ma.fields.Integer(load_default=20, validate=ma.validate.Range(1, 100))
+    after = ma.fields.String(load_default=None, metadata={"description": "The `next` cursor of the previous page."})
     tenant = ma.fields.String()
 
 

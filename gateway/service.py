@@ -3,6 +3,7 @@ import datetime as dt
 import secrets
 import uuid
 
+import limits
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -13,11 +14,30 @@ from civic.core import audit
 from civic.core.auth import Principal, unauthenticated
 from civic.core.db import session, utcnow
 from civic.core.errors import Problem, not_found
-from civic.core.tenancy import Tenant, get_scoped, scoped, tenant_by_slug
+from civic.core.pagination import decode_cursor, encode_cursor
+from civic.core.tenancy import Tenant, current_world_is_sandbox, get_scoped, scoped, tenant_by_slug
 from civic.gateway.models import Client, StaffUser, Token, digest
 
 KNOWN_SCOPES = (*(f"{c}:{a}" for c in ALL_COMPONENTS for a in ("read", "write")), "clients:manage", "platform:admin")
+ROLE_ORDER = ("viewer", "caseworker", "tenant_admin")  # each may do what those before it may
+ROLE_SCOPES = {  # what a signed-in person may hold, whatever the client may
+    "viewer": lambda s: s.endswith(":read"),
+    "caseworker": lambda s: s.split(":")[1] in ("read", "write") and s != "platform:admin",
+    "tenant_admin": lambda s: s != "platform:admin",
+}
+# Values of these fields go into the audit; of any other field only its name (it may be personal).
+AUDITED_VALUES = ("scopes", "role", "status", "rate_limit", "can_introspect", "sandbox", "components", "kind")
 _hasher = PasswordHasher()
+
+
+def role_allows(role: str | None, scope: str) -> bool:
+    """Whether a person of `role` may hold `scope` (an unknown role is treated as a viewer)."""
+    return ROLE_SCOPES.get(role, ROLE_SCOPES["viewer"])(scope)
+
+
+def _audit_detail(changes: dict) -> dict:
+    """Which fields changed, with values only for the non-personal ones (grants, roles, states)."""
+    return {"fields": sorted(changes), **{k: changes[k] for k in AUDITED_VALUES if k in changes}}
 
 
 def _problem_if_taken(slug: str) -> None:
@@ -62,7 +82,7 @@ def update_tenant(*, tenant_ref, **changes) -> Tenant:
     if "status" in changes and changes["status"] != before:
         action = "tenant.suspended" if changes["status"] == "suspended" else "tenant.reactivated"
     audit.record(action, tenant_id=tenant.id, subject_type="tenant", subject_id=tenant.id,
-                 detail={k: v for k, v in changes.items()})
+                 detail=_audit_detail(changes))
     return tenant
 
 
@@ -80,11 +100,81 @@ def tenant_scope(*, principal: Principal, slug: str | None) -> uuid.UUID | None:
     return principal.tenant_id
 
 
-def latest_audit(*, tenant_ref: str | None, limit: int) -> list:
-    """The newest audit entries, of one tenant or of all."""
+def audit_page(*, tenant_ref: str | None, limit: int = 20, after: str | None = None) -> dict:
+    """Audit entries of one tenant or of all, a page at a time, newest first."""
+    entry = audit.AuditEntry
     tenant_id = get_tenant(tenant_ref=tenant_ref).id if tenant_ref else None
-    query = audit.entries(tenant_id=tenant_id).order_by(audit.AuditEntry.time.desc()).limit(limit)
-    return list(session.scalars(query))
+    query = audit.entries(tenant_id=tenant_id).order_by(entry.time.desc(), entry.id.desc())
+    if after:
+        time, entry_id = decode_cursor(after)
+        query = query.where(sa.tuple_(entry.time, entry.id) < sa.tuple_(
+            sa.literal(time, entry.time.type), sa.literal(entry_id, entry.id.type)))
+    rows = list(session.scalars(query.limit(limit + 1)))
+    items, more = rows[:limit], len(rows) > limit
+    return {"items": items, "next": encode_cursor(items[-1].time, items[-1].id) if more else None}
+
+
+# --- grants: the one rule every admin change passes -------------------------------
+def _grant_refused(code: str, detail: str) -> Problem:
+    return Problem(403, code, detail)
+
+
+def _per_second(rate: str) -> float:
+    """A rate limit as requests per second (the strictest of several), to compare limits of any unit."""
+    return min(item.amount / item.get_expiry() for item in limits.parse_many(rate))
+
+
+def _rank(role: str) -> int:
+    """A role's place in ROLE_ORDER; a role we do not know ranks above all, so nobody may touch it."""
+    return ROLE_ORDER.index(role) if role in ROLE_ORDER else len(ROLE_ORDER)
+
+
+def _caller_level(principal: Principal) -> int:
+    """The caller's place in ROLE_ORDER: a person's role, or tenant_admin for a client managing clients."""
+    if principal.user_id is not None:
+        user = session.get(StaffUser, principal.user_id)
+        return ROLE_ORDER.index(user.role) if user and user.role in ROLE_ORDER else -1
+    return _rank("tenant_admin") if "clients:manage" in principal.scopes else -1
+
+
+def check_grant(*, principal: Principal, changes: dict, client: Client | None = None,
+                user: StaffUser | None = None) -> None:
+    """Refuse (403) any change that would give more than the caller holds.
+
+    `changes` is what the caller asks to set; `client` or `user` the one it acts on. Non-stewards give
+    only scopes they hold (so never platform:admin), act only on clients whose scopes they hold, set
+    rate limits only up to their tenant's, never let a client introspect, and give or change roles only
+    up to their own. A sandbox caller makes only sandbox clients. The steward may give anything.
+    """
+    if changes.get("scopes"):
+        _check_scopes(changes["scopes"])  # an unknown scope is a mistake (422) before it is a refusal
+    if principal.sandbox and changes.get("sandbox") is False:
+        raise _grant_refused("sandbox_only", "A sandbox client can only create sandbox clients.")
+    if principal.is_steward:
+        return
+    asked = set(changes.get("scopes") or ()) | (client.scope_set if client is not None else set())
+    missing = sorted(asked - principal.scopes)
+    if missing:
+        raise _grant_refused("scope_not_held", f"You cannot give or use scopes you do not hold: {' '.join(missing)}.")
+    if changes.get("can_introspect"):
+        raise _grant_refused("introspection_not_held", "Only the platform steward lets a client introspect tokens.")
+    if changes.get("rate_limit"):
+        tenant = session.get(Tenant, principal.tenant_id)
+        ceiling = tenant.rate_limit or current_app.config["RATELIMIT_DEFAULT"]
+        if _per_second(changes["rate_limit"]) > _per_second(ceiling):
+            raise _grant_refused("rate_limit_not_held", f"Your organisation's rate limit is {ceiling}; ask the "
+                                                        "platform steward for more.")
+    level = _caller_level(principal)
+    for role in (changes.get("role"), user.role if user is not None else None):
+        if role is not None and _rank(role) > level:
+            raise _grant_refused("role_not_held", f"You cannot give or change the role {role}: it is above your own.")
+
+
+def staff_scope(*, principal: Principal, slug: str | None) -> uuid.UUID | None:
+    """Where the caller may manage staff users: as tenant_scope, but never from the sandbox."""
+    if principal.sandbox:
+        raise _grant_refused("sandbox_no_staff", "A sandbox client cannot see or manage staff users.")
+    return tenant_scope(principal=principal, slug=slug)
 
 
 # --- clients ---------------------------------------------------------------
@@ -96,11 +186,12 @@ def _check_scopes(scopes: list[str]) -> None:
 
 
 def create_client(*, tenant_id: uuid.UUID, name: str, scopes: list[str], confidential: bool = True,
-                  redirect_uris: list[str] | None = None, sandbox: bool = False, with_api_key: bool = False,
+                  redirect_uris: list[str] | None = None, sandbox: bool | None = None, with_api_key: bool = False,
                   can_introspect: bool = False, rate_limit: str | None = None, reference=None,
                   metadata_=None, client_id: str | None = None, secret: str | None = None) -> tuple[Client, dict]:
-    """Create a client; returns it and its one-time secrets (shown once, stored hashed)."""
+    """Create a client (in the caller's world unless `sandbox` says); returns it and its one-time secrets."""
     _check_scopes(scopes)
+    sandbox = current_world_is_sandbox() if sandbox is None else sandbox
     tenant = session.get(Tenant, tenant_id)
     if tenant is None:
         raise not_found("tenant")
@@ -118,25 +209,44 @@ def create_client(*, tenant_id: uuid.UUID, name: str, scopes: list[str], confide
     session.add(client)
     session.flush()
     audit.record("client.created", tenant_id=tenant_id, subject_type="client", subject_id=client.client_id,
-                 detail={"name": name, "scopes": client.scopes, "sandbox": sandbox})
+                 detail={"scopes": client.scopes, "sandbox": sandbox})
     return client, shown
 
 
-def get_client(*, client_ref, tenant_id: uuid.UUID | None = None) -> Client:
-    """A client by its client_id or UUID; limited to one tenant unless tenant_id is None (steward)."""
-    query = sa.select(Client) if tenant_id is None else scoped(Client, tenant_id)
+def get_client(*, client_ref, tenant_id: uuid.UUID | None = None, sandbox_only: bool = False,
+               lock: bool = False) -> Client:
+    """A client by its client_id or UUID; limited to one tenant unless tenant_id is None (steward).
+
+    With `lock`, the row stays locked until the transaction ends and is read afresh, so changes
+    to one client (rotate, revoke, update) happen one after another, each seeing the last.
+    """
+    query = list_clients(tenant_id=tenant_id, sandbox_only=sandbox_only)
     try:
         query = query.where(Client.id == uuid.UUID(str(client_ref)))
     except ValueError:
         query = query.where(Client.client_id == str(client_ref))
+    if lock:
+        query = query.with_for_update(of=Client).execution_options(populate_existing=True)
     client = session.scalars(query).first()
     if client is None:
         raise not_found("client")
     return client
 
 
-def list_clients(*, tenant_id: uuid.UUID | None = None) -> sa.Select:
-    return sa.select(Client) if tenant_id is None else scoped(Client, tenant_id)
+def list_clients(*, tenant_id: uuid.UUID | None = None, sandbox_only: bool = False) -> sa.Select:
+    query = sa.select(Client) if tenant_id is None else scoped(Client, tenant_id)
+    return query.where(Client.sandbox.is_(True)) if sandbox_only else query
+
+
+def client_for(*, principal: Principal, client_ref, lock: bool = False) -> Client:
+    """A client the caller may see: its own tenant's (any for the steward), sandbox ones only from the sandbox."""
+    return get_client(client_ref=client_ref, tenant_id=tenant_scope(principal=principal, slug=None),
+                      sandbox_only=principal.sandbox, lock=lock)
+
+
+def clients_for(*, principal: Principal, slug: str | None) -> sa.Select:
+    """The clients the caller may list (see client_for)."""
+    return list_clients(tenant_id=tenant_scope(principal=principal, slug=slug), sandbox_only=principal.sandbox)
 
 
 def update_client(*, client: Client, **changes) -> Client:
@@ -148,7 +258,7 @@ def update_client(*, client: Client, **changes) -> Client:
         setattr(client, key, value)
     session.flush()
     audit.record("client.updated", tenant_id=client.tenant_id, subject_type="client",
-                 subject_id=client.client_id, detail={k: v for k, v in changes.items() if k != "metadata_"})
+                 subject_id=client.client_id, detail=_audit_detail(changes))
     return client
 
 
@@ -156,8 +266,7 @@ def rotate_client_secret(*, client: Client, grace_seconds: int | None = None) ->
     """Issue a new secret; the old one keeps working for the grace period (default 24 h, may be 0)."""
     if not client.confidential:
         raise Problem(409, "public_client", "Public clients have no secret to rotate.")
-    if client.revoked_at:
-        raise Problem(409, "client_revoked", "This client is revoked.")
+    _refuse_if_revoked(client)
     grace = current_app.config["SECRET_GRACE_SECONDS"] if grace_seconds is None else grace_seconds
     secret = "cs_" + secrets.token_urlsafe(32)
     client.previous_secret_hash = client.secret_hash if grace > 0 else None
@@ -169,8 +278,14 @@ def rotate_client_secret(*, client: Client, grace_seconds: int | None = None) ->
     return secret
 
 
+def _refuse_if_revoked(client: Client) -> None:
+    if client.revoked_at:
+        raise Problem(409, "client_revoked", "This client is revoked.")
+
+
 def rotate_api_key(*, client: Client) -> str:
     """Issue a new API key; the old one stops working at once."""
+    _refuse_if_revoked(client)
     key = "ak_" + secrets.token_urlsafe(32)
     client.api_key_hash = digest(key)
     session.flush()
@@ -243,7 +358,7 @@ def update_user(*, user: StaffUser, **changes) -> StaffUser:
                         .values(revoked_at=utcnow()))
     session.flush()
     audit.record("user.updated", tenant_id=user.tenant_id, subject_type="staff_user", subject_id=user.id,
-                 detail=changes)
+                 detail=_audit_detail(changes))
     return user
 
 
@@ -300,13 +415,22 @@ def issue_token(*, client: Client, scope: str, user_id: uuid.UUID | None = None,
 
 
 # This runs on every authenticated request: only the columns it needs, in one round trip, with the
-# statement built once.
+# statement built once. The staff user is joined so that a role change or a disable counts at once.
 _PRINCIPAL_QUERY = (
     sa.select(Token.id, Token.tenant_id, Token.scope, Token.user_id, Token.expires_at, Token.revoked_at,
               Client.client_id, Client.revoked_at.label("client_revoked_at"), Client.sandbox, Client.rate_limit,
-              Tenant.slug, Tenant.name, Tenant.status, Tenant.components, Tenant.rate_limit.label("tenant_rate_limit"))
+              Client.scopes.label("client_scopes"),
+              Tenant.slug, Tenant.name, Tenant.status, Tenant.components, Tenant.rate_limit.label("tenant_rate_limit"),
+              StaffUser.role, StaffUser.status.label("user_status"))
     .join(Client, Client.id == Token.client_pk).join(Tenant, Tenant.id == Token.tenant_id)
+    .outerjoin(StaffUser, StaffUser.id == Token.user_id)
     .where(Token.access_token_hash == sa.bindparam("token_hash")))
+
+
+def token_scopes(*, scope: str, client_scopes, role: str | None, person: bool) -> frozenset[str]:
+    """What a token gives now: its scopes, narrowed to its client's current ones and its person's current role."""
+    scopes = set(scope.split()) & set(client_scopes or ())
+    return frozenset(s for s in scopes if role_allows(role, s)) if person else frozenset(scopes)
 
 
 def principal_for(access_token: str):
@@ -320,7 +444,10 @@ def principal_for(access_token: str):
         return unauthenticated("The access token has expired.")
     if row.status != "active":
         return unauthenticated("Your organisation's access is suspended. Contact the platform steward.")
-    return Principal(tenant_id=row.tenant_id, client_id=row.client_id, scopes=frozenset(row.scope.split()),
+    if row.user_id is not None and row.user_status != "active":
+        return unauthenticated("Your staff account is disabled. Ask your organisation's admin.")
+    scopes = token_scopes(scope=row.scope, client_scopes=row.client_scopes, role=row.role, person=row.user_id is not None)
+    return Principal(tenant_id=row.tenant_id, client_id=row.client_id, scopes=scopes,
                      user_id=row.user_id, sandbox=row.sandbox,
                      components=tuple(row.components) if row.components is not None else None,
                      rate_limit=row.rate_limit or row.tenant_rate_limit, token_id=row.id,
