@@ -218,9 +218,10 @@ class IntrospectionNotAllowed(Exception):
 
 
 def issuer() -> str:
-    from flask import request
+    """CIVIC_ISSUER, or the request's host when that is allowed (see civic.edge)."""
+    from civic.edge import base_url
 
-    return current_app.config["ISSUER"] or request.host_url.rstrip("/")
+    return base_url()
 
 
 def config_oauth(app) -> None:
