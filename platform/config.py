@@ -88,14 +88,14 @@ def validate(config: dict) -> None:
             raise RuntimeError("Refusing to start in production with the default or a short CIVIC_SECRET_KEY (need 32+ characters).")
         if not config["ENCRYPTION_KEYS"]:
             raise RuntimeError("Refusing to start in production without CIVIC_ENCRYPTION_KEYS.")
-        if not config["ISSUER"]:
-            # Otherwise any caller's Host header would choose the issuer and the endpoints it publishes.
-            raise RuntimeError("Refusing to start in production without CIVIC_ISSUER (the public https URL).")
-    _check_issuer(config["ISSUER"])
     for name in ("PROXY_X_FOR", "PROXY_X_PROTO", "PROXY_X_HOST"):
         if config[name] < 0:
             raise RuntimeError(f"CIVIC_{name} must be 0 or more proxy hops.")
     _check_encryption_keys(config["ENCRYPTION_KEYS"])
+    if config["ENV"] == "production" and not config["ISSUER"]:
+        # Otherwise any caller's Host header would choose the issuer and the endpoints it publishes.
+        raise RuntimeError("Refusing to start in production without CIVIC_ISSUER (the public https URL).")
+    _check_issuer(config["ISSUER"])
     unknown = set(config["COMPONENTS"]) - set(ALL_COMPONENTS)
     if unknown:
         raise RuntimeError(f"CIVIC_COMPONENTS names unknown components: {', '.join(sorted(unknown))}")
