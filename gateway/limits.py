@@ -85,8 +85,9 @@ def _headers(response, limiter: Limiter):
     response.headers["RateLimit-Limit"] = str(limit.limit.amount)
     response.headers["RateLimit-Remaining"] = str(max(0, limit.remaining))
     response.headers["RateLimit-Reset"] = str(reset)  # seconds until the window frees a call (IETF draft)
-    if response.status_code == 429:
-        response.headers["Retry-After"] = str(max(1, reset))
+    if limit.breached:
+        earlier = response.headers.get("Retry-After", "")  # a lock-out's own, longer wait is kept
+        response.headers["Retry-After"] = str(max(1, reset, int(earlier) if earlier.isdigit() else 0))
     return response
 
 

@@ -96,6 +96,8 @@ def validate(config: dict) -> None:
         # Otherwise any caller's Host header would choose the issuer and the endpoints it publishes.
         raise RuntimeError("Refusing to start in production without CIVIC_ISSUER (the public https URL).")
     _check_issuer(config["ISSUER"])
+    if config["METRICS_TOKEN"] and len(config["METRICS_TOKEN"]) < 32:
+        raise RuntimeError("CIVIC_METRICS_TOKEN must be 32+ random characters (it guards /metrics).")
     unknown = set(config["COMPONENTS"]) - set(ALL_COMPONENTS)
     if unknown:
         raise RuntimeError(f"CIVIC_COMPONENTS names unknown components: {', '.join(sorted(unknown))}")
