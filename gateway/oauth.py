@@ -218,8 +218,8 @@ class IntrospectionNotAllowed(Exception):
 
 
 def issuer() -> str:
-    """CIVIC_ISSUER, or the request's host when that is allowed (see civic.edge)."""
-    from civic.edge import base_url
+    """CIVIC_ISSUER, or the request's host when that is allowed (see civic.core.edge)."""
+    from civic.core.edge import base_url
 
     return base_url()
 

@@ -13,7 +13,7 @@ from flask import session as cookie
 from civic.core.auth import public
 from civic.core.db import session
 from civic.core.errors import PROBLEM_TYPE, Problem
-from civic.edge import publishes_urls
+from civic.core.edge import publishes_urls
 from civic.gateway import oauth as oauth_server
 from civic.gateway import service, throttle
 from civic.gateway.models import StaffUser

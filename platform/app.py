@@ -8,8 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from civic import config as settings
-from civic import edge
-from civic.core import db, docs, errors, jobs, lifecycle, observability
+from civic.core import db, docs, edge, errors, jobs, lifecycle, observability
 from civic.core import audit, events, idempotency  # noqa: F401  (their tables are part of every app's models)
 from civic.core.api import Api, api_config
 from civic.core.auth import public

@@ -14,7 +14,7 @@ from flask import Blueprint, current_app, request, url_for
 from civic.core.auth import public
 from civic.core.db import utcnow
 from civic.core.errors import Problem
-from civic.edge import base_url, publishes_urls
+from civic.core.edge import base_url, publishes_urls
 from civic.reporting import public as place
 from civic.reporting import service
 from civic.reporting.open311_format import error, render, w3c
