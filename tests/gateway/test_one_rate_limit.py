@@ -69,6 +69,17 @@ def test_open311_posts_with_an_api_key_are_limited_with_the_clients_budget(clien
     assert client.get("/v1/whoami", headers={"Authorization": f"Bearer {token}"}).status_code == 429
 
 
+def test_open311_posts_count_against_the_organisations_limit(client, make):
+    tenant = make.tenant(rate_limit="3 per minute")
+    _, shown = make.client(tenant, ["reporting:read", "reporting:write"], with_api_key=True)
+    form = {"api_key": shown["api_key"], "service_code": "no-such-service", "description": "Hole"}
+    assert [client.post("/open311/v2/requests.json", data=form).status_code != 429 for _ in range(2)] == [True, True]
+    colleague = make.headers(tenant, *SCOPES)  # another client of the same organisation
+    assert client.get(ROUTES[0], headers=colleague).status_code == 200
+    assert client.get(ROUTES[1], headers=colleague).status_code == 429
+    assert client.post("/open311/v2/requests.json", data=form).status_code == 429
+
+
 def test_anonymous_open311_reads_are_limited_per_address_with_their_own_setting(client):
     statuses = [client.get("/open311/v2/services.json").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
