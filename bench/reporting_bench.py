@@ -27,7 +27,8 @@ RUNS = 7
 def _env(database_url: str) -> dict:
     return {**os.environ, "CIVIC_ENV": "test", "CIVIC_DATABASE_URL": database_url, "CIVIC_SECRET_KEY": SECRET,
             "CIVIC_LOG_LEVEL": "WARNING", "CIVIC_EMBEDDED_WORKER": "false",
-            "CIVIC_RATELIMIT_DEFAULT": "1000000 per minute"}
+            "CIVIC_RATELIMIT_DEFAULT": "1000000 per minute",
+            "CIVIC_RATELIMIT_ANONYMOUS": "1000000 per minute"}
 
 
 def _tokens(app, place) -> dict:

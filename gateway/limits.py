@@ -1,29 +1,65 @@
-"""Rate limits per client (flask-limiter): a default, and overrides a steward sets per client or tenant.
+"""Rate limits (flask-limiter): one budget per client over every route it calls, one per organisation.
 
-Counters live in memory by default, in Redis when CIVIC_RATELIMIT_STORAGE_URL
-is set (needed with more than one web process). Answers carry `RateLimit-*`
-headers; a 429 is problem+json with `Retry-After`.
+A client's calls to `/v1/` and Open311 (by token or API key) share one application-wide
+counter: CIVIC_RATELIMIT_DEFAULT or the client's own `rate_limit`. When the steward set
+an organisation's `rate_limit`, all its clients together share a second counter.
+Calls with neither token nor API key count per address (CIVIC_RATELIMIT_ANONYMOUS).
+Counters live in memory by default, in Redis when CIVIC_RATELIMIT_STORAGE_URL is set
+(needed with more than one web process). `RateLimit-*` headers describe the budget
+nearest to running out; a 429 is problem+json with `Retry-After`.
 """
+import dataclasses
+import math
 import time
 
-from flask import current_app, request
-from flask_limiter import HeaderNames, Limiter
+from flask import current_app, g, request
+from flask_limiter import ApplicationLimit, Limiter
 
 from civic.core.auth import current_principal
 
-LIMITED_PREFIXES = ("/v1/",)
+LIMITED_PREFIXES = ("/v1/", "/open311/")
 
 
-def _caller() -> str:
-    principal = current_principal(optional=True)
-    return f"client:{principal.client_id}" if principal else f"addr:{request.remote_addr}"
+@dataclasses.dataclass(frozen=True)
+class Caller:
+    key: str
+    limit: str
+    tenant_key: str = ""
+    tenant_limit: str = ""
 
 
-def _caller_limit() -> str:
-    principal = current_principal(optional=True)
-    if principal and principal.rate_limit:
-        return principal.rate_limit
-    return current_app.config["RATELIMIT_DEFAULT"]
+def _api_key_caller(default: str) -> Caller | None:
+    """Open311 clients that cannot do OAuth send an API key: it names the client as a token would."""
+    from civic.core.db import session
+    from civic.core.tenancy import Tenant
+
+    key = (request.values.get("api_key") or "").strip()
+    lookup = current_app.extensions.get("civic.api_key_lookup")
+    client = lookup(key) if key and lookup else None
+    if client is None:
+        return None
+    tenant = session.get(Tenant, client.tenant_id)
+    return Caller(f"client:{client.client_id}", client.rate_limit or default,
+                  f"tenant:{client.tenant_id}", (tenant.rate_limit if tenant else None) or "")
+
+
+def caller() -> Caller:
+    """Who is spending a budget on this request (worked out once per request)."""
+    if "civic_rate_caller" not in g:
+        config = current_app.config
+        principal = current_principal(optional=True)
+        found = None
+        if principal:
+            found = Caller(f"client:{principal.client_id}", principal.rate_limit or config["RATELIMIT_DEFAULT"],
+                           f"tenant:{principal.tenant_id}", principal.tenant_rate_limit or "")
+        elif request.path.startswith("/open311/"):
+            found = _api_key_caller(config["RATELIMIT_DEFAULT"])
+        g.civic_rate_caller = found or Caller(f"addr:{request.remote_addr}", config["RATELIMIT_ANONYMOUS"])
+    return g.civic_rate_caller
+
+
+def _not_limited() -> bool:
+    return not request.path.startswith(LIMITED_PREFIXES)
 
 
 def _token_client() -> str:
@@ -36,26 +72,45 @@ def _token_address() -> str:
     return f"token-addr:{request.remote_addr}"
 
 
-def init_app(app) -> Limiter:
-    @app.after_request
-    def _reset_as_delta(response):
-        # IETF RateLimit headers give seconds until the window resets, not a timestamp.
-        # (Registered before the limiter so that it runs after the limiter adds its headers.)
-        reset = response.headers.get("RateLimit-Reset")
-        if reset and reset.isdigit() and int(reset) > 10**9:
-            response.headers["RateLimit-Reset"] = str(max(0, int(reset) - int(time.time())))
-        return response
+def _tightest(limits):
+    """The budget the caller will run out of first: a breached one, else the fewest calls left."""
+    return min(limits, key=lambda lim: (not lim.breached, lim.remaining, -lim.reset_at), default=None)
 
+
+def _headers(response, limiter: Limiter):
+    limit = _tightest(limiter.current_limits)
+    if limit is None:
+        return response
+    reset = max(0, math.ceil(limit.reset_at - time.time()))
+    response.headers["RateLimit-Limit"] = str(limit.limit.amount)
+    response.headers["RateLimit-Remaining"] = str(max(0, limit.remaining))
+    response.headers["RateLimit-Reset"] = str(reset)  # seconds until the window frees a call (IETF draft)
+    if limit.breached:
+        earlier = response.headers.get("Retry-After", "")  # a lock-out's own, longer wait is kept
+        response.headers["Retry-After"] = str(max(1, reset, int(earlier) if earlier.isdigit() else 0))
+    return response
+
+
+def init_app(app) -> Limiter:
     limiter = Limiter(
-        _caller, app=app, storage_uri=app.config["RATELIMIT_STORAGE_URL"], strategy="moving-window",
-        default_limits=[_caller_limit], default_limits_exempt_when=lambda: not request.path.startswith(LIMITED_PREFIXES),
-        headers_enabled=True, key_prefix="civic",
-        header_name_mapping={HeaderNames.LIMIT: "RateLimit-Limit", HeaderNames.REMAINING: "RateLimit-Remaining",
-                             HeaderNames.RESET: "RateLimit-Reset", HeaderNames.RETRY_AFTER: "Retry-After"})
+        lambda: caller().key, storage_uri=app.config["RATELIMIT_STORAGE_URL"], strategy="moving-window",
+        application_limits=[
+            ApplicationLimit(limit_provider=lambda: caller().limit, key_function=lambda: caller().key, scope="client",
+                             exempt_when=_not_limited),
+            # An empty limit string means no organisation-wide limit was set.
+            ApplicationLimit(limit_provider=lambda: caller().tenant_limit, key_function=lambda: caller().tenant_key or "none",
+                             scope="tenant", exempt_when=_not_limited),
+        ],
+        headers_enabled=False, key_prefix="civic")
+    # Registered before the limiter's own hooks, so it runs after them and sees this request's limits.
+    app.after_request(lambda response: _headers(response, limiter))
+    limiter.init_app(app)
+    # flask-limiter would read CIVIC_RATELIMIT_DEFAULT (app.config["RATELIMIT_DEFAULT"]) as a per-route
+    # default; here it is the per-client application limit above, so no per-route defaults.
+    limiter.limit_manager.set_default_limits([])
     token_limit = app.config["RATELIMIT_TOKEN_ENDPOINT"]
     view = app.view_functions["oauth.token"]
     view = limiter.limit(token_limit, key_func=_token_client)(view)
     app.view_functions["oauth.token"] = limiter.limit(token_limit, key_func=_token_address)(view)
     app.extensions["civic.limiter"] = limiter
-
     return limiter

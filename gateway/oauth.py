@@ -228,9 +228,10 @@ class IntrospectionNotAllowed(Exception):
 
 
 def issuer() -> str:
-    from flask import request
+    """CIVIC_ISSUER, or the request's host when that is allowed (see civic.core.edge)."""
+    from civic.core.edge import base_url
 
-    return current_app.config["ISSUER"] or request.host_url.rstrip("/")
+    return base_url()
 
 
 def config_oauth(app) -> None:

@@ -13,6 +13,7 @@ from flask import session as cookie
 from civic.core.auth import public
 from civic.core.db import session
 from civic.core.errors import PROBLEM_TYPE, Problem
+from civic.core.edge import publishes_urls
 from civic.gateway import oauth as oauth_server
 from civic.gateway import service, throttle
 from civic.gateway.models import StaffUser
@@ -88,6 +89,7 @@ def introspect():
 
 @bp.get("/.well-known/oauth-authorization-server")
 @public
+@publishes_urls
 def metadata():
     """Authorization server metadata (RFC 8414): where the endpoints are and what they support."""
     issuer = oauth_server.issuer()

@@ -1,16 +1,21 @@
 """create_app(): settings, the core kernel, the gateway, then each enabled component."""
 import importlib
 import importlib.util
+import logging
 import os
 from pathlib import Path
 
 from flask import Flask
 
 from civic import config as settings
-from civic.core import db, docs, errors, jobs, lifecycle, observability
+from civic.core import db, docs, edge, errors, jobs, lifecycle, observability
 from civic.core import audit, events, idempotency  # noqa: F401  (their tables are part of every app's models)
 from civic.core.api import Api, api_config
 from civic.core.auth import public
+
+log = logging.getLogger("civic.app")
+DEFAULT_SECRET_WARNING = ("CIVIC_SECRET_KEY is not set: sessions and CSRF tokens are signed with the well-known "
+                          "development secret, so anyone can forge them. Set CIVIC_SECRET_KEY to 32+ random characters.")
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -26,6 +31,9 @@ def create_app(config: dict | None = None) -> Flask:
     api_config(app)
 
     observability.init_app(app)
+    if settings.is_default_secret(values):
+        log.warning(DEFAULT_SECRET_WARNING)
+    edge.init_app(app)
     db.init_app(app)
     lifecycle.init_app(app)
     api = Api(app)

@@ -41,11 +41,18 @@ SETTINGS = {
     "AUTH_CODE_TTL": (int, 600, "Authorization code lifetime, seconds."),
     "SECRET_GRACE_SECONDS": (int, 24 * 3600, "Default time an old client secret keeps working after rotation."),
     "RATELIMIT_STORAGE_URL": (str, "memory://", "Rate-limit counters: `memory://` or a Redis URL such as `redis://127.0.0.1:6379/0`."),
-    "RATELIMIT_DEFAULT": (str, "600 per minute", "Default per-client rate limit (a steward can override it per client)."),
+    "RATELIMIT_DEFAULT": (str, "600 per minute", "Default limit per client, over all the routes it calls together (a steward can override it per client)."),
+    "RATELIMIT_ANONYMOUS": (str, "300 per minute", "Limit per address for calls with no token or API key (public Open311 reads, open data)."),
     "RATELIMIT_TOKEN_ENDPOINT": (str, "60 per minute", "Token endpoint limit per client id and per address."),
     "LOGIN_MAX_FAILURES": (int, 5, "Failed sign-ins or token requests before a short lock-out."),
     "LOGIN_LOCK_SECONDS": (int, 300, "How long that lock-out lasts."),
-    "ISSUER": (str, "", "OAuth issuer URL published in the metadata. Default: the request's host URL."),
+    "ISSUER": (str, "", "Public base URL (OAuth issuer) in the metadata and Open311 discovery. Required in production; elsewhere default: the request's (allowed) host."),
+    "ALLOWED_HOSTS": (_list, [], "Host names the platform answers to; another `Host:` is a 400. Default: any in development/test, the issuer's host in production."),
+    "PROXY_X_FOR": (int, 0, "Trusted proxy hops setting `X-Forwarded-For` (0: trust none)."),
+    "PROXY_X_PROTO": (int, 0, "Trusted proxy hops setting `X-Forwarded-Proto` (0: trust none; 1 behind one TLS-terminating proxy)."),
+    "PROXY_X_HOST": (int, 0, "Trusted proxy hops setting `X-Forwarded-Host` (0: trust none)."),
+    "METRICS_PUBLIC": (_bool, None, "`/metrics` open to anyone. Default: true in development/test, false in production."),
+    "METRICS_TOKEN": (str, "", "A bearer secret that may read `/metrics` when it is not public (a `platform:admin` token always may)."),
     "REPORTING_SUPPRESSION_THRESHOLD": (int, 5, "Open data: counts below this are suppressed."),
     "REPORTING_SPIKE_MIN_COUNT": (int, 5, "Early warning: fewest reports in 7 days that can be a spike."),
     "REPORTING_SPIKE_CHECK_SECONDS": (int, 3600, "How often the early-warning job runs."),
@@ -66,6 +73,8 @@ def load(overrides: dict | None = None) -> dict:
     if config["DATABASE_URL"] is None:
         config["DATABASE_URL"] = default_database_url()
     config.update(overrides or {})
+    if config["METRICS_PUBLIC"] is None:
+        config["METRICS_PUBLIC"] = config["ENV"] != "production"
     validate(config)
     return config
 
@@ -79,10 +88,33 @@ def validate(config: dict) -> None:
             raise RuntimeError("Refusing to start in production with the default or a short CIVIC_SECRET_KEY (need 32+ characters).")
         if not config["ENCRYPTION_KEYS"]:
             raise RuntimeError("Refusing to start in production without CIVIC_ENCRYPTION_KEYS.")
+    for name in ("PROXY_X_FOR", "PROXY_X_PROTO", "PROXY_X_HOST"):
+        if config[name] < 0:
+            raise RuntimeError(f"CIVIC_{name} must be 0 or more proxy hops.")
     _check_encryption_keys(config["ENCRYPTION_KEYS"])
+    if config["ENV"] == "production" and not config["ISSUER"]:
+        # Otherwise any caller's Host header would choose the issuer and the endpoints it publishes.
+        raise RuntimeError("Refusing to start in production without CIVIC_ISSUER (the public https URL).")
+    _check_issuer(config["ISSUER"])
+    if config["METRICS_TOKEN"] and len(config["METRICS_TOKEN"]) < 32:
+        raise RuntimeError("CIVIC_METRICS_TOKEN must be 32+ random characters (it guards /metrics).")
     unknown = set(config["COMPONENTS"]) - set(ALL_COMPONENTS)
     if unknown:
         raise RuntimeError(f"CIVIC_COMPONENTS names unknown components: {', '.join(sorted(unknown))}")
+
+
+def _check_issuer(issuer: str) -> None:
+    from urllib.parse import urlsplit
+
+    if not issuer:
+        return
+    parts = urlsplit(issuer)
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.path.strip("/") or parts.query:
+        raise RuntimeError(f"CIVIC_ISSUER must be a base URL such as https://platform.example.org, not {issuer!r}.")
+
+
+def is_default_secret(config: dict) -> bool:
+    return config["SECRET_KEY"] == DEFAULT_SECRET
 
 
 def _check_encryption_keys(keys: list[str]) -> None:

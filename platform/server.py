@@ -1,4 +1,5 @@
 """`civic serve`: the embedded default (one process, jobs in a thread) or gunicorn workers."""
+import ipaddress
 import logging
 
 from civic.app import create_app
@@ -7,7 +8,26 @@ from civic.core.jobs import start_embedded_worker
 log = logging.getLogger("civic.server")
 
 
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve to anything
+
+
+def refuse_public_default_secret(host: str) -> None:
+    """The well-known development secret is tolerable on loopback only: anyone could forge sessions."""
+    from civic.config import is_default_secret, load
+
+    if not is_loopback(host) and is_default_secret(load()):
+        raise SystemExit(f"Refusing to serve on {host} with the well-known default CIVIC_SECRET_KEY: "
+                         "set CIVIC_SECRET_KEY (32+ random characters), or serve on 127.0.0.1.")
+
+
 def run(*, host: str, port: int, workers: int, threads: int) -> None:
+    refuse_public_default_secret(host)
     if workers <= 1:
         app = create_app()
         if app.config["EMBEDDED_WORKER"]:

@@ -25,7 +25,8 @@ class Principal:
     user_id: uuid.UUID | None = None
     sandbox: bool = False
     components: tuple[str, ...] | None = None  # None: all enabled
-    rate_limit: str | None = None
+    rate_limit: str | None = None  # the client's own limit
+    tenant_rate_limit: str | None = None  # shared by all the tenant's clients together
     token_id: uuid.UUID | None = None
     tenant_slug: str | None = None
     tenant_name: str | None = None

@@ -1,4 +1,6 @@
 """Request ids, JSON logs, Prometheus metrics, and the health endpoints."""
+import functools
+import hmac
 import json
 import logging
 import sys
@@ -6,10 +8,10 @@ import time
 import uuid
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, current_app, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
-from civic.core.auth import public
+from civic.core.auth import SCOPES_ATTR, public, require
 from civic.core.db import engine
 
 # Attributes every LogRecord has; anything else was passed in `extra=` and is logged.
@@ -87,13 +89,29 @@ def readyz():
     return {"status": "ok", "database": "ok"}
 
 
-@health.get("/metrics")
-@public
-def metrics():
+def _metrics():
     """Prometheus metrics for this process."""
-    from flask import current_app
-
     return Response(generate_latest(current_app.extensions["civic.metrics"]["registry"]), mimetype=CONTENT_TYPE_LATEST)
+
+
+_steward_metrics = require("platform:admin")(_metrics)
+
+
+def _private_metrics():
+    """Prometheus metrics for this process: a steward's token, or the CIVIC_METRICS_TOKEN secret."""
+    secret = current_app.config["METRICS_TOKEN"]
+    scheme, _, sent = request.headers.get("Authorization", "").partition(" ")
+    if secret and scheme.lower() == "bearer" and hmac.compare_digest(sent.strip().encode(), secret.encode()):
+        return _metrics()
+    return _steward_metrics()
+
+
+setattr(_private_metrics, SCOPES_ATTR, ("platform:admin", "(or CIVIC_METRICS_TOKEN)"))
+
+
+def _metrics_view(app):
+    """Public in development and test by default; CIVIC_METRICS_PUBLIC decides."""
+    return public(functools.wraps(_metrics)(lambda: _metrics())) if app.config["METRICS_PUBLIC"] else _private_metrics
 
 
 def init_app(app) -> None:
@@ -106,8 +124,10 @@ def init_app(app) -> None:
 
     @app.before_request
     def _start():
+        # Always our own id: a caller's X-Request-ID could otherwise name another request in the audit.
+        g.request_id = uuid.uuid4().hex
         incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
+        g.client_request_id = incoming[:64] if incoming.isprintable() else None
         g.started = time.perf_counter()
 
     @app.after_request
@@ -117,8 +137,12 @@ def init_app(app) -> None:
         endpoint = request.endpoint or "unmatched"
         requests_total.labels(request.method, endpoint, response.status_code).inc()
         latency.labels(request.method, endpoint).observe(elapsed)
-        access.info("request", extra={"method": request.method, "path": request.path, "status": response.status_code,
-                                      "ms": round(elapsed * 1000, 2)})
+        fields = {"method": request.method, "path": request.path, "status": response.status_code,
+                  "ms": round(elapsed * 1000, 2)}
+        if g.get("client_request_id"):
+            fields["client_request_id"] = g.client_request_id  # the caller's own id, logged beside ours
+        access.info("request", extra=fields)
         return response
 
     app.register_blueprint(health)
+    app.add_url_rule("/metrics", endpoint="health.metrics", view_func=_metrics_view(app), methods=["GET"])

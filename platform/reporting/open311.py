@@ -14,6 +14,7 @@ from flask import Blueprint, current_app, g, request, url_for
 from civic.core.auth import public
 from civic.core.db import utcnow
 from civic.core.errors import Problem
+from civic.core.edge import base_url, publishes_urls
 from civic.reporting import public as place
 from civic.reporting import service
 from civic.reporting.open311_format import error, render, w3c
@@ -97,12 +98,13 @@ def _api_client():
 
 # --- discovery and services -----------------------------------------------------
 @route("/discovery")
+@publishes_urls
 def discovery(fmt):
     changeset = w3c(dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc))
     return render(fmt, "discovery", {
         "changeset": changeset, "contact": current_app.config.get("REPORTING_OPEN311_CONTACT", ""),
         "key_service": current_app.config.get("REPORTING_OPEN311_KEY_SERVICE", ""),
-        "endpoints": [{"specification": SPEC, "url": url_for("open311.discovery_bare", _external=True).rsplit("/", 1)[0],
+        "endpoints": [{"specification": SPEC, "url": base_url() + url_for("open311.discovery_bare").rsplit("/", 1)[0],
                        "changeset": changeset, "type": "production",
                        "formats": ["text/xml", "application/json"]}]})
 

@@ -67,7 +67,7 @@ def test_production_refuses_to_start_without_encryption_keys(monkeypatch):
         config.load()
 
 
-def test_production_starts_with_a_real_secret_and_keys(monkeypatch, database_url):
+def test_production_starts_with_a_real_secret_keys_and_issuer(monkeypatch, database_url):
     from civic.app import create_app
 
     clear_civic_env(monkeypatch)
@@ -75,6 +75,7 @@ def test_production_starts_with_a_real_secret_and_keys(monkeypatch, database_url
     monkeypatch.setenv("CIVIC_SECRET_KEY", TEST_SECRET)
     monkeypatch.setenv("CIVIC_ENCRYPTION_KEYS", new_key())
     monkeypatch.setenv("CIVIC_DATABASE_URL", database_url)
+    monkeypatch.setenv("CIVIC_ISSUER", "https://platform.example.org")
     app = create_app()
     assert app.config["ENV"] == "production" and not app.config["TESTING"]
     app.extensions["civic.engine"].dispose()

@@ -26,9 +26,11 @@ def log_lines():
 
 def test_each_request_is_logged_as_json_with_its_request_id(client, log_lines):
     response = client.get("/healthz", headers={"X-Request-ID": "trace-abc-123"})
-    assert response.headers["X-Request-ID"] == "trace-abc-123"
+    # The platform's own id; the caller's is only logged beside it.
+    assert response.headers["X-Request-ID"] != "trace-abc-123"
     [access] = [line for line in log_lines() if line["logger"] == "civic.access"]
-    assert access["request_id"] == "trace-abc-123"
+    assert access["request_id"] == response.headers["X-Request-ID"]
+    assert access["client_request_id"] == "trace-abc-123"
     assert access["path"] == "/healthz" and access["status"] == 200 and access["method"] == "GET"
 
 
@@ -65,5 +67,6 @@ def test_a_real_server_writes_one_json_object_per_line(live_server, workers):
     requests.get(server.url + "/nowhere", headers={"X-Request-ID": "live-2"}, timeout=10)
     server.stop()
     lines = [json.loads(line) for line in server.logs().splitlines() if line.strip()]
-    assert {(line.get("path"), line.get("request_id")) for line in lines if line["logger"] == "civic.access"} >= {
+    assert {(line.get("path"), line.get("client_request_id")) for line in lines if line["logger"] == "civic.access"} >= {
         ("/readyz", "live-1"), ("/nowhere", "live-2")}
+    assert all(line["request_id"] not in ("live-1", "live-2") for line in lines if line["logger"] == "civic.access")
