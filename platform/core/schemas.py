@@ -16,9 +16,10 @@ def _check_metadata(value: dict) -> None:
             raise ma.ValidationError("Keys up to 30 characters, values strings up to 100 characters.")
 
 
-def _out_of_range(value) -> bool:
+def out_of_range(value) -> bool:
+    """Whether a date or datetime (or any in a list) falls outside the years every schema accepts."""
     if isinstance(value, (list, tuple)):
-        return any(_out_of_range(item) for item in value)
+        return any(out_of_range(item) for item in value)
     return isinstance(value, dt.date) and not FIRST_YEAR <= value.year <= LAST_YEAR
 
 
@@ -42,7 +43,7 @@ class CoreSchema(ma.Schema):
     def _check_dates(self, result: dict, error_store, index) -> None:
         for name, field in self.load_fields.items():
             key = field.attribute or name
-            if key in result and _out_of_range(result[key]):
+            if key in result and out_of_range(result[key]):
                 del result[key]  # so that no later validator does arithmetic on it
                 error_store.store_error([f"Use a date between the years {FIRST_YEAR} and {LAST_YEAR}."],
                                         field.data_key or name, index=index)

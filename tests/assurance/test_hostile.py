@@ -9,6 +9,7 @@ and no answer is over 1 MB.
 The default run sends a fixed sample of the cases; CIVIC_FUZZ_EXAMPLES (the hostile values tried per
 field) widens it, and CIVIC_FUZZ_EXAMPLES=all sends every value to every field.
 """
+import base64
 import json
 import logging
 import os
@@ -64,6 +65,8 @@ HOSTILE = {
     "empty object": ("{}", None),
     "list of text": ('["a", "b"]', None),
     "empty text": ('""', ""),
+    # A cursor of the right shape but made up: the time one we might give, the id a number.
+    "forged cursor": (None, base64.urlsafe_b64encode(b'["2026-01-01T00:00:00+00:00", 7]').decode().rstrip("=")),
 }
 
 # Cases left out for now, each a real bug whose cause is outside the schemas and booking code this suite
@@ -74,6 +77,8 @@ ELSEWHERE = [
     # The edge's NUL scan recurses once per level, twice per frame: RecursionError past ~490 levels.
     (None, None, "body", None, "nested 500 deep"),
     (None, None, "body", None, "list nested 500 deep"),
+    # A cursor whose id is not text: AttributeError from uuid.UUID in the cursor decoder.
+    (None, None, "query", "after", "forged cursor"),
     # Update schemas without the columns' lengths: PostgreSQL's StringDataRightTruncation.
     ("PATCH", "/v1/admin/clients/<client_ref>", "body", "reference", "10,000 characters"),
     ("PATCH", "/v1/admin/clients/<client_ref>", "body", "reference", "1,000,000 characters"),
@@ -223,7 +228,8 @@ def _cases(op, spec, base_body) -> list[tuple]:
              for value, (_, text) in HOSTILE.items() if text is not None]
     schema = spec.request_schema(op)
     if schema:
-        cases += [("body", field, value) for field in _walk(spec, schema, (), base_body) for value in HOSTILE]
+        cases += [("body", field, value) for field in _walk(spec, schema, (), base_body)
+                  for value, (text, _) in HOSTILE.items() if text is not None]
     return [c for c in cases if not _left_out((op.method, op.path, c[0], _name(c), c[2]))]
 
 
