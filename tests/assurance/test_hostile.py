@@ -74,7 +74,7 @@ HOSTILE = {
 ELSEWHERE = [
     # The edge lets a lone surrogate through to the database: UnicodeEncodeError on every text column.
     (None, None, "body", None, "lone surrogate"),
-    # The edge's NUL scan recurses once per level, twice per frame: RecursionError past ~490 levels.
+    # The edge's NUL scan takes two stack frames per level of nesting: RecursionError past ~490 levels.
     (None, None, "body", None, "nested 500 deep"),
     (None, None, "body", None, "list nested 500 deep"),
     # A cursor whose id is not text: AttributeError from uuid.UUID in the cursor decoder.
@@ -116,8 +116,8 @@ def _walk(spec, schema: dict, path: tuple, base) -> list[tuple]:
 
 
 def _sample(cases: list, key: str) -> list:
-    """Every value for few fields is too slow: each field gets PER_FIELD values, a fixed sample by default,
-    but each value goes to at least one field of the operation."""
+    """Each field gets PER_FIELD of the values (a fixed sample by default; every value to every field takes
+    minutes), and each value goes to at least one field of the operation."""
     if PER_FIELD is None:
         return cases
     rng = random.Random(f"{SEED}:{key}")
