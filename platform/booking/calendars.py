@@ -23,7 +23,7 @@ def _calendar(name: str) -> icalendar.Calendar:
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-calname", icalendar.vText(name))  # an X- property is not escaped as text unless typed so
     return calendar
 
 

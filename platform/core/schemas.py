@@ -1,7 +1,11 @@
-"""Fields every resource shares: id, times, and the caller's own reference and metadata."""
+"""Fields every resource shares (id, times, reference, metadata) and the rules every body and query obeys."""
+import datetime as dt
+
 import marshmallow as ma
 
 METADATA_MAX_KEYS = 15
+# Dates outside these years are refused: none is meaningful here, and date arithmetic near year 1 or 9999 overflows.
+FIRST_YEAR, LAST_YEAR = 1900, 2200
 
 
 def _check_metadata(value: dict) -> None:
@@ -12,7 +16,40 @@ def _check_metadata(value: dict) -> None:
             raise ma.ValidationError("Keys up to 30 characters, values strings up to 100 characters.")
 
 
-class ResourceSchema(ma.Schema):
+def out_of_range(value) -> bool:
+    """Whether a date or datetime (or any in a list) falls outside the years every schema accepts."""
+    if isinstance(value, (list, tuple)):
+        return any(out_of_range(item) for item in value)
+    return isinstance(value, dt.date) and not FIRST_YEAR <= value.year <= LAST_YEAR
+
+
+class CoreSchema(ma.Schema):
+    """Base of every schema below: the rules hold for every field, whatever the component declares.
+
+    - A partial load (a PATCH) leaves out top-level fields only: a nested object that is sent is loaded
+      whole, so its required fields stay required (marshmallow would otherwise pass `partial` down).
+    - Every date and datetime is between the years FIRST_YEAR and LAST_YEAR (a 422 naming the field).
+    """
+
+    def _deserialize(self, data, *, error_store, many=False, partial=None, unknown=ma.RAISE, index=None):
+        if partial is True:
+            partial = tuple(self.load_fields)  # each nested field then gets an empty partial: loaded whole
+        result = super()._deserialize(data, error_store=error_store, many=many, partial=partial, unknown=unknown,
+                                      index=index)
+        if not many and isinstance(result, dict):
+            self._check_dates(result, error_store, index if self.opts.index_errors else None)
+        return result
+
+    def _check_dates(self, result: dict, error_store, index) -> None:
+        for name, field in self.load_fields.items():
+            key = field.attribute or name
+            if key in result and out_of_range(result[key]):
+                del result[key]  # so that no later validator does arithmetic on it
+                error_store.store_error([f"Use a date between the years {FIRST_YEAR} and {LAST_YEAR}."],
+                                        field.data_key or name, index=index)
+
+
+class ResourceSchema(CoreSchema):
     """Base for every resource: unknown or read-only fields in a body are rejected."""
 
     class Meta:
@@ -30,7 +67,7 @@ class ResourceSchema(ma.Schema):
                               metadata={"description": "Up to 15 string key-value pairs of your own."})
 
 
-class StrictSchema(ma.Schema):
+class StrictSchema(CoreSchema):
     """For bodies and queries that are not resources: unknown fields are rejected."""
 
     class Meta:
