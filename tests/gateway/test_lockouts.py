@@ -112,21 +112,35 @@ def test_many_addresses_lock_one_account_but_not_the_same_email_in_another_tenan
 
 
 def test_failures_slow_down_before_they_lock(app, client, make):
-    """Default limit 5: three failures answer 401, then each further try waits longer, then a lock-out."""
+    """Default limit 5: three failures answer 401, then each try must wait (unchecked), then a lock-out."""
     app_client, shown = make.client(make.tenant(), ["booking:read"])
     assert [client_credentials(client, app_client.client_id, "cs_guess").status_code for _ in range(3)] == [401] * 3
-    waits = []
     for _ in range(2):
         slowed = client_credentials(client, app_client.client_id, shown["client_secret"])  # not even checked
         assert slowed.status_code == 429 and slowed.json["code"] == "too_many_failures"
-        waits.append(int(slowed.headers["Retry-After"]))
+        assert int(slowed.headers["Retry-After"]) > 0
         let_the_slowdown_pass(app)
         assert client_credentials(client, app_client.client_id, "cs_guess").status_code == 401
-    assert 0 < waits[0] < waits[1]
     let_the_slowdown_pass(app)  # does not lift a lock-out
     locked = client_credentials(client, app_client.client_id, shown["client_secret"])
-    assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > waits[1]
-    assert int(locked.headers["Retry-After"]) <= app.config["LOGIN_LOCK_SECONDS"]
+    assert locked.status_code == 429 and 60 < int(locked.headers["Retry-After"]) <= app.config["LOGIN_LOCK_SECONDS"]
+
+
+def test_sign_in_waits_grow_before_the_lock_out(app, client, make, sign_in_page):
+    url = sign_in_page(make.tenant())
+    statuses = [sign_in_from(client, url, "kim@example.org", "guess guess guess", "10.0.0.1").status_code
+                for _ in range(3)]
+    assert statuses == [401, 401, 401]
+    waits = []
+    for _ in range(2):
+        slowed = sign_in_from(client, url, "kim@example.org", PASSWORD, "10.0.0.1")
+        assert slowed.status_code == 429 and "Too many failed sign-ins" in slowed.get_data(as_text=True)
+        waits.append(int(slowed.headers["Retry-After"]))
+        let_the_slowdown_pass(app)
+        assert sign_in_from(client, url, "kim@example.org", "guess guess guess", "10.0.0.1").status_code == 401
+    locked = sign_in_from(client, url, "kim@example.org", PASSWORD, "10.0.0.1")
+    assert locked.status_code == 429
+    assert 0 < waits[0] < waits[1] < int(locked.headers["Retry-After"]) <= app.config["LOGIN_LOCK_SECONDS"]
 
 
 # --- 4. no personal data in the lock-out table -------------------------------------
