@@ -53,16 +53,14 @@ def client_id_of_request() -> str:
     return (client_id or request.form.get("client_id") or "none")[:200]
 
 
-@bp.post("/oauth/token")
-@public
-def token():
-    """Exchange credentials, an authorization code or a refresh token for an access token."""
-    if request.form.get("grant_type") == "password":
-        return _as_problem(current_app.response_class(json.dumps({
-            "error": "unsupported_grant_type", "error_description": "The password grant is not supported."}),
-            status=400, mimetype="application/json"))
+def _counted(respond):
+    """Count a client-authenticating request against the lock-outs before its credentials are checked."""
     ticket = throttle.reserve(principal=f"client\x1f{client_id_of_request()}", address=request.remote_addr)
-    response = _as_problem(_server().create_token_response())
+    try:
+        response = respond()
+    except Exception:
+        throttle.release(ticket)
+        raise
     if response.status_code == 401:
         throttle.failed(ticket)
     elif response.status_code == 200:
@@ -72,22 +70,36 @@ def token():
     return response
 
 
+@bp.post("/oauth/token")
+@public
+def token():
+    """Exchange credentials, an authorization code or a refresh token for an access token."""
+    if request.form.get("grant_type") == "password":
+        return _as_problem(current_app.response_class(json.dumps({
+            "error": "unsupported_grant_type", "error_description": "The password grant is not supported."}),
+            status=400, mimetype="application/json"))
+    return _counted(lambda: _as_problem(_server().create_token_response()))
+
+
 @bp.post("/oauth/revoke")
 @public
 def revoke():
     """Revoke an access or refresh token (RFC 7009)."""
-    return _as_problem(_server().create_endpoint_response("revocation"))
+    return _counted(lambda: _as_problem(_server().create_endpoint_response("revocation")))
 
 
 @bp.post("/oauth/introspect")
 @public
 def introspect():
     """Tell a resource server whether a token is active (RFC 7662); for clients allowed to introspect."""
-    try:
-        return _as_problem(_server().create_endpoint_response("introspection"))
-    except oauth_server.IntrospectionNotAllowed:
-        session.rollback()
-        raise Problem(403, "introspection_not_allowed", "This client is not allowed to introspect tokens.")
+    def respond():
+        try:
+            return _as_problem(_server().create_endpoint_response("introspection"))
+        except oauth_server.IntrospectionNotAllowed:
+            session.rollback()
+            raise Problem(403, "introspection_not_allowed", "This client is not allowed to introspect tokens.")
+
+    return _counted(respond)
 
 
 @bp.get("/.well-known/oauth-authorization-server")

@@ -176,3 +176,15 @@ def test_concurrent_wrong_secrets_are_checked_at_most_the_limit(app, live_server
         statuses = list(pool.map(guess, range(40)))
     assert set(statuses) <= {401, 429}, statuses
     assert 1 <= statuses.count(401) <= app.config["LOGIN_MAX_FAILURES"], statuses
+
+
+@pytest.mark.parametrize("app_config", [{"LOGIN_MAX_FAILURES": 3}])
+@pytest.mark.parametrize("endpoint", ["/oauth/revoke", "/oauth/introspect"])
+def test_other_endpoints_that_check_a_secret_share_the_lock_out(client, make, endpoint):
+    app_client, shown = make.client(make.tenant(), ["booking:read"], can_introspect=True)
+    for _ in range(2):
+        guessed = client.post(endpoint, data={"token": "at_whatever"}, headers=basic(app_client.client_id, "cs_guess"))
+        assert guessed.status_code == 401
+    assert client_credentials(client, app_client.client_id, shown["client_secret"]).status_code == 429
+    assert client.post(endpoint, data={"token": "at_whatever"},
+                       headers=basic(app_client.client_id, shown["client_secret"])).status_code == 429
