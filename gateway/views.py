@@ -53,8 +53,21 @@ def client_id_of_request() -> str:
     return (client_id or request.form.get("client_id") or "none")[:200]
 
 
+def _unreadable_basic_credentials() -> bool:
+    """Basic credentials that are not UTF-8: the OAuth library would fail on them with an exception."""
+    try:
+        extract_basic_authorization(request.headers)
+    except ValueError:
+        return True
+    return False
+
+
 def _counted(respond):
     """Count a client-authenticating request against the lock-outs before its credentials are checked."""
+    if _unreadable_basic_credentials():
+        return _as_problem(current_app.response_class(json.dumps({
+            "error": "invalid_client", "error_description": "The Basic credentials are not valid UTF-8."}),
+            status=401, mimetype="application/json", headers={"WWW-Authenticate": 'Basic error="invalid_client"'}))
     ticket = throttle.reserve(principal=f"client\x1f{client_id_of_request()}", address=request.remote_addr)
     try:
         response = respond()

@@ -188,3 +188,12 @@ def test_other_endpoints_that_check_a_secret_share_the_lock_out(client, make, en
     assert client_credentials(client, app_client.client_id, shown["client_secret"]).status_code == 429
     assert client.post(endpoint, data={"token": "at_whatever"},
                        headers=basic(app_client.client_id, shown["client_secret"])).status_code == 429
+
+
+@pytest.mark.parametrize("endpoint", ["/oauth/token", "/oauth/revoke", "/oauth/introspect"])
+def test_basic_credentials_that_are_not_utf8_are_refused_not_a_500(client, endpoint):
+    import base64
+
+    header = {"Authorization": "Basic " + base64.b64encode(b"\xff\xfe:\xff").decode()}
+    response = client.post(endpoint, data={"grant_type": "client_credentials", "token": "x"}, headers=header)
+    assert response.status_code == 401 and response.json["code"] == "invalid_client"

@@ -151,3 +151,10 @@ def test_signing_in_rotates_the_csrf_token(client, setup):
     assert after != before
     stale = client.post(url, data={"csrf": before, "action": "approve"})
     assert stale.status_code == 400 and "Location" not in stale.headers
+
+
+def test_a_csrf_value_that_is_not_ascii_is_refused_not_a_500(client, setup):
+    _, _, url = setup
+    client.get(url)
+    page = client.post(url, data={"csrf": "é" * 43, "action": "signin", "email": EMAIL, "password": PASSWORD})
+    assert page.status_code == 400 and "form was sent from elsewhere" in page.get_data(as_text=True)
