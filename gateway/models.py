@@ -10,6 +10,7 @@ import hmac
 import uuid
 
 import sqlalchemy as sa
+from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.core.db import Base, Entity, utcnow
@@ -168,11 +169,28 @@ class StaffUser(Entity, Base):
     password_hash: Mapped[str] = mapped_column(sa.String(200))
     status: Mapped[str] = mapped_column(sa.String(20), default="active")
     last_sign_in_at: Mapped[dt.datetime | None]
+    # Sign-in cookies carry the generation they were issued in; bumping it ends every one of them.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     tenant_row: Mapped[Tenant] = relationship(lazy="joined")
 
     @property
     def tenant(self) -> str:
         return self.tenant_row.slug
+
+    def end_sessions(self) -> None:
+        """Sign this user out everywhere."""
+        self.session_generation = (self.session_generation or 0) + 1
+
+
+def _ends_sessions(target: StaffUser, value, oldvalue, _initiator) -> None:
+    # A new password, a disable or a new role must not leave an old sign-in working, whichever
+    # code path made the change.
+    if sa.inspect(target).persistent and value != oldvalue:
+        target.end_sessions()
+
+
+for _attribute in (StaffUser.password_hash, StaffUser.status, StaffUser.role):
+    event.listen(_attribute, "set", _ends_sessions, active_history=True)
 
 
 class Throttle(Base):

@@ -1,53 +1,136 @@
 """Brute-force protection for the token endpoint and the sign-in page.
 
-Failures are counted per key (client id, address, account). After
-LOGIN_MAX_FAILURES failures within the lock period the key is locked for
-LOGIN_LOCK_SECONDS. Counts are committed at once: the failing request itself
-is rolled back.
+Every attempt is reserved (counted, atomically, and committed) before its
+credential is checked, against three keys: the principal (a decoded client id,
+or tenant + email) from this address, the address, and the principal from
+anywhere. The first two slow down from half of LOGIN_MAX_FAILURES and lock at
+it; the principal alone locks only at PRINCIPAL_FACTOR times it, so a stranger
+cannot cheaply lock someone out. A refused attempt counts nowhere. A success
+clears the principal's own counts and gives the address its attempt back.
+Keys are HMACs under the secret key: the table never holds typed input.
 """
+import dataclasses
 import datetime as dt
+import hashlib
+import hmac
 import math
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
 
-from civic.core.db import session, utcnow
+from civic.core.db import dialect, session, utcnow
 from civic.core.errors import Problem
 from civic.gateway.models import Throttle
 
-
-def check(*keys: str) -> None:
-    """Raise a 429 problem if any key is locked."""
-    now = utcnow()
-    rows = session.scalars(sa.select(Throttle).where(Throttle.key.in_(keys))).all()
-    locked = [r.locked_until for r in rows if r.locked_until and r.locked_until > now]
-    if locked:
-        wait = math.ceil((max(locked) - now).total_seconds())
-        raise Problem(429, "too_many_failures", "Too many failed attempts. Wait before trying again.",
-                      title="Too many failed attempts", headers={"Retry-After": str(wait)})
+PRINCIPAL_FACTOR = 10  # failures from anywhere before a principal itself is locked, times the limit
+SLOWDOWN_BASE_SECONDS = 2  # the wait after each failure past half the limit: 2 s, 4 s, 8 s...
 
 
-def fail(*keys: str) -> None:
-    """Count one failure for each key, lock those over the limit, and commit now."""
-    config, now = current_app.config, utcnow()
-    window = dt.timedelta(seconds=config["LOGIN_LOCK_SECONDS"])
-    session.rollback()
+@dataclasses.dataclass(frozen=True)
+class _Key:
+    key: str
+    limit: int
+    slows: bool  # waits grow from half the limit
+    own: bool  # the principal's own count: cleared by its success
+
+
+@dataclasses.dataclass(frozen=True)
+class Ticket:
+    """An attempt reserved against its keys."""
+
+    keys: tuple[_Key, ...]
+
+
+def _hashed(kind: str, *parts: str) -> str:
+    message = "\x1f".join((kind, *parts)).encode()
+    mac = hmac.new(current_app.config["SECRET_KEY"].encode(), message, hashlib.sha256).hexdigest()
+    return f"{kind}:{mac}"
+
+
+def _keys(principal: str, address: str) -> tuple[_Key, ...]:
+    limit = current_app.config["LOGIN_MAX_FAILURES"]
+    keys = [_Key(_hashed("pair", principal, address), limit, True, True),
+            _Key(_hashed("addr", address), limit, True, False),
+            _Key(_hashed("principal", principal), limit * PRINCIPAL_FACTOR, False, True)]
+    return tuple(sorted(keys, key=lambda k: k.key))  # one locking order everywhere: no deadlocks
+
+
+def _lock() -> dt.timedelta:
+    return dt.timedelta(seconds=current_app.config["LOGIN_LOCK_SECONDS"])
+
+
+def _count_one(key: str, now: dt.datetime):
+    """Add one attempt to a key in one statement, starting a new window once the last one is over."""
+    insert = (postgresql if dialect() == "postgresql" else sqlite).insert
+    over = sa.and_(Throttle.window_started_at < now - _lock(),
+                   sa.or_(Throttle.locked_until.is_(None), Throttle.locked_until <= now))
+    statement = insert(Throttle).values(key=key, failures=1, window_started_at=now, locked_until=None)
+    statement = statement.on_conflict_do_update(index_elements=[Throttle.key], set_={
+        "failures": sa.case((over, 1), else_=Throttle.failures + 1),
+        "window_started_at": sa.case((over, statement.excluded.window_started_at), else_=Throttle.window_started_at),
+        "locked_until": sa.case((over, None), else_=Throttle.locked_until),
+    }).returning(Throttle.failures, Throttle.window_started_at, Throttle.locked_until)
+    return session.execute(statement).one()
+
+
+def reserve(*, principal: str, address: str) -> Ticket:
+    """Count an attempt before its credential is checked; a 429 problem if any key is locked or slowed."""
+    keys, now, wait = _keys(principal, address or "-"), utcnow(), 0.0
     for key in keys:
-        row = session.get(Throttle, key, with_for_update=True)
-        if row is None:
-            row = Throttle(key=key, failures=0, window_started_at=now)
-            session.add(row)
-        if row.window_started_at < now - window:
-            row.failures, row.window_started_at = 0, now
-        row.failures += 1
-        if row.failures >= config["LOGIN_MAX_FAILURES"]:
-            row.locked_until, row.failures, row.window_started_at = now + window, 0, now
-    try:
-        session.commit()
-    except sa.exc.IntegrityError:  # two first failures at once: the other one counted
-        session.rollback()
+        failures, started, locked_until = _count_one(key.key, now)
+        if locked_until and locked_until > now:
+            wait = max(wait, (locked_until - now).total_seconds())
+        elif failures > key.limit:  # the attempt that locks it is still being checked
+            wait = max(wait, (started + _lock() - now).total_seconds(), 1)
+    if wait:
+        session.rollback()  # a refused attempt counts nowhere: hammering cannot lock anyone else
+        raise Problem(429, "too_many_failures", "Too many failed attempts. Wait before trying again.",
+                      title="Too many failed attempts", headers={"Retry-After": str(max(1, math.ceil(wait)))})
+    session.commit()
+    return Ticket(keys)
 
 
-def succeed(*keys: str) -> None:
-    """A success clears the count for these keys (in the request's own transaction)."""
-    session.execute(sa.delete(Throttle).where(Throttle.key.in_(keys), Throttle.locked_until.is_(None)))
+def failed(ticket: Ticket) -> None:
+    """The credential was wrong: keep the attempt, slow down or lock; committed now (the request rolls back)."""
+    session.rollback()
+    now = utcnow()
+    by_key = {k.key: k for k in ticket.keys}
+    rows = session.execute(sa.select(Throttle.key, Throttle.failures).where(Throttle.key.in_(by_key))
+                           .order_by(Throttle.key).with_for_update()).all()
+    for name, failures in rows:
+        key = by_key[name]
+        if failures >= key.limit:
+            values = {"locked_until": now + _lock(), "window_started_at": now}
+        elif key.slows and failures >= (key.limit + 1) // 2:
+            steps = failures - (key.limit + 1) // 2 + 1
+            values = {"locked_until": now + min(_lock(), dt.timedelta(seconds=SLOWDOWN_BASE_SECONDS ** steps))}
+        else:
+            continue
+        session.execute(sa.update(Throttle).where(Throttle.key == name).values(**values))
+    session.commit()
+
+
+def succeeded(ticket: Ticket) -> None:
+    """The credential was right: clear the principal's own counts, give the address its attempt back.
+
+    In the request's own transaction, so it lasts only if the success does.
+    """
+    for key in ticket.keys:  # in the locking order
+        if key.own:
+            session.execute(sa.delete(Throttle).where(Throttle.key == key.key))
+        else:
+            _give_back(key.key)
+
+
+def release(ticket: Ticket) -> None:
+    """No credential was judged (a malformed request, a bad code): give the attempt back, now."""
+    session.rollback()
+    for key in ticket.keys:
+        _give_back(key.key)
+    session.commit()
+
+
+def _give_back(key: str) -> None:
+    session.execute(sa.update(Throttle).where(Throttle.key == key, Throttle.failures > 0)
+                    .values(failures=Throttle.failures - 1))

@@ -1,12 +1,14 @@
 """OAuth endpoints: token, authorize (sign-in and consent page), revoke, introspect, metadata."""
-import base64
+import datetime as dt
 import hmac
 import json
 import secrets
+import time
 import uuid
 from urllib.parse import urlparse
 
 from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from flask import Blueprint, current_app, render_template, request
 from flask import session as cookie
 
@@ -19,6 +21,8 @@ from civic.gateway import service, throttle
 from civic.gateway.models import StaffUser
 
 bp = Blueprint("oauth", __name__, template_folder="templates")
+# However active, a sign-in lasts one working day; then the person signs in again.
+SESSION_LIFETIME = dt.timedelta(hours=8)
 
 
 def _server():
@@ -42,49 +46,74 @@ def _as_problem(response):
 
 
 def client_id_of_request() -> str:
-    auth = request.headers.get("Authorization", "")
-    if auth.lower().startswith("basic "):
-        try:
-            return base64.b64decode(auth[6:]).decode().split(":", 1)[0]
-        except (ValueError, UnicodeDecodeError):
-            return "invalid"
-    return request.form.get("client_id", "none")[:100]
+    """The client id the OAuth library will authenticate: the URL-decoded Basic user name, else the form's."""
+    try:
+        client_id, _ = extract_basic_authorization(request.headers)
+    except ValueError:  # not UTF-8
+        client_id = None
+    return (client_id or request.form.get("client_id") or "none")[:200]
+
+
+def _unreadable_basic_credentials() -> bool:
+    """Basic credentials that are not UTF-8: the OAuth library would fail on them with an exception."""
+    try:
+        extract_basic_authorization(request.headers)
+    except ValueError:
+        return True
+    return False
+
+
+def _counted(respond):
+    """Count a client-authenticating request against the lock-outs before its credentials are checked."""
+    if _unreadable_basic_credentials():
+        return _as_problem(current_app.response_class(json.dumps({
+            "error": "invalid_client", "error_description": "The Basic credentials are not valid UTF-8."}),
+            status=401, mimetype="application/json", headers={"WWW-Authenticate": 'Basic error="invalid_client"'}))
+    ticket = throttle.reserve(principal=f"client\x1f{client_id_of_request()}", address=request.remote_addr)
+    try:
+        response = respond()
+    except Exception:
+        throttle.release(ticket)
+        raise
+    if response.status_code == 401:
+        throttle.failed(ticket)
+    elif response.status_code == 200:
+        throttle.succeeded(ticket)
+    else:
+        throttle.release(ticket)
+    return response
 
 
 @bp.post("/oauth/token")
 @public
 def token():
     """Exchange credentials, an authorization code or a refresh token for an access token."""
-    keys = (f"client:{client_id_of_request()}", f"addr:{request.remote_addr}")
-    throttle.check(*keys)
     if request.form.get("grant_type") == "password":
         return _as_problem(current_app.response_class(json.dumps({
             "error": "unsupported_grant_type", "error_description": "The password grant is not supported."}),
             status=400, mimetype="application/json"))
-    response = _as_problem(_server().create_token_response())
-    if response.status_code == 401:
-        throttle.fail(*keys)
-    elif response.status_code == 200:
-        throttle.succeed(*keys)
-    return response
+    return _counted(lambda: _as_problem(_server().create_token_response()))
 
 
 @bp.post("/oauth/revoke")
 @public
 def revoke():
     """Revoke an access or refresh token (RFC 7009)."""
-    return _as_problem(_server().create_endpoint_response("revocation"))
+    return _counted(lambda: _as_problem(_server().create_endpoint_response("revocation")))
 
 
 @bp.post("/oauth/introspect")
 @public
 def introspect():
     """Tell a resource server whether a token is active (RFC 7662); for clients allowed to introspect."""
-    try:
-        return _as_problem(_server().create_endpoint_response("introspection"))
-    except oauth_server.IntrospectionNotAllowed:
-        session.rollback()
-        raise Problem(403, "introspection_not_allowed", "This client is not allowed to introspect tokens.")
+    def respond():
+        try:
+            return _as_problem(_server().create_endpoint_response("introspection"))
+        except oauth_server.IntrospectionNotAllowed:
+            session.rollback()
+            raise Problem(403, "introspection_not_allowed", "This client is not allowed to introspect tokens.")
+
+    return _counted(respond)
 
 
 @bp.get("/.well-known/oauth-authorization-server")
@@ -118,17 +147,37 @@ def _csrf_token() -> str:
     return cookie["csrf"]
 
 
+def _csrf_ok() -> bool:
+    """The form's token matches the one in this browser's cookie; no cookie, no match."""
+    expected = cookie.get("csrf")
+    return bool(expected) and hmac.compare_digest(request.form.get("csrf", "").encode(), expected.encode())
+
+
+def _start_session(user: StaffUser) -> None:
+    cookie.clear()  # a new session: a new CSRF token too
+    cookie.update(staff_user_id=str(user.id), generation=user.session_generation, signed_in_at=int(time.time()))
+
+
+def _end_session() -> None:
+    for name in ("staff_user_id", "generation", "signed_in_at"):
+        cookie.pop(name, None)
+
+
 def _signed_in_user(tenant_id) -> StaffUser | None:
-    user_id = cookie.get("staff_user_id")
+    """The session's user, while it is active, in this tenant, not signed out everywhere, and not too old."""
+    user_id, generation, since = (cookie.get(k) for k in ("staff_user_id", "generation", "signed_in_at"))
     if not user_id:
         return None
-    user = session.get(StaffUser, uuid.UUID(user_id))
-    if user is None or user.status != "active" or user.tenant_id != tenant_id:
+    user = None
+    if isinstance(since, int) and time.time() - since < SESSION_LIFETIME.total_seconds():
+        user = session.get(StaffUser, uuid.UUID(user_id))
+    if user is None or user.session_generation != generation or user.status != "active":
+        _end_session()
         return None
-    return user
+    return user if user.tenant_id == tenant_id else None
 
 
-def _page(template: str, status: int = 200, **context):
+def _page(template: str, status: int = 200, headers: dict | None = None, **context):
     context.setdefault("error", None)
     body = render_template(template, csrf=_csrf_token(), action=request.full_path.rstrip("?"), **context)
     # The consent form's answer redirects to the app, so its origin must be an allowed form action.
@@ -136,7 +185,7 @@ def _page(template: str, status: int = 200, **context):
     origins = sorted({"{0.scheme}://{0.netloc}".format(urlparse(uri)) for uri in (client.redirect_uris if client else [])})
     return current_app.response_class(body, status=status, mimetype="text/html", headers={
         "Content-Security-Policy": f"default-src 'none'; style-src 'unsafe-inline'; form-action 'self' {' '.join(origins)}",
-        "X-Frame-Options": "DENY", "Cache-Control": "no-store"})
+        "X-Frame-Options": "DENY", "Cache-Control": "no-store", **(headers or {})})
 
 
 @bp.route("/oauth/authorize", methods=["GET", "POST"])
@@ -153,7 +202,7 @@ def authorize():
     user = _signed_in_user(client.tenant_id)
     if request.method == "GET":
         return _page("consent.html" if user else "signin.html", client=client, user=user, scopes=_scopes(grant))
-    if not hmac.compare_digest(request.form.get("csrf", ""), cookie.get("csrf", "-")):
+    if not _csrf_ok():
         return _page("signin.html", 400, client=client, user=None, scopes=_scopes(grant),
                      error="Your session expired or the form was sent from elsewhere. Please try again.")
     action = request.form.get("action")
@@ -165,7 +214,8 @@ def authorize():
     if action == "approve":
         return srv.create_authorization_response(grant_user=user, grant=grant)
     if action == "signout":
-        cookie.pop("staff_user_id", None)
+        user.end_sessions()  # everywhere: a copied cookie stops working too
+        _end_session()
         return _page("signin.html", client=client, user=None, scopes=_scopes(grant))
     return srv.create_authorization_response(grant_user=None, grant=grant)  # denied
 
@@ -176,19 +226,17 @@ def _scopes(grant) -> list[str]:
 
 def _sign_in(client, grant):
     email = request.form.get("email", "").strip().lower()
-    keys = (f"signin:{email}", f"addr:{request.remote_addr}")
     try:
-        throttle.check(*keys)
-    except Problem:
-        return _page("signin.html", 429, client=client, user=None, scopes=_scopes(grant), email=email,
-                     error="Too many failed sign-ins. Wait a few minutes, then try again.")
+        ticket = throttle.reserve(principal=f"signin\x1f{client.tenant_id}\x1f{email}", address=request.remote_addr)
+    except Problem as refused:
+        return _page("signin.html", 429, refused.headers, client=client, user=None, scopes=_scopes(grant),
+                     email=email, error="Too many failed sign-ins. Wait a few minutes, then try again.")
     user = service.authenticate_user(tenant_id=client.tenant_id, email=email, password=request.form.get("password", ""))
     if user is None:
-        throttle.fail(*keys)
+        throttle.failed(ticket)
         return _page("signin.html", 401, client=client, user=None, scopes=_scopes(grant), email=email,
                      error="The email or password is not right.")
-    throttle.succeed(*keys)
-    cookie.clear()
-    cookie["staff_user_id"] = str(user.id)
+    throttle.succeeded(ticket)
+    _start_session(user)
     session.commit()  # the sign-in time and throttle reset; the page below is a read
     return _page("consent.html", client=client, user=user, scopes=_scopes(grant))

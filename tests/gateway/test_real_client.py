@@ -109,7 +109,9 @@ def test_a_hundred_concurrent_redemptions_of_one_code_exactly_one_wins(live_serv
         results = list(pool.map(redeem, range(100)))
     statuses = sorted(status for status, _ in results)
     assert statuses.count(200) == 1, statuses
-    assert all(status == 400 for status in statuses if status != 200), statuses
+    # Losers are refused: invalid_grant, or 429 when more attempts are in flight than the lock-out limit
+    # allows (each attempt is counted before its credentials are checked).
+    assert all(status in (400, 429) for status in statuses if status != 200), statuses
     winner = next(body for status, body in results if status == 200)
     # Later redemptions revoked what the winner got.
     check = requests.get(srv.url + "/v1/admin/clients", headers={"Authorization": f"Bearer {winner['access_token']}"},
