@@ -2,7 +2,7 @@
 import marshmallow as ma
 
 from civic.config import ALL_COMPONENTS
-from civic.core.schemas import ResourceSchema, StrictSchema
+from civic.core.schemas import ResourceSchema, StrictSchema, check_metadata
 from civic.core.tenancy import TENANT_KINDS
 from civic.gateway.models import ROLES
 
@@ -72,8 +72,9 @@ class ClientUpdateSchema(StrictSchema):
     redirect_uris = ma.fields.List(ma.fields.Url(require_tld=False, schemes={"https", "http"}))
     rate_limit = ma.fields.String(allow_none=True, validate=RATE)
     can_introspect = ma.fields.Boolean()
-    reference = ma.fields.String(allow_none=True)
-    metadata_ = ma.fields.Dict(data_key="metadata", keys=ma.fields.String(), values=ma.fields.String())
+    reference = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=255))
+    metadata_ = ma.fields.Dict(data_key="metadata", keys=ma.fields.String(), values=ma.fields.String(),
+                               validate=check_metadata)
 
 
 class ClientQuerySchema(StrictSchema):
@@ -106,7 +107,7 @@ class UserSchema(ResourceSchema):
 
 
 class UserUpdateSchema(StrictSchema):
-    name = ma.fields.String(allow_none=True)
+    name = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=200))
     role = ma.fields.String(validate=ma.validate.OneOf(ROLES))
     status = ma.fields.String(validate=ma.validate.OneOf(("active", "disabled")))
 

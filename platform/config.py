@@ -58,6 +58,7 @@ SETTINGS = {
     "REPORTING_SPIKE_CHECK_SECONDS": (int, 3600, "How often the early-warning job runs."),
     "REPORTING_ROLLUP_SECONDS": (int, 300, "How often the place-wide weekly counts are refreshed."),
     "REPORTING_OPEN_DATA_CACHE_SECONDS": (int, 60, "How long a published open-data table is reused."),
+    "REPORTING_INSIGHT_MAX_GROUPS": (int, 10_000, "Insight counts and maps: most groups in one answer (more is a 422 answer_too_large)."),
     "REPORTING_OPEN_DATA_PUBLISHER": (str, "Civic Platform", "Publisher named in the open data."),
     "REPORTING_OPEN311_CONTACT": (str, "", "Contact shown in Open311 discovery."),
     "REPORTING_OPEN311_KEY_SERVICE": (str, "", "Where Open311 clients ask for an API key (Open311 discovery)."),

@@ -21,9 +21,13 @@ def upgrade(engine, revision: str = "heads") -> None:
         command.upgrade(alembic_config(engine, connection), revision)
 
 
-def revision(engine, message: str, *, head: str = "0001", branch_label: str | None = None,
+def revision(engine, message: str, *, head: str = "0002", branch_label: str | None = None,
              rev_id: str | None = None) -> None:
-    """Write a new migration from the difference between the models and the database."""
+    """Write a new migration from the difference between the models and the database.
+
+    `head` is the core branch's latest revision (move it on with each core migration); a component's
+    first migration (`branch_label`) starts its own branch off the core's `0001`.
+    """
     with engine.begin() as connection:
         command.revision(alembic_config(engine, connection), message=message, autogenerate=True,
                          head=head if not branch_label else "0001", branch_label=branch_label, rev_id=rev_id,

@@ -43,7 +43,7 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, uuid.UUID]:
         if created.tzinfo is None:  # we only ever write aware times; a naive one was made up
             raise ValueError("cursor time without an offset")
         return created.astimezone(dt.timezone.utc), uuid.UUID(oid)  # year 1 at +05:00 overflows here, not in SQL
-    except (ValueError, TypeError, OverflowError):
+    except (ValueError, TypeError, AttributeError, OverflowError):  # AttributeError: an id that is not text
         raise Problem(422, "invalid_cursor", "The `after` cursor is not one we gave you.",
                       errors={"after": ["Not a valid cursor."]}) from None
 

@@ -8,7 +8,8 @@ METADATA_MAX_KEYS = 15
 FIRST_YEAR, LAST_YEAR = 1900, 2200
 
 
-def _check_metadata(value: dict) -> None:
+def check_metadata(value: dict) -> None:
+    """The caller's own metadata: at most 15 string keys and values of bounded length."""
     if len(value) > METADATA_MAX_KEYS:
         raise ma.ValidationError(f"At most {METADATA_MAX_KEYS} keys.")
     for key, item in value.items():
@@ -63,7 +64,7 @@ class ResourceSchema(CoreSchema):
                                  metadata={"description": "Your own reference, to match this record to your systems."})
     # Models name the column `metadata_` (SQLAlchemy reserves `metadata`); callers see `metadata`.
     metadata_ = ma.fields.Dict(data_key="metadata", keys=ma.fields.String(), values=ma.fields.String(), load_default=dict,
-                              validate=_check_metadata,
+                              validate=check_metadata,
                               metadata={"description": "Up to 15 string key-value pairs of your own."})
 
 

@@ -24,7 +24,6 @@ LICENCE = {"name": "Open Government Licence v3.0",
            "url": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"}
 DEFAULT_WEEKS = 12
 MAX_WINDOW = dt.timedelta(days=365 * MAX_WINDOW_YEARS + 2)  # five years, leap days included
-MAX_GROUPS = 10_000
 
 
 def window(start: dt.datetime | None, end: dt.datetime | None, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
@@ -80,7 +79,7 @@ def counts(*, tenant_id: uuid.UUID | None, by: list[str], start: dt.datetime, en
         query = query.where(Category.code == category)
     if by:
         query = query.group_by(*columns)
-    most = int(current_app.config.get("REPORTING_INSIGHT_MAX_GROUPS", MAX_GROUPS))
+    most = current_app.config["REPORTING_INSIGHT_MAX_GROUPS"]
     too_large = Problem(422, "answer_too_large", f"The answer would have more than {most} groups: "
                                                  "choose a shorter window, fewer dimensions or larger areas.")
     # The database groups by the finest cell (coarser areas are merged here): bound its rows too.

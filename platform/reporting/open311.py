@@ -13,8 +13,9 @@ from flask import Blueprint, current_app, g, request, url_for
 
 from civic.core.auth import public
 from civic.core.db import utcnow
-from civic.core.errors import Problem
 from civic.core.edge import base_url, publishes_urls
+from civic.core.errors import Problem
+from civic.core.schemas import FIRST_YEAR, LAST_YEAR, out_of_range
 from civic.reporting import public as place
 from civic.reporting import service
 from civic.reporting.open311_format import error, render, w3c
@@ -24,8 +25,6 @@ SPEC = "http://wiki.open311.org/GeoReport_v2"
 ATTRIBUTE = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
 ERROR_STATUS = {401: 403, 403: 403, 404: 404}  # anything else is the spec's 400
 # Dates outside these are nobody's reports (and the far ends overflow date arithmetic).
-EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.timezone.utc)
-LATEST = dt.datetime(3000, 1, 1, tzinfo=dt.timezone.utc)
 
 
 def route(path: str, **options):
@@ -67,8 +66,8 @@ def _date(name: str) -> dt.datetime | None:
         moment = moment.astimezone(dt.timezone.utc)
     except OverflowError:
         moment = None
-    if moment is None or not EARLIEST <= moment < LATEST:
-        raise Problem(400, "bad_date", f"{name} must be from 1900 to 2999.")
+    if moment is None or out_of_range(moment):
+        raise Problem(400, "bad_date", f"{name} must be from {FIRST_YEAR} to {LAST_YEAR}.")
     return moment
 
 
