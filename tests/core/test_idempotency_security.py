@@ -10,6 +10,7 @@ from tests.conftest import BACKEND, postgres_only
 from tests.assurance.world import World, _slot
 from tests.core.conftest import assert_problem
 
+# The caller holds booking:read itself: nobody grants a scope they do not hold.
 CLIENT_BODY = {"name": "Booking kiosk", "scopes": ["booking:read"]}
 
 
@@ -46,7 +47,7 @@ def test_a_token_without_the_scope_cannot_replay_the_first_answer(client, make):
 def test_another_staff_user_of_the_same_app_gets_a_fresh_answer(client, make):
     tenant = make.tenant()
     alice, bob = make.user(tenant, role="tenant_admin"), make.user(tenant, role="tenant_admin")
-    as_alice, as_bob = tokens(make, tenant, ("clients:manage",), users=[alice, bob])
+    as_alice, as_bob = tokens(make, tenant, ("booking:read", "clients:manage"), users=[alice, bob])
     first = client.post("/v1/admin/clients", json=CLIENT_BODY, headers={**as_alice, "Idempotency-Key": "k1"})
     assert first.status_code == 201
     again = client.post("/v1/admin/clients", json=CLIENT_BODY, headers={**as_alice, "Idempotency-Key": "k1"})
@@ -67,7 +68,7 @@ def test_a_public_route_keeps_no_idempotency_record(app, client, make):
 
 def test_stored_answers_hold_neither_secrets_nor_personal_data_in_clear(app, client, make):
     tenant = make.tenant()
-    (admin,) = tokens(make, tenant, ("clients:manage",), subsets=[("clients:manage",)])
+    (admin,) = tokens(make, tenant, ("booking:read", "clients:manage"), subsets=[("booking:read", "clients:manage")])
     made = client.post("/v1/admin/clients", json=CLIENT_BODY, headers={**admin, "Idempotency-Key": "c1"})
     email = "pat.person@example.org"
     user = client.post("/v1/admin/users", json={"email": email, "role": "viewer", "name": "Pat Person",

@@ -117,7 +117,7 @@ def test_production_cookies_are_secure_and_every_answer_has_hsts(database_url, s
 
     _, _, url = setup
     keys = "Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmE="
-    app = create_app(config_for(database_url, ENV="production", ENCRYPTION_KEYS=[keys]))
+    app = create_app(config_for(database_url, ENV="production", ENCRYPTION_KEYS=[keys], ISSUER="https://localhost"))
     try:
         http = app.test_client()
         page = http.get(url, base_url="https://localhost")
