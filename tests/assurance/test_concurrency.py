@@ -122,8 +122,7 @@ def off_enum(spec, value, schema, where: str = "$") -> list[str]:
 
 
 def read_back(stage, values: dict) -> tuple[dict, set]:
-    """Every GET that names the object, following the ids its answers name: {path: (status, normalised JSON)},
-    and every id seen (to find the object's audit entries and events)."""
+    """{path: (status, normal JSON)} of every GET naming the object (following the ids it shows), and the ids seen."""
     spec, world = Spec(stage.spec), stage.world
     reads = [op for op in operations(stage.app) if op.method == "GET" and op.has_id]
     names = {name for op in reads for name in op.arguments}
@@ -193,7 +192,7 @@ def run(stage, op, *, at_once: bool):
 
     answers = together(send, send) if at_once else [send(), send()]
     seen, ids = read_back(stage, values)
-    outcome = sorted((a.status_code, answer_json(a).get("code") if a.status_code >= 400 else None)
+    outcome = sorted((a.status_code, answer_json(a).get("code") or "" if a.status_code >= 400 else "")
                      for a in answers)
     # Deleted, or handed over: a DELETE's object, or the object whose GET (the op's own path, or the
     # longest part of it that has one) now answers 404.
