@@ -74,6 +74,8 @@ def get_tenant(*, tenant_ref) -> Tenant:
 def update_tenant(*, tenant_ref, **changes) -> Tenant:
     """Rename, change kind, components or rate limit, suspend or reactivate."""
     tenant = get_tenant(tenant_ref=tenant_ref)
+    # Locked and read afresh: two suspensions at once are one suspension (and one audit entry), not two.
+    session.refresh(tenant, with_for_update=True)
     before = tenant.status
     for key, value in changes.items():
         setattr(tenant, key, value)

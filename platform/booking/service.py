@@ -105,7 +105,8 @@ def list_exceptions(*, tenant_id: uuid.UUID, resource_id) -> sa.Select:
 
 
 def delete_exception(*, tenant_id: uuid.UUID, resource_id, exception_id) -> None:
-    exception = get_scoped(OpeningException, tenant_id, exception_id, what="exception")
+    # Locked: of two deletes at once, the second waits, finds nothing and is a 404.
+    exception = get_scoped(OpeningException, tenant_id, exception_id, what="exception", lock=True)
     if str(exception.resource_id) != str(resource_id):
         raise Problem(404, "not_found", "No such exception.", title="Not found")
     session.delete(exception)

@@ -221,7 +221,8 @@ def list_jobs(*, status: str | None = None) -> sa.Select:
 
 def retry_job(*, job_id: uuid.UUID) -> Job:
     """Put a dead-lettered job back in the queue, with its attempts reset."""
-    job = session.get(Job, job_id)
+    # Locked and read afresh: of two retries at once, the second sees the job queued already.
+    job = session.get(Job, job_id, with_for_update=True, populate_existing=True)
     if job is None:
         raise not_found("job")
     if job.status != "dead":

@@ -64,9 +64,12 @@ def _category_fields(fields: dict) -> dict:
     return fields
 
 
-def get_category(*, tenant_id: uuid.UUID, code: str) -> Category:
-    """One of the tenant's categories, by code (404 if none)."""
-    category = session.scalars(scoped(Category, tenant_id).where(Category.code == code)).first()
+def get_category(*, tenant_id: uuid.UUID, code: str, lock: bool = False) -> Category:
+    """One of the tenant's categories, by code (404 if none); with `lock`, locked and read afresh."""
+    query = scoped(Category, tenant_id).where(Category.code == code)
+    if lock:
+        query = query.with_for_update(of=Category).execution_options(populate_existing=True)
+    category = session.scalars(query).first()
     if category is None:
         raise not_found("category")
     return category
@@ -83,7 +86,7 @@ def update_category(*, tenant_id: uuid.UUID, code: str, **changes) -> Category:
 
 def delete_category(*, tenant_id: uuid.UUID, code: str) -> None:
     """Delete an unused category (one with reports can only be made inactive)."""
-    category = get_category(tenant_id=tenant_id, code=code)
+    category = get_category(tenant_id=tenant_id, code=code, lock=True)  # of two deletes at once, one is a 404
     if session.scalar(sa.select(Report.id).where(Report.category_id == category.id).limit(1)) is not None:
         raise Problem(409, "category_in_use", "This category has reports: set `active` to false instead.")
     session.delete(category)
