@@ -13,7 +13,8 @@ from civic.core.events import Event
 from civic.core.jobs import Job
 from tests.booking.conftest import at, iso, next_weekday
 
-PERSONAL = ("Sam Citizen", "sam@example.org", "+442079460018", "7946")
+# Every form the phone number was given or stored in (a bare "7946" can occur in a random id).
+PERSONAL = ("Sam Citizen", "sam@example.org", "+442079460018", "020 7946 0018", "02079460018")
 
 
 def events_of(app, tenant_id) -> list[Event]:
