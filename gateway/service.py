@@ -126,6 +126,17 @@ def _per_second(rate: str) -> float:
     return min(item.amount / item.get_expiry() for item in limits.parse_many(rate))
 
 
+def _window(rate: str) -> int:
+    """The longest window of a rate limit, in seconds: a longer window allows a longer burst."""
+    return max(item.get_expiry() for item in limits.parse_many(rate))
+
+
+def _within(rate: str, ceiling: str) -> bool:
+    """Whether `rate` gives no more than `ceiling`: no higher average, and no longer window to burst in
+    ("864000 per day" averages 600 a minute but allows all of it in one minute)."""
+    return _per_second(rate) <= _per_second(ceiling) and _window(rate) <= _window(ceiling)
+
+
 def _rank(role: str) -> int:
     """A role's place in ROLE_ORDER; a role we do not know ranks above all, so nobody may touch it."""
     return ROLE_ORDER.index(role) if role in ROLE_ORDER else len(ROLE_ORDER)
@@ -158,12 +169,17 @@ def check_grant(*, principal: Principal, changes: dict, client: Client | None = 
     missing = sorted(asked - principal.scopes)
     if missing:
         raise _grant_refused("scope_not_held", f"You cannot give or use scopes you do not hold: {' '.join(missing)}.")
-    if changes.get("can_introspect"):
+    # Acting on a client (a PATCH, or a rotation that hands over its secret) gives the caller what the
+    # client already holds, so what it holds is checked like what is asked for.
+    keeps_introspecting = client is not None and client.can_introspect and changes.get("can_introspect") is not False
+    if changes.get("can_introspect") or keeps_introspecting:
         raise _grant_refused("introspection_not_held", "Only the platform steward lets a client introspect tokens.")
-    if changes.get("rate_limit"):
+    rate = changes["rate_limit"] if "rate_limit" in changes else (client.rate_limit if client is not None else None)
+    rates = [rate] if rate else []
+    if rates:
         tenant = session.get(Tenant, principal.tenant_id)
         ceiling = tenant.rate_limit or current_app.config["RATELIMIT_DEFAULT"]
-        if _per_second(changes["rate_limit"]) > _per_second(ceiling):
+        if not all(_within(rate, ceiling) for rate in rates):
             raise _grant_refused("rate_limit_not_held", f"Your organisation's rate limit is {ceiling}; ask the "
                                                         "platform steward for more.")
     level = _caller_level(principal)

@@ -79,8 +79,35 @@ def test_rate_limits_cannot_be_raised_above_the_tenants(client, make, steward):
     assert raised.status_code == 403 and raised.json["code"] == "rate_limit_not_held"
     # The steward sets the tenant's limit; the tenant admin may then go up to it.
     client.patch(f"/v1/admin/tenants/{tenant.slug}", json={"rate_limit": "100 per second"}, headers=steward)
-    assert client.patch(f"/v1/admin/clients/{made['client_id']}", json={"rate_limit": "6000 per minute"},
+    assert client.patch(f"/v1/admin/clients/{made['client_id']}", json={"rate_limit": "100 per second"},
                         headers=manager).status_code == 200
+    # The same average over a longer window allows a longer burst: 6000 in one second is more than 100.
+    burst = client.patch(f"/v1/admin/clients/{made['client_id']}", json={"rate_limit": "6000 per minute"}, headers=manager)
+    assert burst.status_code == 403 and burst.json["code"] == "rate_limit_not_held"
+
+
+def test_a_per_day_limit_cannot_hide_a_burst(client, make):
+    manager = make.headers(make.tenant(), "clients:manage", "booking:read")
+    # 864000 a day averages the default 600 a minute, but could all be spent in one minute.
+    refused = new_client(client, manager, rate_limit="864000 per day")
+    assert refused.status_code == 403 and refused.json["code"] == "rate_limit_not_held"
+
+
+def test_rotating_a_client_does_not_hand_over_what_the_steward_gave_it(client, make, steward):
+    tenant = make.tenant()
+    manager = make.headers(tenant, "clients:manage", "booking:read")
+    for extra in ({"can_introspect": True}, {"rate_limit": "100000 per minute"}):
+        made = client.post("/v1/admin/clients", json={"tenant": tenant.slug, "name": "Resource server",
+                                                      "scopes": ["booking:read"], **extra}, headers=steward)
+        assert made.status_code == 201, made.json
+        rotated = client.post(f"/v1/admin/clients/{made.json['client_id']}/rotate", json={"grace_seconds": 0},
+                              headers=manager)
+        assert rotated.status_code == 403 and "client_secret" not in rotated.json, (extra, rotated.json)
+        # Taking the right away is not giving it: the tenant admin may switch introspection off.
+        if "can_introspect" in extra:
+            off = client.patch(f"/v1/admin/clients/{made.json['client_id']}", json={"can_introspect": False},
+                               headers=manager)
+            assert off.status_code == 200 and off.json["can_introspect"] is False
 
 
 def test_only_the_steward_lets_a_client_introspect(client, make, steward):
