@@ -47,12 +47,13 @@ def caller() -> Caller:
     """Who is spending a budget on this request (worked out once per request)."""
     if "civic_rate_caller" not in g:
         config = current_app.config
-        principal = current_principal(optional=True)
+        open311 = request.path.startswith("/open311/")
+        principal = None if open311 else current_principal(optional=True)  # Open311 ignores bearer tokens
         found = None
         if principal:
             found = Caller(f"client:{principal.client_id}", principal.rate_limit or config["RATELIMIT_DEFAULT"],
                            f"tenant:{principal.tenant_id}", principal.tenant_rate_limit or "")
-        elif request.path.startswith("/open311/"):
+        elif open311:
             found = _api_key_caller(config["RATELIMIT_DEFAULT"])
         g.civic_rate_caller = found or Caller(f"addr:{request.remote_addr}", config["RATELIMIT_ANONYMOUS"])
     return g.civic_rate_caller

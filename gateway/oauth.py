@@ -215,7 +215,7 @@ class Introspection(IntrospectionEndpoint):
         active = not client.revoked_at and tenant.active and (not person or (user is not None and user.status == "active"))
         # The same answer as the API's own token check: narrowed to the app's and the person's current powers.
         now = service.token_scopes(scope=token.scope, client_scopes=client.scopes, role=user.role if user else None,
-                                   person=person)
+                                   person=person, sandbox=client.sandbox)
         scope = " ".join(s for s in token.scope.split() if s in now)
         return {"active": active, "client_id": client.client_id, "token_type": "Bearer", "scope": scope,
                 "sub": str(token.user_id) if token.user_id else client.client_id,

@@ -10,7 +10,7 @@ from civic.core.errors import Problem
 from civic.core.pagination import page_schema, paginate
 from civic.core.tenancy import Tenant
 from civic.gateway import schemas, service
-from civic.gateway.models import Client, StaffUser
+from civic.gateway.models import Client
 
 admin = Blueprint("admin", __name__, url_prefix="/v1/admin",
                   description="For platform stewards (scope `platform:admin`) and organisation admins (scope `clients:manage`).")
@@ -163,8 +163,8 @@ class Users(MethodView):
     @admin.response(200, page_schema(schemas.UserSchema))
     def get(self, query):
         """List staff users (a tenant admin sees only their organisation's)."""
-        return paginate(service.list_users(tenant_id=_staff_scope(query.get("tenant"))), StaffUser,
-                        limit=query["limit"], after=query["after"])
+        return service.list_users(tenant_id=_staff_scope(query.get("tenant")), limit=query["limit"],
+                                  after=query["after"])
 
     @require_any(*MANAGE)
     @admin.arguments(schemas.UserSchema)
@@ -186,7 +186,7 @@ class UserById(MethodView):
     @admin.response(200, schemas.UserSchema)
     def get(self, user_id):
         """One staff user."""
-        return service.get_user(tenant_id=_staff_scope(None), user_id=user_id)
+        return service.audit_staff_read(user=service.get_user(tenant_id=_staff_scope(None), user_id=user_id))
 
     @require_any(*MANAGE)
     @admin.arguments(schemas.UserUpdateSchema)

@@ -14,7 +14,7 @@ from civic.core import audit
 from civic.core.auth import Principal, unauthenticated
 from civic.core.db import session, utcnow
 from civic.core.errors import Problem, not_found
-from civic.core.pagination import decode_cursor, encode_cursor
+from civic.core.pagination import decode_cursor, encode_cursor, paginate
 from civic.core.tenancy import Tenant, current_world_is_sandbox, get_scoped, scoped, tenant_by_slug
 from civic.gateway.models import Client, StaffUser, Token, digest
 
@@ -163,6 +163,11 @@ def check_grant(*, principal: Principal, changes: dict, client: Client | None = 
         _check_scopes(changes["scopes"])  # an unknown scope is a mistake (422) before it is a refusal
     if principal.sandbox and changes.get("sandbox") is False:
         raise _grant_refused("sandbox_only", "A sandbox client can only create sandbox clients.")
+    in_sandbox = changes["sandbox"] if changes.get("sandbox") is not None else (
+        client.sandbox if client is not None else principal.sandbox)
+    if in_sandbox and "platform:admin" in (changes.get("scopes") or ()):
+        raise Problem(422, "sandbox_not_steward", "A sandbox client cannot be the platform steward.",
+                      errors={"scopes": ["platform:admin is for live clients only."]})
     if principal.is_steward:
         return
     asked = set(changes.get("scopes") or ()) | (client.scope_set if client is not None else set())
@@ -408,8 +413,20 @@ def authenticate_user(*, tenant_id: uuid.UUID, email: str, password: str) -> Sta
     return user
 
 
-def list_users(*, tenant_id: uuid.UUID | None) -> sa.Select:
-    return sa.select(StaffUser) if tenant_id is None else scoped(StaffUser, tenant_id)
+def list_users(*, tenant_id: uuid.UUID | None, limit: int, after: str | None) -> dict:
+    """A page of staff users; their names and emails are personal data, so the read is audited."""
+    query = sa.select(StaffUser) if tenant_id is None else scoped(StaffUser, tenant_id)
+    page = paginate(query, StaffUser, limit=limit, after=after)
+    for user in page["items"]:
+        audit_staff_read(user=user)
+    return page
+
+
+def audit_staff_read(*, user: StaffUser) -> StaffUser:
+    """Record that the caller was shown a staff user's name and email (ids only in the audit)."""
+    audit.record("staff_user.personal_data_read", tenant_id=user.tenant_id, subject_type="staff_user",
+                 subject_id=user.id)
+    return user
 
 
 # --- tokens ----------------------------------------------------------------
@@ -445,9 +462,14 @@ _PRINCIPAL_QUERY = (
     .where(Token.access_token_hash == sa.bindparam("token_hash")))
 
 
-def token_scopes(*, scope: str, client_scopes, role: str | None, person: bool) -> frozenset[str]:
-    """What a token gives now: its scopes, narrowed to its client's current ones and its person's current role."""
+def token_scopes(*, scope: str, client_scopes, role: str | None, person: bool, sandbox: bool = False) -> frozenset[str]:
+    """What a token gives now: its scopes, narrowed to its client's current ones and its person's current role.
+
+    A sandbox client is never the steward: stewardship acts on live tenants, which no sandbox caller may touch.
+    """
     scopes = set(scope.split()) & set(client_scopes or ())
+    if sandbox:
+        scopes.discard("platform:admin")
     return frozenset(s for s in scopes if role_allows(role, s)) if person else frozenset(scopes)
 
 
@@ -464,7 +486,8 @@ def principal_for(access_token: str):
         return unauthenticated("Your organisation's access is suspended. Contact the platform steward.")
     if row.user_id is not None and row.user_status != "active":
         return unauthenticated("Your staff account is disabled. Ask your organisation's admin.")
-    scopes = token_scopes(scope=row.scope, client_scopes=row.client_scopes, role=row.role, person=row.user_id is not None)
+    scopes = token_scopes(scope=row.scope, client_scopes=row.client_scopes, role=row.role,
+                          person=row.user_id is not None, sandbox=row.sandbox)
     return Principal(tenant_id=row.tenant_id, client_id=row.client_id, scopes=scopes,
                      user_id=row.user_id, sandbox=row.sandbox,
                      components=tuple(row.components) if row.components is not None else None,

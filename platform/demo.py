@@ -1,8 +1,9 @@
 """`civic demo`: a fictional place with four organisations, each with a client (idempotent).
 
 Demo credentials are fixed and public (they are in the README), so the demo
-refuses to run in production. They are sandbox clients, and the components' demo
-hooks run in the sandbox world: the demo clients work on test records only.
+refuses to run in production. The organisations' clients are sandbox clients, and the
+components' demo hooks run in the sandbox world: they work on test records only. The
+steward's client is live: a sandbox client is never the steward.
 """
 from flask import current_app, g
 
@@ -38,9 +39,10 @@ def seed() -> dict:
             except Problem:
                 client, _ = service.create_client(tenant_id=tenant.id, name=f"{name} demo app", scopes=scopes,
                                                   client_id=client_id, secret=secret, can_introspect=True,
-                                                  sandbox=True)
+                                                  sandbox=slug != STEWARD[0])
             result.append({"slug": slug, "name": name, "kind": kind, "clients": [
-                {"client_id": client.client_id, "client_secret": secret, "scopes": list(client.scopes), "sandbox": True}]})
+                {"client_id": client.client_id, "client_secret": secret, "scopes": list(client.scopes),
+                 "sandbox": client.sandbox}]})
         # The demo clients are sandboxed, so what is seeded for them to use is in the sandbox world; a hook
         # seeding the place's public (live) data says so itself (see civic.reporting.demo).
         outer = g.get("civic_sandbox", False)

@@ -52,6 +52,10 @@ def _gunicorn(*, host: str, port: int, workers: int, threads: int) -> None:
             self.cfg.set("accesslog", None)  # the app logs each request itself, as JSON
             self.cfg.set("logger_class", _json_logger_class())
             self.cfg.set("post_worker_init", _post_worker_init)
+            # gunicorn would believe X-Forwarded-Proto and X-Forwarded-Ssl from 127.0.0.1 by default; which
+            # proxy headers to trust is the platform's own setting (CIVIC_PROXY_*, werkzeug's ProxyFix).
+            self.cfg.set("forwarded_allow_ips", "")
+            self.cfg.set("secure_scheme_headers", {})
             if "control_socket_disable" in self.cfg.settings:
                 # One shared socket path per user: two servers on a machine would fight over it.
                 self.cfg.set("control_socket_disable", True)

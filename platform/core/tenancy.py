@@ -105,3 +105,13 @@ def get_scoped(model, tenant_id: uuid.UUID, object_id, *, what: str | None = Non
 
 def tenant_by_slug(slug: str) -> Tenant | None:
     return session.scalars(sa.select(Tenant).where(Tenant.slug == slug)).first()
+
+
+def live_only(what: str) -> None:
+    """Refuse (403 `sandbox_read_only`) a sandbox caller's change to live configuration, such as the
+    categories Open311 publishes: a sandbox client may read it, never change it."""
+    if current_world_is_sandbox():
+        from civic.core.errors import Problem
+
+        raise Problem(403, "sandbox_read_only", f"A sandbox client may read {what} but not change them: "
+                                                "they are live. Use a live client.")

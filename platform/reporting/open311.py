@@ -24,7 +24,13 @@ bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 ATTRIBUTE = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
 ERROR_STATUS = {401: 403, 403: 403, 404: 404}  # anything else is the spec's 400
-# Dates outside these are nobody's reports (and the far ends overflow date arithmetic).
+
+
+@bp.before_request
+def _api_keys_not_tokens():
+    """Open311 callers are anonymous or hold an api_key: a bearer token sent here is ignored, so it can
+    never lend its world (live or sandbox), its name in the audit or its rate budget to a key's request."""
+    g.civic_principal = None
 
 
 def route(path: str, **options):

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from civic.core import audit, events
 from civic.core.db import session, utcnow
 from civic.core.errors import Problem, not_found
-from civic.core.tenancy import Tenant, get_scoped, scoped, tenant_by_slug
+from civic.core.tenancy import Tenant, get_scoped, live_only, scoped, tenant_by_slug
 from civic.reporting import attributes
 from civic.reporting.models import Category, Report, ReportUpdate, Transfer
 
@@ -48,6 +48,7 @@ def reporting_tenant_ids() -> list[uuid.UUID]:
 # --- categories --------------------------------------------------------------
 def create_category(*, tenant_id: uuid.UUID, code: str, **fields) -> Category:
     """Add a category your organisation handles."""
+    live_only("categories")
     if session.scalars(scoped(Category, tenant_id).where(Category.code == code)).first():
         raise Problem(409, "category_exists", f"You already have a category with code {code!r}.")
     category = Category(tenant_id=tenant_id, code=code, **_category_fields(fields))
@@ -77,6 +78,7 @@ def get_category(*, tenant_id: uuid.UUID, code: str, lock: bool = False) -> Cate
 
 def update_category(*, tenant_id: uuid.UUID, code: str, **changes) -> Category:
     """Change a category; its code stays."""
+    live_only("categories")
     category = get_category(tenant_id=tenant_id, code=code)
     for key, value in _category_fields(changes).items():
         setattr(category, key, value)
@@ -86,6 +88,7 @@ def update_category(*, tenant_id: uuid.UUID, code: str, **changes) -> Category:
 
 def delete_category(*, tenant_id: uuid.UUID, code: str) -> None:
     """Delete an unused category (one with reports can only be made inactive)."""
+    live_only("categories")
     category = get_category(tenant_id=tenant_id, code=code, lock=True)  # of two deletes at once, one is a 404
     if session.scalar(sa.select(Report.id).where(Report.category_id == category.id).limit(1)) is not None:
         raise Problem(409, "category_in_use", "This category has reports: set `active` to false instead.")
@@ -292,9 +295,13 @@ def _within(lat: float, long: float, radius: float) -> list:
 
 def change_status(*, tenant_id: uuid.UUID, report_id, status: str, closing_reason: str | None = None,
                   note: str | None = None, public: bool = False, media_url: str | None = None) -> Report:
-    """Move a report on (open, acknowledged, in_progress, closed), with a note (staff-only unless public)."""
-    return _change(tenant_id=tenant_id, report_id=report_id, status=status, closing_reason=closing_reason,
-                   note=note, public=public, media_url=media_url)[0]
+    """Move a report on (open, acknowledged, in_progress, closed), with a note (staff-only unless public).
+
+    The answer is the whole report, contact details included, so it is a read of them and audited as one."""
+    report = _change(tenant_id=tenant_id, report_id=report_id, status=status, closing_reason=closing_reason,
+                     note=note, public=public, media_url=media_url)[0]
+    audit_personal_data_read(tenant_id=tenant_id, reports=[report])
+    return report
 
 
 def post_update(*, tenant_id: uuid.UUID, report_id, status: str, closing_reason: str | None, note: str | None,

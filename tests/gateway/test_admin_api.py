@@ -98,3 +98,18 @@ def test_pagination_of_tenants(client, make, steward):
     seen = [t["slug"] for t in first["items"] + second["items"]]
     assert len(seen) == len(set(seen)) == 4
     assert client.get("/v1/admin/tenants?limit=101", headers=steward).status_code == 422
+
+
+def test_reading_staff_users_is_audited_by_id(client, app, make, steward):
+    """Found by the attacker's review: staff names and emails were listed with no audit entry."""
+    from civic.core.audit import AuditEntry
+    from civic.core.db import session
+
+    tenant = make.tenant()
+    user = make.user(tenant, email="lee@example.org")
+    assert client.get(f"/v1/admin/users?tenant={tenant.slug}", headers=steward).status_code == 200
+    assert client.get(f"/v1/admin/users/{user.id}", headers=steward).status_code == 200
+    with app.app_context():
+        reads = session.query(AuditEntry).filter_by(action="staff_user.personal_data_read").all()
+        assert [(r.subject_id, r.detail) for r in reads] == [(str(user.id), {}), (str(user.id), {})]
+        assert all("lee@example.org" not in str(r.detail) for r in reads)

@@ -324,3 +324,19 @@ def test_a_revoke_racing_a_rotation_leaves_the_client_revoked(make, steward, liv
 def test_an_unknown_scope_is_a_mistake_before_it_is_a_refusal(client, make):
     refused = new_client(client, make.headers(make.tenant(), "clients:manage"), scopes=["booking:fly"])
     assert refused.status_code == 422 and refused.json["code"] == "unknown_scope"
+
+
+def test_a_sandbox_client_is_never_the_steward(client, make, steward):
+    """Found by the attacker's review: the demo's sandboxed steward suspended a live organisation."""
+    live = make.tenant()
+    council = make.tenant(kind="council")
+    sandboxed = make.headers(council, "platform:admin", sandbox=True)
+    for method, url in (("post", f"/v1/admin/tenants/{live.slug}/suspend"), ("get", "/v1/admin/tenants"),
+                        ("get", "/v1/admin/audit"), ("get", "/v1/admin/jobs")):
+        answer = getattr(client, method)(url, headers=sandboxed)
+        assert answer.status_code == 403 and answer.json["code"] == "insufficient_scope", (url, answer.json)
+    assert client.get(f"/v1/admin/tenants/{live.slug}", headers=steward).json["status"] == "active"
+    # Nor can the steward make one.
+    made = client.post("/v1/admin/clients", headers=steward, json={
+        "tenant": council.slug, "name": "x", "scopes": ["platform:admin"], "sandbox": True})
+    assert made.status_code == 422 and made.json["code"] == "sandbox_not_steward"

@@ -170,3 +170,11 @@ def test_with_a_configured_issuer_the_proxy_host_does_not_matter(live_server, ng
     metadata = requests.get(proxy + METADATA, headers={"Host": "other.example"}, timeout=30)
     assert metadata.json()["issuer"] == "https://civic.example" and "max-age=" in metadata.headers["Cache-Control"]
 
+
+
+def test_a_real_server_trusts_no_forwarded_scheme_unless_told(live_server):
+    """Found by the attacker's review: gunicorn itself believed X-Forwarded-Proto/-Ssl from loopback."""
+    server = live_server(workers=2)  # gunicorn (one worker is werkzeug's server, which trusts no header)
+    for header in ({"X-Forwarded-Proto": "https"}, {"X-Forwarded-Ssl": "on"}):
+        metadata = requests.get(server.url + METADATA, headers=header, timeout=30).json()
+        assert metadata["issuer"].startswith("http://"), (header, metadata["issuer"])

@@ -262,6 +262,16 @@ def test_a_clients_reads_of_personal_data_are_audited(client, app, place, make):
                                   ("reporting.personal_data_read", f"client:{reader}", with_pd["id"], {})]
 
 
+def test_a_status_change_answer_is_an_audited_read(client, app, place):
+    """Found by the attacker's review: the answer of a status change holds the reporter's details."""
+    report = place.report(reporter=REPORTER)
+    changed = client.post(f"/v1/reporting/reports/{report['id']}/status", json={"status": "in_progress"},
+                          headers=place.council_rw)
+    assert changed.status_code == 200 and changed.json["reporter"]["email"] == REPORTER["email"].lower()
+    assert [(action, subject) for action, _, subject, _ in audit_entries(app)] == [
+        ("reporting.personal_data_read", report["id"])]
+
+
 def test_an_export_with_personal_data_records_which_reports(client, app, place):
     first = place.report(reporter=REPORTER)
     second = place.report(reporter={"email": "bob@example.org"})
@@ -337,3 +347,36 @@ def test_the_database_refuses_a_second_update_with_the_same_update_id(app, place
 
     with pytest.raises(IntegrityError):
         run(app, twice)
+
+
+def test_a_bearer_token_lends_nothing_to_an_open311_api_key(client, place, make):
+    """Found by the attacker's review: a sandbox key sent with any live token wrote live records."""
+    live_report = place.report(description="A live report")
+    sandbox_key = place.api_key(place.council, sandbox=True)
+    stranger = make.headers(make.tenant(), "booking:read")  # a live token of another organisation
+    update = client.post("/open311/v2/servicerequestupdates.json", headers=stranger, data={
+        "api_key": sandbox_key, "service_request_id": live_report["id"], "status": "closed", "update_id": "u2"})
+    assert update.status_code == 404
+    assert client.get(f"/v1/reporting/reports/{live_report['id']}", headers=place.council_rw).json["status"] == "open"
+    made = client.post("/open311/v2/requests.json", headers=stranger, data={
+        "api_key": sandbox_key, "service_code": "borough-council:pothole", "description": "SANDBOX-LEAK",
+        "lat": "51.5", "long": "-0.12", "attribute[depth]": "deep"})
+    assert made.status_code == 200, made.get_data(as_text=True)
+    assert "SANDBOX-LEAK" not in client.get("/open311/v2/requests.json").get_data(as_text=True)
+    sandbox = make.headers(place.council, "reporting:read", sandbox=True)
+    assert made.json[0]["service_request_id"] in [r["id"] for r in client.get(
+        "/v1/reporting/reports", headers=sandbox).json["items"]]
+
+
+def test_a_sandbox_client_reads_categories_but_never_changes_them(client, place, make):
+    """Found by the attacker's review: a sandbox client made a private category public in Open311."""
+    place.category(place.council_rw, {"code": "needs-help", "name": "Someone needs help", "public": False})
+    sandbox = make.headers(place.council, "reporting:read", "reporting:write", sandbox=True)
+    assert client.get("/v1/reporting/categories/needs-help", headers=sandbox).status_code == 200
+    for method, url, body in (("patch", "/v1/reporting/categories/needs-help", {"public": True}),
+                              ("post", "/v1/reporting/categories", {"code": "new", "name": "New"}),
+                              ("delete", "/v1/reporting/categories/needs-help", None)):
+        answer = getattr(client, method)(url, headers=sandbox, **({"json": body} if body else {}))
+        assert answer.status_code == 403 and answer.json["code"] == "sandbox_read_only", (method, answer.json)
+    assert client.get("/v1/reporting/categories/needs-help", headers=place.council_rw).json["public"] is False
+
