@@ -1,18 +1,23 @@
 """Brute-force protection for the token endpoint and the sign-in page.
 
 Every attempt is reserved (counted, atomically, and committed) before its
-credential is checked, against three keys: the principal (a decoded client id,
-or tenant + email) from this address, the address, and the principal from
-anywhere. The first two slow down from half of LOGIN_MAX_FAILURES and lock at
-it; the principal alone locks only at PRINCIPAL_FACTOR times it, so a stranger
-cannot cheaply lock someone out. A refused attempt counts nowhere. A success
-clears the principal's own counts and gives the address its attempt back.
-Keys are HMACs under the secret key: the table never holds typed input.
+credential is checked, against the principal (a decoded client id, or tenant +
+email) from this address and the address itself (an IPv6 address counts as its
+/64, which one machine usually holds whole). Both slow down from half of
+LOGIN_MAX_FAILURES and lock at it. A person's sign-in is also counted from
+anywhere, locking only at PERSON_LIMIT failures (NIST SP 800-63B's ceiling), so
+a password cannot be guessed from many addresses, and a stranger needs many
+/64s to lock a person out. A client id is never locked from anywhere: its
+secret is 256 random bits that no one guesses, so such a lock could only serve
+to shut a victim out. A refused attempt counts nowhere. A success clears the
+principal's own counts and gives the address its attempt back. Keys are HMACs
+under the secret key: the table never holds typed input.
 """
 import dataclasses
 import datetime as dt
 import hashlib
 import hmac
+import ipaddress
 import math
 
 import sqlalchemy as sa
@@ -23,7 +28,7 @@ from civic.core.db import dialect, session, utcnow
 from civic.core.errors import Problem
 from civic.gateway.models import Throttle
 
-PRINCIPAL_FACTOR = 10  # failures from anywhere before a principal itself is locked, times the limit
+PERSON_LIMIT = 100  # failed sign-ins from anywhere before a person's sign-in itself is locked
 SLOWDOWN_BASE_SECONDS = 2  # the wait after each failure past half the limit: 2 s, 4 s, 8 s...
 
 
@@ -48,11 +53,25 @@ def _hashed(kind: str, *parts: str) -> str:
     return f"{kind}:{mac}"
 
 
-def _keys(principal: str, address: str) -> tuple[_Key, ...]:
-    limit = current_app.config["LOGIN_MAX_FAILURES"]
+def _network(address: str) -> str:
+    """The address an attacker cannot cheaply multiply: an IPv4 address, or an IPv6 address's /64."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 4:
+        return str(parsed)
+    if parsed.ipv4_mapped is not None:
+        return str(parsed.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+
+
+def _keys(principal: str, address: str, person: bool) -> tuple[_Key, ...]:
+    limit, address = current_app.config["LOGIN_MAX_FAILURES"], _network(address)
     keys = [_Key(_hashed("pair", principal, address), limit, True, True),
-            _Key(_hashed("addr", address), limit, True, False),
-            _Key(_hashed("principal", principal), limit * PRINCIPAL_FACTOR, False, True)]
+            _Key(_hashed("addr", address), limit, True, False)]
+    if person:
+        keys.append(_Key(_hashed("principal", principal), max(PERSON_LIMIT, limit), False, True))
     return tuple(sorted(keys, key=lambda k: k.key))  # one locking order everywhere: no deadlocks
 
 
@@ -74,9 +93,11 @@ def _count_one(key: str, now: dt.datetime):
     return session.execute(statement).one()
 
 
-def reserve(*, principal: str, address: str) -> Ticket:
-    """Count an attempt before its credential is checked; a 429 problem if any key is locked or slowed."""
-    keys, now, wait = _keys(principal, address or "-"), utcnow(), 0.0
+def reserve(*, principal: str, address: str, person: bool = False) -> Ticket:
+    """Count an attempt before its credential is checked; a 429 problem if any key is locked or slowed.
+
+    `person`: the principal is a person signing in (counted from anywhere too), not a client."""
+    keys, now, wait = _keys(principal, address or "-", person), utcnow(), 0.0
     for key in keys:
         failures, started, locked_until = _count_one(key.key, now)
         if locked_until and locked_until > now:

@@ -227,7 +227,8 @@ def _scopes(grant) -> list[str]:
 def _sign_in(client, grant):
     email = request.form.get("email", "").strip().lower()
     try:
-        ticket = throttle.reserve(principal=f"signin\x1f{client.tenant_id}\x1f{email}", address=request.remote_addr)
+        ticket = throttle.reserve(principal=f"signin\x1f{client.tenant_id}\x1f{email}", address=request.remote_addr,
+                                  person=True)
     except Problem as refused:
         return _page("signin.html", 429, refused.headers, client=client, user=None, scopes=_scopes(grant),
                      email=email, error="Too many failed sign-ins. Wait a few minutes, then try again.")
