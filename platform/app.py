@@ -52,4 +52,5 @@ def create_app(config: dict | None = None) -> Flask:
             continue  # not built yet
         importlib.import_module(f"civic.{name}").init_app(app, api)
         app.extensions["civic.components"].append(name)
+    api.register_blueprint(importlib.import_module("civic.core.event_routes").blp)
     return app

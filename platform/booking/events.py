@@ -1,61 +1,69 @@
-"""The events booking emits. Ids and times only: never the attendee's name, email or phone.
+"""The events booking emits. Ids, codes and times only: never the attendee's name, email or phone.
 
-Each is a CloudEvents envelope (see civic.core.events) whose `subject` is the
-booking or hold id and whose `data` is shown below. Every `data` also carries
-`sandbox` (true for a sandbox client's test records), so a subscriber can tell test from live.
+Each is a CloudEvents envelope (see civic.core.events) whose `subject` is the booking or hold id.
+Every `data` carries `sandbox` (true for a sandbox client's test records), so a subscriber can
+tell test from live. Emit them as `events.CREATED.emit(tenant_id=..., subject=..., data=...)`.
 """
-from civic.core import events
+from marshmallow import Schema, fields
 
-CREATED = "civic.booking.created"
-CONFIRMED = "civic.booking.confirmed"
-CANCELLED = "civic.booking.cancelled"
-RESCHEDULED = "civic.booking.rescheduled"
-HOLD_EXPIRED = "civic.booking.hold_expired"
+from civic.core.events import EventType
 
 
-def _iso(when) -> str:
-    return when.isoformat()
+class _BookingData(Schema):
+    booking_id = fields.UUID(required=True)
+    resource_id = fields.UUID(required=True)
+    start = fields.AwareDateTime(required=True)
+    end = fields.AwareDateTime(required=True)
+    status = fields.String(required=True)
+    reference = fields.String(required=True, allow_none=True)
+    sandbox = fields.Boolean(required=True)
 
 
-def _booking_data(booking) -> dict:
-    return {"booking_id": str(booking.id), "resource_id": str(booking.resource_id), "start": _iso(booking.start),
-            "end": _iso(booking.end), "status": booking.status, "reference": booking.reference,
-            "sandbox": bool(booking.sandbox)}
+class CreatedData(_BookingData):
+    hold_id = fields.UUID(required=True, allow_none=True)
 
 
-def created(booking) -> None:
-    """`civic.booking.created`: a new booking, made directly or from a hold.
-    data: booking_id, resource_id, start, end, status, reference, hold_id."""
-    events.emit(CREATED, tenant_id=booking.tenant_id, subject=str(booking.id),
-                data={**_booking_data(booking), "hold_id": str(booking.hold_id) if booking.hold_id else None})
+class ConfirmedData(_BookingData):
+    hold_id = fields.UUID(required=True)
 
 
-def confirmed(booking) -> None:
-    """`civic.booking.confirmed`: a hold became a booking (after `created`).
-    data: booking_id, hold_id, resource_id, start, end, status, reference."""
-    events.emit(CONFIRMED, tenant_id=booking.tenant_id, subject=str(booking.id),
-                data={**_booking_data(booking), "hold_id": str(booking.hold_id)})
+class CancelledData(_BookingData):
+    cancelled_at = fields.AwareDateTime(required=True)
 
 
-def cancelled(booking) -> None:
-    """`civic.booking.cancelled`: the place is free again. The free-text reason is left out (it may name someone).
-    data: booking_id, resource_id, start, end, status, reference, cancelled_at."""
-    events.emit(CANCELLED, tenant_id=booking.tenant_id, subject=str(booking.id),
-                data={**_booking_data(booking), "cancelled_at": _iso(booking.cancelled_at)})
+class RescheduledData(_BookingData):
+    previous_start = fields.AwareDateTime(required=True)
+    previous_end = fields.AwareDateTime(required=True)
 
 
-def rescheduled(booking, *, previous_start, previous_end) -> None:
-    """`civic.booking.rescheduled`: same booking id, new slot.
-    data: booking_id, resource_id, start, end, status, reference, previous_start, previous_end."""
-    events.emit(RESCHEDULED, tenant_id=booking.tenant_id, subject=str(booking.id),
-                data={**_booking_data(booking), "previous_start": _iso(previous_start),
-                      "previous_end": _iso(previous_end)})
+class HoldExpiredData(Schema):
+    hold_id = fields.UUID(required=True)
+    resource_id = fields.UUID(required=True)
+    start = fields.AwareDateTime(required=True)
+    end = fields.AwareDateTime(required=True)
+    expires_at = fields.AwareDateTime(required=True)
+    reference = fields.String(required=True, allow_none=True)
+    sandbox = fields.Boolean(required=True)
 
 
-def hold_expired(hold) -> None:
-    """`civic.booking.hold_expired`: a hold ran out before it was confirmed; its place is free again.
-    data: hold_id, resource_id, start, end, expires_at, reference."""
-    events.emit(HOLD_EXPIRED, tenant_id=hold.tenant_id, subject=str(hold.id),
-                data={"hold_id": str(hold.id), "resource_id": str(hold.resource_id), "start": _iso(hold.start),
-                      "end": _iso(hold.end), "expires_at": _iso(hold.expires_at), "reference": hold.reference,
-                      "sandbox": bool(hold.sandbox)})
+CREATED = EventType("civic.booking.created", "A place was booked, directly or from a hold.", CreatedData)
+CONFIRMED = EventType("civic.booking.confirmed", "A hold became a booking (emitted after `created`).", ConfirmedData)
+CANCELLED = EventType("civic.booking.cancelled", "A booking was cancelled: its place is free again "
+                      "(the free-text reason is left out: it may name someone).", CancelledData)
+RESCHEDULED = EventType("civic.booking.rescheduled", "A booking moved to a new slot (same booking id).",
+                        RescheduledData)
+HOLD_EXPIRED = EventType("civic.booking.hold_expired", "A hold ran out before it was confirmed: its place is free again.",
+                         HoldExpiredData)
+
+
+def booking_data(booking, **extra) -> dict:
+    """The payload every booking event shares, plus the event's own fields."""
+    return {"booking_id": str(booking.id), "resource_id": str(booking.resource_id), "start": booking.start.isoformat(),
+            "end": booking.end.isoformat(), "status": booking.status, "reference": booking.reference,
+            "sandbox": bool(booking.sandbox), **extra}
+
+
+def hold_data(hold) -> dict:
+    return {"hold_id": str(hold.id), "resource_id": str(hold.resource_id), "start": hold.start.isoformat(),
+            "end": hold.end.isoformat(), "expires_at": hold.expires_at.isoformat(), "reference": hold.reference,
+            "sandbox": bool(hold.sandbox)}

@@ -230,7 +230,8 @@ def confirm_hold(*, tenant_id: uuid.UUID, hold_id, attendee: dict, reference: st
                            metadata_=metadata_ or hold.metadata_)
     hold.booking_id = booking.id
     session.flush()
-    events.confirmed(booking)
+    events.CONFIRMED.emit(tenant_id=tenant_id, subject=str(booking.id),
+                          data=events.booking_data(booking, hold_id=str(hold.id)))
     return booking
 
 
@@ -249,7 +250,8 @@ def _new_booking(tenant_id, when, *, slot, attendee: dict, hold_id=None, referen
                       attendee_phone=attendee.get("phone"), reference=reference, metadata_=metadata_ or {})
     session.add(booking)
     session.flush()
-    events.created(booking)
+    events.CREATED.emit(tenant_id=tenant_id, subject=str(booking.id),
+                        data=events.booking_data(booking, hold_id=str(hold_id) if hold_id else None))
     _audit([booking], "booking.personal_data_changed")
     return booking
 
@@ -310,7 +312,8 @@ def cancel_booking(*, tenant_id: uuid.UUID, booking_id, reason: str | None = Non
     slots.give_back(slot=booking.slot_id)
     booking.status, booking.cancel_reason, booking.cancelled_at = "cancelled", reason, utcnow()
     session.flush()
-    events.cancelled(booking)
+    events.CANCELLED.emit(tenant_id=tenant_id, subject=str(booking.id),
+                          data=events.booking_data(booking, cancelled_at=booking.cancelled_at.isoformat()))
     _audit([booking])
     return booking
 
@@ -332,6 +335,8 @@ def reschedule_booking(*, tenant_id: uuid.UUID, booking_id, start: dt.datetime,
     previous_start, previous_end = booking.start, booking.end
     booking.slot_id, booking.start, booking.end, booking.time_zone = new_slot, start, slot_end, resource.time_zone
     session.flush()
-    events.rescheduled(booking, previous_start=previous_start, previous_end=previous_end)
+    events.RESCHEDULED.emit(tenant_id=tenant_id, subject=str(booking.id),
+                            data=events.booking_data(booking, previous_start=previous_start.isoformat(),
+                                                     previous_end=previous_end.isoformat()))
     _audit([booking])
     return booking

@@ -84,7 +84,8 @@ def end_hold(hold: Hold, status: str, *, now: dt.datetime | None = None) -> bool
     if status != "confirmed":
         give_back(slot=hold.slot_id)
     if status == "expired":
-        events.hold_expired(hold)
+        events.HOLD_EXPIRED.emit(tenant_id=hold.tenant_id, subject=str(hold.id),
+                                 data=events.hold_data(hold))
     return True
 
 

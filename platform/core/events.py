@@ -1,17 +1,25 @@
-"""Domain events: CloudEvents 1.0 envelopes written in the caller's transaction.
+"""Domain events: declared types, CloudEvents 1.0 envelopes written in the caller's transaction.
 
-A rolled-back change leaves no event. Subscribers are job names: emitting an
-event queues one outbox job per subscriber, in the same transaction.
+Each event type is declared once, in its component's `events.py`, as an `EventType` (type name,
+one-line description, marshmallow payload schema) and emitted only through it; emitting an
+undeclared type raises. A rolled-back change leaves no event. Subscribers are job names: emitting
+an event queues one outbox job per subscriber in the same transaction, so each runs after commit,
+at least once, retried with backoff and dead-lettered, and its failure never undoes the change.
 """
 import datetime as dt
+import importlib
+import importlib.util
 import uuid
 
 import sqlalchemy as sa
 from flask import current_app
+from marshmallow import Schema
 from sqlalchemy.orm import Mapped, mapped_column
 
 from civic.core import jobs
 from civic.core.db import Base, session, utcnow
+
+DECLARED: dict[str, "EventType"] = {}
 
 
 class Event(Base):
@@ -40,16 +48,54 @@ class Event(Base):
         }
 
 
+class EventType:
+    """A declared event: `BOOKING_CREATED = EventType("civic.booking.created", "A place was booked.", Schema)`."""
+
+    def __init__(self, type: str, description: str, schema: type[Schema]):
+        if type.count(".") < 2 or not type.startswith("civic."):
+            raise ValueError(f"an event type is civic.<component>.<thing>, not {type!r}")
+        if type in DECLARED:
+            raise ValueError(f"event type {type!r} is declared twice")
+        self.type, self.description, self.schema = type, description, schema
+        self.component = type.split(".")[1]
+        DECLARED[type] = self
+
+    def __repr__(self) -> str:
+        return f"EventType({self.type!r})"
+
+    def emit(self, *, tenant_id: uuid.UUID | None, subject: str | None, data: dict) -> "Event":
+        """Record this event in the current transaction and queue its subscribers' jobs."""
+        return emit(self.type, tenant_id=tenant_id, subject=subject, data=data)
+
+    def subscribe(self, app, job_name: str) -> None:
+        """Run job `job_name` (with the event envelope as payload) after each of these events commits."""
+        subscribe(app, self.type, job_name)
+
+    def fields(self) -> list[str]:
+        return list(self.schema().fields)
+
+    def json_schema(self) -> dict:
+        """The payload's JSON schema (as in the OpenAPI spec), for whoever consumes the event."""
+        from apispec.ext.marshmallow import OpenAPIConverter
+
+        converter = OpenAPIConverter(openapi_version="3.0.3", schema_name_resolver=lambda schema: None, spec=None)
+        return converter.schema2jsonschema(self.schema)
+
+
 def subscribe(app, event_type: str, job_name: str) -> None:
-    """Run job `job_name` (with the event envelope as payload) after each `event_type`."""
+    """Run job `job_name` (with the event envelope as payload) after each `event_type` ("*": every event)."""
+    if event_type != "*" and event_type not in DECLARED:
+        raise LookupError(f"cannot subscribe to undeclared event type {event_type!r}")
     app.extensions.setdefault("civic.subscriptions", {}).setdefault(event_type, []).append(job_name)
 
 
 def emit(event_type: str, *, tenant_id: uuid.UUID | None, subject: str | None, data: dict) -> Event:
-    """Record an event in the current transaction and queue its subscribers' jobs."""
-    component = event_type.split(".")[1] if event_type.count(".") >= 2 else "platform"
+    """Record an event in the current transaction and queue its subscribers' jobs (declared types only)."""
+    declared = DECLARED.get(event_type)
+    if declared is None:
+        raise LookupError(f"event type {event_type!r} is not declared in any component's events.py")
     event = Event(id=uuid.uuid4(), type=event_type, tenant_id=tenant_id, subject=subject, data=data,
-                  source=f"/civic/{component}", time=utcnow())
+                  source=f"/civic/{declared.component}", time=utcnow())
     session.add(event)
     subscriptions = current_app.extensions.get("civic.subscriptions", {})
     # A job subscribed both to this type and to "*" still runs once per event.
@@ -57,3 +103,25 @@ def emit(event_type: str, *, tenant_id: uuid.UUID | None, subject: str | None, d
         jobs.enqueue(job_name, event.envelope(), tenant_id=tenant_id)
     session.flush()
     return event
+
+
+def declared(app) -> list[EventType]:
+    """The event types of the app's enabled components, in type order."""
+    components = app.extensions.get("civic.components", [])
+    for name in components:
+        if importlib.util.find_spec(f"civic.{name}.events") is not None:
+            importlib.import_module(f"civic.{name}.events")
+    return sorted((e for e in DECLARED.values() if e.component in components), key=lambda e: e.type)
+
+
+def catalogue_markdown(app) -> str:
+    """docs/events.md: every declared event type, generated (a test keeps the committed file equal)."""
+    lines = ["# Events", "",
+             "Generated by `civic.core.events.catalogue_markdown(app)`; do not edit by hand.",
+             "Each event is a CloudEvents 1.0 envelope whose `data` carries ids and codes, never personal data.",
+             "Its payload's JSON schema is at `GET /v1/events/types`.", "",
+             "| type | component | description | payload fields |", "|---|---|---|---|"]
+    for event in declared(app):
+        fields = ", ".join(f"`{name}`" for name in event.fields())
+        lines.append(f"| `{event.type}` | {event.component} | {event.description} | {fields} |")
+    return "\n".join(lines) + "\n"

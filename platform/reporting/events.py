@@ -1,18 +1,57 @@
-"""Events the reporting component emits. None carries personal data."""
+"""Events the reporting component emits. None carries personal data: ids, codes, areas and counts.
 
-REPORT_CREATED = "civic.reporting.report_created"
-"""A report was made. data: report_id, category (code), category_id, status ("open"),
-area (H3 cell at resolution 7, or null without a location), source ("api", "open311:<client>")."""
+Emit them as `events.REPORT_CREATED.emit(tenant_id=..., subject=str(report.id), data=...)`.
+"""
+from marshmallow import Schema, fields
 
-STATUS_CHANGED = "civic.reporting.status_changed"
-"""A report's status (or closing reason) changed. data: report_id, category, from_status, status,
-closing_reason (fixed, duplicate, not_responsible, referred, or null)."""
+from civic.core.events import EventType
 
-TRANSFERRED = "civic.reporting.transferred"
-"""A report was passed to the organisation responsible; emitted for the receiving tenant.
-data: report_id, from_tenant_id, to_tenant_id, from_category, to_category."""
+CLOSING_REASONS = ("fixed", "duplicate", "not_responsible", "referred")
 
-DEMAND_SPIKE = "civic.reporting.demand_spike"
-"""A category (in an area) had far more reports in the last 7 days than in the 8 weeks before.
-data: alert_id, category, category_id, area (H3 cell at resolution 7, or "all"), window_start,
-window_end, current, baseline_mean, baseline_sd, threshold."""
+
+class ReportCreatedData(Schema):
+    report_id = fields.UUID(required=True)
+    category = fields.String(required=True, metadata={"description": "The category's code."})
+    category_id = fields.UUID(required=True)
+    status = fields.String(required=True)
+    area = fields.String(required=True, allow_none=True,
+                         metadata={"description": "H3 cell at resolution 7, or null without a location."})
+    source = fields.String(required=True, metadata={"description": '"api", "open311:<client>", ...'})
+
+
+class StatusChangedData(Schema):
+    report_id = fields.UUID(required=True)
+    category = fields.String(required=True)
+    from_status = fields.String(required=True)
+    status = fields.String(required=True)
+    closing_reason = fields.String(required=True, allow_none=True)
+
+
+class TransferredData(Schema):
+    report_id = fields.UUID(required=True)
+    from_tenant_id = fields.UUID(required=True)
+    to_tenant_id = fields.UUID(required=True)
+    from_category = fields.String(required=True)
+    to_category = fields.String(required=True)
+
+
+class DemandSpikeData(Schema):
+    alert_id = fields.UUID(required=True)
+    category = fields.String(required=True)
+    category_id = fields.UUID(required=True)
+    area = fields.String(required=True, metadata={"description": 'H3 cell at resolution 7, or "all".'})
+    window_start = fields.AwareDateTime(required=True)
+    window_end = fields.AwareDateTime(required=True)
+    current = fields.Integer(required=True)
+    baseline_mean = fields.Float(required=True)
+    baseline_sd = fields.Float(required=True)
+    threshold = fields.Float(required=True)
+
+
+REPORT_CREATED = EventType("civic.reporting.report_created", "A report was made.", ReportCreatedData)
+STATUS_CHANGED = EventType("civic.reporting.status_changed", "A report's status (or closing reason) changed.",
+                           StatusChangedData)
+TRANSFERRED = EventType("civic.reporting.transferred", "A report was passed to the organisation responsible "
+                        "(emitted for the receiving organisation).", TransferredData)
+DEMAND_SPIKE = EventType("civic.reporting.demand_spike", "A category (in an area) had far more reports in the last "
+                         "7 days than in the 8 weeks before.", DemandSpikeData)

@@ -11,11 +11,11 @@ import phonenumbers
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from civic.core import audit, events
+from civic.core import audit
 from civic.core.db import session, utcnow
 from civic.core.errors import Problem, not_found
 from civic.core.tenancy import Tenant, get_scoped, live_only, scoped, tenant_by_slug
-from civic.reporting import attributes
+from civic.reporting import attributes, events
 from civic.reporting.models import Category, Report, ReportUpdate, Transfer
 
 CELL_RESOLUTION = 9  # ~0.1 km² hexagons; coarser areas are their parents
@@ -207,7 +207,7 @@ def create_report(*, tenant_id: uuid.UUID, category_code: str, description: str 
     session.flush()
     session.add(ReportUpdate(tenant_id=tenant_id, report_id=report.id, status="open", note=None, public=True,
                              actor=audit.current_actor(), created_at=created_at, updated_at=created_at))
-    events.emit("civic.reporting.report_created", tenant_id=tenant_id, subject=str(report.id), data={
+    events.REPORT_CREATED.emit(tenant_id=tenant_id, subject=str(report.id), data={
         "report_id": str(report.id), "category": category.code, "category_id": str(category.id),
         "status": "open", "area": report.area, "source": source})
     return report
@@ -350,7 +350,7 @@ def _change(*, tenant_id, report_id, status, closing_reason, note, public, media
     report.status, report.closing_reason, report.updated_at = status, closing_reason, utcnow()
     session.flush()
     if changed:
-        events.emit("civic.reporting.status_changed", tenant_id=tenant_id, subject=str(report.id), data={
+        events.STATUS_CHANGED.emit(tenant_id=tenant_id, subject=str(report.id), data={
             "report_id": str(report.id), "category": report.category.code, "from_status": previous,
             "status": status, "closing_reason": closing_reason})
     return report, update
@@ -395,7 +395,7 @@ def transfer_report(*, tenant_id: uuid.UUID, report_id, to_tenant: str, category
                              status="open", public=True, actor=sender,
                              note=f"Passed to {receiver.name}, who are responsible for this."))
     session.flush()
-    events.emit("civic.reporting.transferred", tenant_id=receiver.id, subject=str(report.id), data={
+    events.TRANSFERRED.emit(tenant_id=receiver.id, subject=str(report.id), data={
         "report_id": str(report.id), "from_tenant_id": str(tenant_id), "to_tenant_id": str(receiver.id),
         "from_category": transfer.from_category_code, "to_category": category.code})
     return transfer

@@ -16,9 +16,9 @@ import h3
 import sqlalchemy as sa
 from flask import current_app
 
-from civic.core import events
 from civic.core.db import session
 from civic.core.tenancy import Tenant
+from civic.reporting import events
 from civic.reporting.models import Alert, Category, Report
 
 BASELINE_WEEKS = 8
@@ -72,7 +72,7 @@ def detect_spikes(*, now: dt.datetime) -> list[Alert]:
         session.add(alert)
         session.flush()
         category = session.get(Category, category_id)
-        events.emit("civic.reporting.demand_spike", tenant_id=tenant_id, subject=str(alert.id), data={
+        events.DEMAND_SPIKE.emit(tenant_id=tenant_id, subject=str(alert.id), data={
             "alert_id": str(alert.id), "category": category.code, "category_id": str(category_id), "area": area,
             "window_start": alert.window_start.isoformat(), "window_end": now.isoformat(), **figures})
         found.append(alert)

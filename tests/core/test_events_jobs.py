@@ -6,10 +6,21 @@ import flask
 import pytest
 import sqlalchemy as sa
 from flask.views import MethodView
+from marshmallow import Schema, fields
 
 from civic.core import events, jobs
 from civic.core.db import session, unit_of_work, utcnow
 from tests.core.conftest import assert_problem, count
+
+
+class NData(Schema):
+    n = fields.Integer()
+    slot = fields.String()
+
+
+THING_CREATED = events.EventType("civic.test.thing_created", "A thing was made (for these tests).", NData)
+HAPPENED = events.EventType("civic.test.happened", "Something happened (for these tests).", NData)
+OTHER = events.EventType("civic.test.other", "Something else happened (for these tests).", NData)
 
 
 # --- unit of work -----------------------------------------------------------------------
@@ -25,7 +36,7 @@ def outbox_app(app_with_route):
         def post(self):
             body = flask.request.get_json()
             tenant = service.create_tenant(slug=body["slug"], name="Thing")
-            events.emit("civic.test.thing_created", tenant_id=tenant.id, subject=str(tenant.id), data={"n": 1})
+            THING_CREATED.emit(tenant_id=tenant.id, subject=str(tenant.id), data={"n": 1})
             jobs.enqueue("test.send_letter", {"tenant": str(tenant.id)}, tenant_id=tenant.id)
             if body.get("fail"):
                 raise Problem(409, "thing_refused", "Refused after the event and the job were written.")
@@ -68,13 +79,13 @@ def test_a_successful_request_leaves_the_change_its_event_and_its_job(outbox_app
 def test_an_event_is_a_cloudevents_envelope(app, make):
     tenant = make.tenant()
     with app.app_context(), unit_of_work():
-        event = events.emit("civic.booking.created", tenant_id=tenant.id, subject="b-1", data={"slot": "09:00"})
+        event = HAPPENED.emit(tenant_id=tenant.id, subject="b-1", data={"slot": "09:00"})
     with app.app_context():
         stored = session.get(events.Event, event.id).envelope()
     assert stored["specversion"] == "1.0"
     assert uuid.UUID(stored["id"]) == event.id
-    assert stored["source"] == "/civic/booking"
-    assert stored["type"] == "civic.booking.created"
+    assert stored["source"] == "/civic/test"
+    assert stored["type"] == "civic.test.happened"
     assert stored["subject"] == "b-1"
     assert stored["data"] == {"slot": "09:00"}
     assert stored["datacontenttype"] == "application/json"
@@ -91,8 +102,8 @@ def test_each_subscriber_gets_one_job_per_event(app, make, worker):
     events.subscribe(app, "civic.test.other", "test.b")
     tenant = make.tenant()
     with app.app_context(), unit_of_work():
-        first = events.emit("civic.test.happened", tenant_id=tenant.id, subject="1", data={})
-        second = events.emit("civic.test.happened", tenant_id=tenant.id, subject="2", data={})
+        first = HAPPENED.emit(tenant_id=tenant.id, subject="1", data={})
+        second = HAPPENED.emit(tenant_id=tenant.id, subject="2", data={})
     worker.drain()
     assert sorted(p["id"] for p in seen["a"]) == sorted([str(first.id), str(second.id)])
     assert sorted(p["id"] for p in seen["b"]) == sorted([str(first.id), str(second.id)])
@@ -105,7 +116,7 @@ def test_a_job_subscribed_twice_still_runs_once_per_event(app, make, worker):
     events.subscribe(app, "civic.test.happened", "test.audit_everything")
     events.subscribe(app, "*", "test.audit_everything")
     with app.app_context(), unit_of_work():
-        event = events.emit("civic.test.happened", tenant_id=make.tenant().id, subject="1", data={})
+        event = HAPPENED.emit(tenant_id=make.tenant().id, subject="1", data={})
     worker.drain()
     assert runs == [str(event.id)]
 
