@@ -1,6 +1,5 @@
 """create_app(): settings, the core kernel, the gateway, then each enabled component."""
 import importlib
-import importlib.util
 import logging
 import os
 from pathlib import Path
@@ -47,9 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     gateway.init_app(app, api)
     app.extensions["civic.components"] = []
-    for name in app.config["COMPONENTS"]:
-        if importlib.util.find_spec(f"civic.{name}") is None:
-            continue  # not built yet
+    for name in app.config["COMPONENTS"]:  # each one found by civic.config.discover_components()
         importlib.import_module(f"civic.{name}").init_app(app, api)
         app.extensions["civic.components"].append(name)
     return app
