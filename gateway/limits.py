@@ -15,7 +15,7 @@ import time
 from flask import current_app, g, request
 from flask_limiter import ApplicationLimit, Limiter
 
-from civic.core.auth import current_principal
+from civic.core.auth import api_key_client, current_principal
 
 LIMITED_PREFIXES = ("/v1/", "/open311/")
 
@@ -33,9 +33,7 @@ def _api_key_caller(default: str) -> Caller | None:
     from civic.core.db import session
     from civic.core.tenancy import Tenant
 
-    key = (request.values.get("api_key") or "").strip()
-    lookup = current_app.extensions.get("civic.api_key_lookup")
-    client = lookup(key) if key and lookup else None
+    client = api_key_client(request.values.get("api_key"))
     if client is None:
         return None
     tenant = session.get(Tenant, client.tenant_id)
@@ -44,7 +42,7 @@ def _api_key_caller(default: str) -> Caller | None:
 
 
 def caller() -> Caller:
-    """Who is spending a budget on this request (worked out once per request)."""
+    """Who is spending a budget on this request: the caller civic.core.auth already validated."""
     if "civic_rate_caller" not in g:
         config = current_app.config
         principal = current_principal(optional=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from civic import config as settings
-from civic.core import db, docs, edge, errors, jobs, lifecycle, observability
+from civic.core import auth, db, docs, edge, errors, jobs, lifecycle, observability
 from civic.core import audit, events, idempotency  # noqa: F401  (their tables are part of every app's models)
 from civic.core.api import Api, api_config
 from civic.core.auth import public
@@ -35,6 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
     edge.init_app(app)
     db.init_app(app)
     lifecycle.init_app(app)
+    auth.init_app(app)  # before the gateway's rate limiter: it spends the validated caller's budget
     api = Api(app)
     spec_view = app.view_functions["api-docs.openapi_json"]
     app.view_functions["api-docs.openapi_json"] = public(lambda: spec_view())  # the spec is public

@@ -11,7 +11,7 @@ import re
 
 from flask import Blueprint, current_app, g, request, url_for
 
-from civic.core.auth import public
+from civic.core.auth import api_key_client, public
 from civic.core.db import utcnow
 from civic.core.edge import base_url, publishes_urls
 from civic.core.errors import Problem
@@ -80,18 +80,15 @@ def _float(name: str) -> float | None:
 
 
 def _api_client():
-    key = _param("api_key")
-    lookup = current_app.extensions.get("civic.api_key_lookup")
-    client = lookup(key) if key and lookup else None
+    client = api_key_client(_param("api_key"))
     if client is None:
         raise Problem(403, "invalid_api_key", "Invalid api_key received -- can't proceed.")
-    scopes = getattr(client, "scopes", None)
-    if scopes is not None and "reporting:write" not in scopes:
+    if "reporting:write" not in client.scopes:
         raise Problem(403, "invalid_api_key", "This api_key may not send reports (it needs reporting:write).")
     if service.reporting_tenant(client.tenant_id) is None:
         raise Problem(403, "component_disabled", "This api_key's organisation does not run reporting.")
     # The key's world (live or sandbox) is the world of everything this request reads and writes.
-    g.civic_sandbox = bool(getattr(client, "sandbox", False))
+    g.civic_sandbox = bool(client.sandbox)
     return client
 
 
@@ -101,8 +98,8 @@ def _api_client():
 def discovery(fmt):
     changeset = w3c(dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc))
     return render(fmt, "discovery", {
-        "changeset": changeset, "contact": current_app.config.get("REPORTING_OPEN311_CONTACT", ""),
-        "key_service": current_app.config.get("REPORTING_OPEN311_KEY_SERVICE", ""),
+        "changeset": changeset, "contact": current_app.config["REPORTING_OPEN311_CONTACT"],
+        "key_service": current_app.config["REPORTING_OPEN311_KEY_SERVICE"],
         "endpoints": [{"specification": SPEC, "url": base_url() + url_for("open311.discovery_bare").rsplit("/", 1)[0],
                        "changeset": changeset, "type": "production",
                        "formats": ["text/xml", "application/json"]}]})
