@@ -48,3 +48,16 @@ def test_each_component_declares_its_own_settings_in_its_folder():
             assert setting not in config.SETTINGS, f"{setting} is declared twice"
     assert set(declared) >= set(config.SETTINGS)
     assert not [name for name in config.SETTINGS if name.startswith(tuple(f"{c.upper()}_" for c in component_folders()))]
+
+
+def test_no_call_site_restates_a_declared_default():
+    """`config.get("X", default)` for a declared X would let the code and the README disagree."""
+    import re
+
+    declared = set(config.all_settings())
+    found = []
+    for path in [*(ROOT / "platform").rglob("*.py"), *(ROOT / "gateway").rglob("*.py")]:
+        for name in re.findall(r'config\.get\(\s*"([A-Z_]+)"\s*,', path.read_text()):
+            if name in declared:
+                found.append(f"{path.relative_to(ROOT)}: {name}")
+    assert found == []

@@ -109,7 +109,7 @@ def discovery(fmt):
 def services(fmt):
     tenant = place.jurisdiction(_param("jurisdiction_id"))
     return render(fmt, "services", [{
-        "service_code": place.service_code(c, t, tenant is None), "service_name": c.name,
+        "service_code": place.service_code(c.code, t.slug, tenant is None), "service_name": c.name,
         "description": c.description or "", "metadata": any(a.get("variable", True) for a in c.attributes),
         "type": "realtime", "keywords": ", ".join(c.keywords), "group": c.group or ""}
         for c, t in place.public_categories(tenant=tenant)])
@@ -120,7 +120,7 @@ def service_definition(fmt, code):
     tenant = place.jurisdiction(_param("jurisdiction_id"))
     category, owner = place.find_category(code=code, tenant=tenant)
     return render(fmt, "service_definition", {
-        "service_code": place.service_code(category, owner, tenant is None),
+        "service_code": place.service_code(category.code, owner.slug, tenant is None),
         "attributes": [{"variable": a.get("variable", True), "code": a["code"], "datatype": a["datatype"],
                         "required": a["required"], "datatype_description": a.get("datatype_description"),
                         "order": a["order"], "description": a["description"],
@@ -134,7 +134,7 @@ def _request_row(report, notes, labels, place_wide) -> dict:
     return {
         "service_request_id": str(report.id), "status": "closed" if report.status == "closed" else "open",
         "status_notes": notes.get(report.id), "service_name": report.category.name,
-        "service_code": f"{slug}{place.PLACE_SEPARATOR}{report.category.code}" if place_wide else report.category.code,
+        "service_code": place.service_code(report.category.code, slug, place_wide),
         "description": report.description, "agency_responsible": name,
         "service_notice": None, "requested_datetime": w3c(report.created_at), "updated_datetime": w3c(report.updated_at),
         "expected_datetime": None, "address": report.address, "address_id": report.uprn, "zipcode": None,

@@ -23,5 +23,5 @@ def refresh_counts(payload: dict, job) -> None:
 def init_app(app) -> None:
     jobs.register(app, DETECT_SPIKES, detect_spikes)
     jobs.register(app, REFRESH_COUNTS, refresh_counts)
-    jobs.schedule(app, REFRESH_COUNTS, int(app.config.get("REPORTING_ROLLUP_SECONDS", 300)))
-    jobs.schedule(app, DETECT_SPIKES, int(app.config.get("REPORTING_SPIKE_CHECK_SECONDS", 3600)))
+    jobs.schedule(app, REFRESH_COUNTS, int(app.config["REPORTING_ROLLUP_SECONDS"]))
+    jobs.schedule(app, DETECT_SPIKES, int(app.config["REPORTING_SPIKE_CHECK_SECONDS"]))
