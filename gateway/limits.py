@@ -1,7 +1,7 @@
 """Rate limits (flask-limiter): one budget per client over every route it calls, one per organisation.
 
-A client's calls to `/v1/` and Open311 (by token or API key) share one application-wide
-counter: CIVIC_RATELIMIT_DEFAULT or the client's own `rate_limit`. When the steward set
+A client's calls to `/v1/` and to every component's routes, Open311 among them (by token or
+API key), share one application-wide counter: CIVIC_RATELIMIT_DEFAULT or the client's own `rate_limit`. When the steward set
 an organisation's `rate_limit`, all its clients together share a second counter.
 Calls with neither token nor API key count per address (CIVIC_RATELIMIT_ANONYMOUS).
 Counters live in memory by default, in Redis when CIVIC_RATELIMIT_STORAGE_URL is set
@@ -17,7 +17,9 @@ from flask_limiter import ApplicationLimit, Limiter
 
 from civic.core.auth import api_key_client, current_principal
 
-LIMITED_PREFIXES = ("/v1/", "/open311/")
+# Every `/v1/` call and every route of a component's blueprint (Open311 included) is limited; these
+# core and gateway blueprints are not (the token endpoint has its own limits below).
+UNLIMITED_BLUEPRINTS = frozenset({"health", "docs", "api-docs", "oauth"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,14 +52,16 @@ def caller() -> Caller:
         if principal:
             found = Caller(f"client:{principal.client_id}", principal.rate_limit or config["RATELIMIT_DEFAULT"],
                            f"tenant:{principal.tenant_id}", principal.tenant_rate_limit or "")
-        elif request.path.startswith("/open311/"):
+        elif "api_key" in request.values:  # Open311 clients that cannot do OAuth
             found = _api_key_caller(config["RATELIMIT_DEFAULT"])
         g.civic_rate_caller = found or Caller(f"addr:{request.remote_addr}", config["RATELIMIT_ANONYMOUS"])
     return g.civic_rate_caller
 
 
 def _not_limited() -> bool:
-    return not request.path.startswith(LIMITED_PREFIXES)
+    if request.path.startswith("/v1/"):
+        return False
+    return request.blueprint is None or request.blueprint in UNLIMITED_BLUEPRINTS
 
 
 def _token_client() -> str:

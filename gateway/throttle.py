@@ -135,7 +135,7 @@ def release(ticket: Ticket) -> None:
     session.rollback()
     for key in ticket.keys:
         _give_back(key.key)
-    session.commit()
+    session.commit()  # own commit: reserve() committed the attempt, and the 4xx that follows rolls back
 
 
 def _give_back(key: str) -> None:
