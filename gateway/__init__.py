@@ -5,7 +5,7 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 
 def init_app(app, api) -> None:
-    from civic.core.auth import register_token_validator  # here, so `civic --help` does not load Flask
+    from civic.core.auth import register_api_key_lookup, register_token_validator  # here: `civic --help` stays light
     from civic.gateway import models  # noqa: F401  (tables)
     from civic.gateway import oauth, routes, service
 
@@ -13,8 +13,8 @@ def init_app(app, api) -> None:
     logging.getLogger("authlib").setLevel(logging.WARNING)
     _session_cookie(app)
     register_token_validator(app, service.principal_for)
-    # Open311 clients that cannot do OAuth send an API key; components look it up here.
-    app.extensions["civic.api_key_lookup"] = service.client_by_api_key
+    # Open311 clients that cannot do OAuth send an API key; components ask civic.core.auth.api_key_client.
+    register_api_key_lookup(app, service.client_by_api_key)
     oauth.config_oauth(app)
     routes.init_app(app, api)
 

@@ -1,7 +1,7 @@
 """Rate limits (flask-limiter): one budget per client over every route it calls, one per organisation.
 
-A client's calls to `/v1/` and Open311 (by token or API key) share one application-wide
-counter: CIVIC_RATELIMIT_DEFAULT or the client's own `rate_limit`. When the steward set
+A client's calls to `/v1/` and to every component's routes, Open311 among them (by token or
+API key), share one application-wide counter: CIVIC_RATELIMIT_DEFAULT or the client's own `rate_limit`. When the steward set
 an organisation's `rate_limit`, all its clients together share a second counter.
 Calls with neither token nor API key count per address (CIVIC_RATELIMIT_ANONYMOUS).
 Counters live in memory by default, in Redis when CIVIC_RATELIMIT_STORAGE_URL is set
@@ -15,9 +15,11 @@ import time
 from flask import current_app, g, request
 from flask_limiter import ApplicationLimit, Limiter
 
-from civic.core.auth import current_principal
+from civic.core.auth import api_key_client, current_principal
 
-LIMITED_PREFIXES = ("/v1/", "/open311/")
+# Every `/v1/` call and every route of a component's blueprint (Open311 included) is limited; these
+# core and gateway blueprints are not (the token endpoint has its own limits below).
+UNLIMITED_BLUEPRINTS = frozenset({"health", "docs", "api-docs", "oauth"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,9 +35,7 @@ def _api_key_caller(default: str) -> Caller | None:
     from civic.core.db import session
     from civic.core.tenancy import Tenant
 
-    key = (request.values.get("api_key") or "").strip()
-    lookup = current_app.extensions.get("civic.api_key_lookup")
-    client = lookup(key) if key and lookup else None
+    client = api_key_client(request.values.get("api_key"))
     if client is None:
         return None
     tenant = session.get(Tenant, client.tenant_id)
@@ -44,7 +44,7 @@ def _api_key_caller(default: str) -> Caller | None:
 
 
 def caller() -> Caller:
-    """Who is spending a budget on this request (worked out once per request)."""
+    """Who is spending a budget on this request: the caller civic.core.auth already validated."""
     if "civic_rate_caller" not in g:
         config = current_app.config
         open311 = request.path.startswith("/open311/")
@@ -53,14 +53,16 @@ def caller() -> Caller:
         if principal:
             found = Caller(f"client:{principal.client_id}", principal.rate_limit or config["RATELIMIT_DEFAULT"],
                            f"tenant:{principal.tenant_id}", principal.tenant_rate_limit or "")
-        elif open311:
+        elif "api_key" in request.values:  # Open311 clients that cannot do OAuth
             found = _api_key_caller(config["RATELIMIT_DEFAULT"])
         g.civic_rate_caller = found or Caller(f"addr:{request.remote_addr}", config["RATELIMIT_ANONYMOUS"])
     return g.civic_rate_caller
 
 
 def _not_limited() -> bool:
-    return not request.path.startswith(LIMITED_PREFIXES)
+    if request.path.startswith("/v1/"):
+        return False
+    return request.blueprint is None or request.blueprint in UNLIMITED_BLUEPRINTS
 
 
 def _token_client() -> str:

@@ -491,7 +491,7 @@ def principal_for(access_token: str):
     return Principal(tenant_id=row.tenant_id, client_id=row.client_id, scopes=scopes,
                      user_id=row.user_id, sandbox=row.sandbox,
                      components=tuple(row.components) if row.components is not None else None,
-                     rate_limit=row.rate_limit, tenant_rate_limit=row.tenant_rate_limit, token_id=row.id,
+                     rate_limit=row.rate_limit, tenant_rate_limit=row.tenant_rate_limit,
                      tenant_slug=row.slug, tenant_name=row.name)
 
 

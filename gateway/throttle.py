@@ -12,6 +12,13 @@ secret is 256 random bits that no one guesses, so such a lock could only serve
 to shut a victim out. A refused attempt counts nowhere. A success clears the
 principal's own counts and gives the address its attempt back. Keys are HMACs
 under the secret key: the table never holds typed input.
+
+This is the one place outside the core's unit of work that commits, on purpose: a wrong
+credential is answered 401, and the core rolls a failed request back, so a count kept in
+the request's transaction would vanish with it (tests/gateway/test_lockouts.py,
+test_failures_slow_down_before_they_lock); and the attempt is committed before the check
+so that concurrent guesses see each other (test_concurrent_wrong_secrets_are_checked_at_most_the_limit).
+A success is the exception: it lives in the request's transaction (see `succeeded`).
 """
 import dataclasses
 import datetime as dt
@@ -108,7 +115,7 @@ def reserve(*, principal: str, address: str, person: bool = False) -> Ticket:
         session.rollback()  # a refused attempt counts nowhere: hammering cannot lock anyone else
         raise Problem(429, "too_many_failures", "Too many failed attempts. Wait before trying again.",
                       title="Too many failed attempts", headers={"Retry-After": str(max(1, math.ceil(wait)))})
-    session.commit()
+    session.commit()  # own commit: concurrent attempts must see this one before any credential is checked
     return Ticket(keys)
 
 
@@ -129,7 +136,7 @@ def failed(ticket: Ticket) -> None:
         else:
             continue
         session.execute(sa.update(Throttle).where(Throttle.key == name).values(**values))
-    session.commit()
+    session.commit()  # own commit: the 401 that follows rolls the request's transaction back
 
 
 def succeeded(ticket: Ticket) -> None:
@@ -149,7 +156,7 @@ def release(ticket: Ticket) -> None:
     session.rollback()
     for key in ticket.keys:
         _give_back(key.key)
-    session.commit()
+    session.commit()  # own commit: reserve() committed the attempt, and the 4xx that follows rolls back
 
 
 def _give_back(key: str) -> None:

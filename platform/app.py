@@ -1,6 +1,5 @@
 """create_app(): settings, the core kernel, the gateway, then each enabled component."""
 import importlib
-import importlib.util
 import logging
 import os
 from pathlib import Path
@@ -8,7 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from civic import config as settings
-from civic.core import db, docs, edge, errors, jobs, lifecycle, observability
+from civic.core import auth, db, docs, edge, errors, jobs, lifecycle, observability
 from civic.core import audit, events, idempotency  # noqa: F401  (their tables are part of every app's models)
 from civic.core.api import Api, api_config
 from civic.core.auth import public
@@ -36,6 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
     edge.init_app(app)
     db.init_app(app)
     lifecycle.init_app(app)
+    auth.init_app(app)  # before the gateway's rate limiter: it spends the validated caller's budget
     api = Api(app)
     spec_view = app.view_functions["api-docs.openapi_json"]
     app.view_functions["api-docs.openapi_json"] = public(lambda: spec_view())  # the spec is public
@@ -47,9 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     gateway.init_app(app, api)
     app.extensions["civic.components"] = []
-    for name in app.config["COMPONENTS"]:
-        if importlib.util.find_spec(f"civic.{name}") is None:
-            continue  # not built yet
+    for name in app.config["COMPONENTS"]:  # each one found by civic.config.discover_components()
         importlib.import_module(f"civic.{name}").init_app(app, api)
         app.extensions["civic.components"].append(name)
     api.register_blueprint(importlib.import_module("civic.core.event_routes").blp)

@@ -35,12 +35,19 @@ def db_upgrade(revision):
     click.echo(f"database is at revision {revision}")
 
 
-@db.command("revision", help="(Developers) write a migration from model changes.")
+@db.command("revision", help="(Developers) write a part's next migration from its models' changes.")
+@click.option("--component", required=True, help="`core` or a component's name: its branch and its tables only.")
 @click.option("-m", "--message", required=True)
-def db_revision(message):
+@click.option("--directory", default=None, help="The migrations folder (default: the installed one).")
+def db_revision(component, message, directory):
+    from civic.config import ALL_COMPONENTS
     from civic.core import migrate
 
-    migrate.revision(_app().extensions["civic.engine"], message)
+    if component != migrate.CORE and component not in ALL_COMPONENTS:
+        raise click.BadParameter(f"choose core or one of: {', '.join(ALL_COMPONENTS)}", param_hint="--component")
+    rev_id = migrate.revision(_app().extensions["civic.engine"], message, component=component,
+                              script_location=directory)
+    click.echo(f"wrote revision {rev_id} on the {component} branch")
 
 
 @main.command(help="Serve the platform over HTTP, with background jobs in-process.")

@@ -1,12 +1,35 @@
 """Settings from CIVIC_* environment variables, each with a documented default.
 
-Every setting here is listed in the README's configuration table.
+The core's settings are declared here, each component's in its own `settings.py`; the README's
+configuration table is generated from these declarations (`python -m civic.config` prints it).
 """
+import importlib
+import importlib.util
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, NamedTuple
 
 DEFAULT_SECRET = "dev-only-change-me"
-ALL_COMPONENTS = ("booking", "reporting", "casework", "payments", "notify")
+PLATFORM = Path(__file__).resolve().parent
+
+
+class Setting(NamedTuple):
+    """One CIVIC_* setting; `shown` is the README's default column when `default` is computed or not a plain value."""
+
+    parse: Callable[[str], Any]
+    default: Any
+    doc: str
+    shown: str | None = None
+
+
+def discover_components() -> tuple[str, ...]:
+    """The components: folders under platform/ (but the core) whose `__init__.py` defines `init_app(app, api)`."""
+    return tuple(sorted(init.parent.name for init in PLATFORM.glob("*/__init__.py")
+                        if init.parent.name != "core" and "def init_app(" in init.read_text()))
+
+
+ALL_COMPONENTS = discover_components()
 
 
 def _bool(value: str) -> bool:
@@ -22,55 +45,110 @@ def default_database_url() -> str:
     return f"sqlite:///{instance / 'civic.db'}"
 
 
-# name -> (parser, default, description). The README table is generated from the
-# same words, so a setting cannot exist without being documented.
+# name -> Setting. Each component declares its own in platform/<name>/settings.py (SETTINGS, the same
+# shape); `all_settings()` gathers them. The README's configuration table is `readme_table()`'s output,
+# checked by tests/test_readme.py, so a setting cannot exist without being documented as declared.
 SETTINGS = {
-    "ENV": (str, "development", "`development`, `test` or `production`. Production refuses a default secret."),
-    "SECRET_KEY": (str, DEFAULT_SECRET, "Signs sessions and CSRF tokens. Must be set in production."),
-    "DATABASE_URL": (str, None, "SQLAlchemy URL. Default: an SQLite file `instance/civic.db`. PostgreSQL: `postgresql+psycopg://user@host/db`."),
-    "COMPONENTS": (_list, list(ALL_COMPONENTS), "Components to load, comma-separated (default: all)."),
-    "ENCRYPTION_KEYS": (_list, [], "Fernet keys for third-party secrets at rest, comma-separated, newest first. Default (development only): derived from the secret key."),
-    "MAX_CONTENT_LENGTH": (int, 1024 * 1024, "Largest request body accepted, in bytes (default 1 MiB)."),
-    "EMBEDDED_WORKER": (_bool, True, "`civic serve` runs background jobs in a thread of the web process."),
-    "JOB_LEASE_SECONDS": (int, 60, "How long a worker owns a job before another may take it over."),
-    "JOB_MAX_ATTEMPTS": (int, 8, "Attempts before a failing job is dead-lettered."),
-    "JOB_POLL_SECONDS": (float, 1.0, "How often an idle worker looks for new jobs."),
-    "LOG_LEVEL": (str, "INFO", "Log level of the JSON logs."),
-    "ACCESS_TOKEN_TTL": (int, 3600, "Access token lifetime, seconds."),
-    "REFRESH_TOKEN_TTL": (int, 30 * 24 * 3600, "Refresh token lifetime, seconds."),
-    "AUTH_CODE_TTL": (int, 600, "Authorization code lifetime, seconds."),
-    "SECRET_GRACE_SECONDS": (int, 24 * 3600, "Default time an old client secret keeps working after rotation."),
-    "RATELIMIT_STORAGE_URL": (str, "memory://", "Rate-limit counters: `memory://` or a Redis URL such as `redis://127.0.0.1:6379/0`."),
-    "RATELIMIT_DEFAULT": (str, "600 per minute", "Default limit per client, over all the routes it calls together (a steward can override it per client)."),
-    "RATELIMIT_ANONYMOUS": (str, "300 per minute", "Limit per address for calls with no token or API key (public Open311 reads, open data)."),
-    "RATELIMIT_TOKEN_ENDPOINT": (str, "60 per minute", "Token endpoint limit per client id and per address."),
-    "LOGIN_MAX_FAILURES": (int, 5, "Failed sign-ins or token requests before a short lock-out."),
-    "LOGIN_LOCK_SECONDS": (int, 300, "How long that lock-out lasts."),
-    "ISSUER": (str, "", "Public base URL (OAuth issuer) in the metadata and Open311 discovery. Required in production; elsewhere default: the request's (allowed) host."),
-    "ALLOWED_HOSTS": (_list, [], "Host names the platform answers to; another `Host:` is a 400. Default: any in development/test, the issuer's host in production."),
-    "PROXY_X_FOR": (int, 0, "Trusted proxy hops setting `X-Forwarded-For` (0: trust none)."),
-    "PROXY_X_PROTO": (int, 0, "Trusted proxy hops setting `X-Forwarded-Proto` (0: trust none; 1 behind one TLS-terminating proxy)."),
-    "PROXY_X_HOST": (int, 0, "Trusted proxy hops setting `X-Forwarded-Host` (0: trust none)."),
-    "METRICS_PUBLIC": (_bool, None, "`/metrics` open to anyone. Default: true in development/test, false in production."),
-    "METRICS_TOKEN": (str, "", "A bearer secret that may read `/metrics` when it is not public (a `platform:admin` token always may)."),
-    "REPORTING_SUPPRESSION_THRESHOLD": (int, 5, "Open data: counts below this are suppressed."),
-    "REPORTING_SPIKE_MIN_COUNT": (int, 5, "Early warning: fewest reports in 7 days that can be a spike."),
-    "REPORTING_SPIKE_CHECK_SECONDS": (int, 3600, "How often the early-warning job runs."),
-    "REPORTING_ROLLUP_SECONDS": (int, 300, "How often the place-wide weekly counts are refreshed."),
-    "REPORTING_OPEN_DATA_CACHE_SECONDS": (int, 60, "How long a published open-data table is reused."),
-    "REPORTING_INSIGHT_MAX_GROUPS": (int, 10_000, "Insight counts and maps: most groups in one answer (more is a 422 answer_too_large)."),
-    "REPORTING_OPEN_DATA_PUBLISHER": (str, "Civic Platform", "Publisher named in the open data."),
-    "REPORTING_OPEN311_CONTACT": (str, "", "Contact shown in Open311 discovery."),
-    "REPORTING_OPEN311_KEY_SERVICE": (str, "", "Where Open311 clients ask for an API key (Open311 discovery)."),
+    "ENV": Setting(str, "development",
+                   '`development`, `test` or `production`. Production refuses the default secret and missing encryption keys.'),
+    "SECRET_KEY": Setting(str, DEFAULT_SECRET,
+                   'Signs sign-in sessions and CSRF tokens. Production needs 32+ random characters. With the default, the platform warns at start and `civic serve` refuses any address but loopback.'),
+    "DATABASE_URL": Setting(str, None,
+                   'SQLAlchemy URL. PostgreSQL: `postgresql+psycopg://user@host/dbname`.', shown='`sqlite:///instance/civic.db`'),
+    "INSTANCE_PATH": Setting(str, "instance", "Folder of the default SQLite database."),
+    "COMPONENTS": Setting(_list, list(ALL_COMPONENTS),
+                   "Components to load (comma-separated; default: every component present); the others' routes do not exist."),
+    "ENCRYPTION_KEYS": Setting(_list, [],
+                   'Fernet keys for third-party secrets at rest, comma-separated, newest first (rotate by adding a new key at the front). Development derives one from the secret key. Make one with `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.'),
+    "MAX_CONTENT_LENGTH": Setting(int, 1024 * 1024,
+                   'Largest request body, in bytes (1 MiB); larger is a 413.'),
+    "EMBEDDED_WORKER": Setting(_bool, True,
+                   '`civic serve` runs background jobs in a thread of each web process.'),
+    "JOB_LEASE_SECONDS": Setting(int, 60,
+                   "How long a worker owns a claimed job; a dead worker's job is taken over after it."),
+    "JOB_MAX_ATTEMPTS": Setting(int, 8,
+                   'Attempts before a failing job is dead-lettered.'),
+    "JOB_POLL_SECONDS": Setting(float, 1.0,
+                   'How often an idle worker looks for due jobs.'),
+    "LOG_LEVEL": Setting(str, "INFO",
+                   'Level of the JSON logs (one object per line, with `request_id`).'),
+    "ACCESS_TOKEN_TTL": Setting(int, 3600,
+                   'Access token lifetime, seconds.'),
+    "REFRESH_TOKEN_TTL": Setting(int, 30 * 24 * 3600,
+                   'Refresh token lifetime, seconds (30 days).'),
+    "AUTH_CODE_TTL": Setting(int, 600,
+                   'Authorization code lifetime, seconds.'),
+    "SECRET_GRACE_SECONDS": Setting(int, 24 * 3600,
+                   'Default time an old client secret keeps working after a rotation.'),
+    "RATELIMIT_STORAGE_URL": Setting(str, "memory://",
+                   'Rate-limit counters. Use Redis (`redis://127.0.0.1:6379/0`) with more than one web process.'),
+    "RATELIMIT_DEFAULT": Setting(str, "600 per minute",
+                   'Default limit per client, over every route it calls together (`/v1/` and Open311, by token or API key). A steward can set `rate_limit` per client, and per organisation: a budget all its clients share. `RateLimit-*` headers show the budget nearest to running out.'),
+    "RATELIMIT_ANONYMOUS": Setting(str, "300 per minute",
+                   'Limit per address for calls with no token or API key (public Open311 reads, open data).'),
+    "RATELIMIT_TOKEN_ENDPOINT": Setting(str, "60 per minute",
+                   'Token endpoint limit, per client id and per address.'),
+    "LOGIN_MAX_FAILURES": Setting(int, 5,
+                   'Failed sign-ins or wrong secrets before a short lock-out.'),
+    "LOGIN_LOCK_SECONDS": Setting(int, 300,
+                   'Length of that lock-out (and of the window failures are counted in).'),
+    "ISSUER": Setting(str, "",
+                   'Public base URL (OAuth issuer) used in the OAuth metadata and Open311 discovery, e.g. `https://platform.example.gov.uk`. Required in production. Only with it set are those answers cacheable (`max-age=300`; otherwise `no-store`).', shown="the request's host (development/test)"),
+    "ALLOWED_HOSTS": Setting(_list, [],
+                   'Host names served, comma-separated (`.example.org` allows its subdomains); another `Host:` is a 400 `host_not_allowed`. `/healthz`, `/readyz` and `/metrics` answer any host.', shown="any (development/test); the issuer's host (production)"),
+    "PROXY_X_FOR": Setting(int, 0,
+                   'Proxy hops trusted to set `X-Forwarded-For` (the client address used for rate limits and logs). 0 trusts none.'),
+    "PROXY_X_PROTO": Setting(int, 0,
+                   'Proxy hops trusted to set `X-Forwarded-Proto`. Behind one TLS-terminating proxy set `1`, or OAuth refuses the plain-http hop (400 `https_required`).'),
+    "PROXY_X_HOST": Setting(int, 0,
+                   'Proxy hops trusted to set `X-Forwarded-Host`.'),
+    "METRICS_PUBLIC": Setting(_bool, None,
+                   'Whether `/metrics` is open to anyone. When not, it needs a `platform:admin` token or `CIVIC_METRICS_TOKEN`.', shown='`true` (development/test), `false` (production)'),
+    "METRICS_TOKEN": Setting(str, "",
+                   'A secret a metrics scraper sends as `Authorization: Bearer <secret>` when `/metrics` is not public.'),
 }
+
+def component_settings(name: str) -> dict[str, Setting]:
+    """A component's own settings (platform/<name>/settings.py), if it declares any."""
+    if importlib.util.find_spec(f"civic.{name}.settings") is None:
+        return {}
+    declared = importlib.import_module(f"civic.{name}.settings").SETTINGS
+    return {setting: Setting(*fields) for setting, fields in declared.items()}
+
+
+def all_settings() -> dict[str, Setting]:
+    """The core's settings, then each component's, in the README's order."""
+    found = dict(SETTINGS)
+    for component in ALL_COMPONENTS:
+        found.update(component_settings(component))
+    return found
+
+
+def shown_default(setting: Setting) -> str:
+    """The default as the README shows it."""
+    if setting.shown is not None:
+        return setting.shown
+    value = setting.default
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if isinstance(value, list):
+        return f"`{','.join(value)}`" if value else "none"
+    return f"`{value}`" if value != "" else "empty"
+
+
+def readme_table() -> str:
+    """The README's configuration table, generated from the declarations."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    rows += [f"| `CIVIC_{name}` | {shown_default(s)} | {s.doc} |" for name, s in all_settings().items()]
+    return "\n".join(rows) + "\n"
 
 
 def load(overrides: dict | None = None) -> dict:
     """Read every setting from the environment, then apply explicit overrides."""
     config: dict = {}
-    for name, (parse, default, _doc) in SETTINGS.items():
+    for name, setting in all_settings().items():
         raw = os.environ.get(f"CIVIC_{name}")
-        config[name] = parse(raw) if raw is not None else default
+        config[name] = setting.parse(raw) if raw is not None else setting.default
     if config["DATABASE_URL"] is None:
         config["DATABASE_URL"] = default_database_url()
     config.update(overrides or {})
@@ -131,3 +209,7 @@ def _check_encryption_keys(keys: list[str]) -> None:
         if not valid:
             raise RuntimeError(f"CIVIC_ENCRYPTION_KEYS: key {position} is not a Fernet key "
                                "(32 url-safe base64-encoded bytes, as cryptography's Fernet.generate_key() makes).")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(readme_table(), end="")

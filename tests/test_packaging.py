@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 # Folder -> import name, as DESIGN.md section 2 maps them.
-ROOTS = {"platform": "civic", "gateway": "civic.gateway"}
+ROOTS = {"platform": "civic", "gateway": "civic.gateway", "migrations": "civic.migrations"}
 
 
 def code_folders() -> dict[str, Path]:

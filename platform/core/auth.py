@@ -1,13 +1,16 @@
 """Resource protection for components, without importing the gateway.
 
-The gateway registers a token validator at start-up; components decorate
-their views with `@require("booking:read")` and read `current_tenant_id()`.
+The gateway registers a token validator (and an Open311 API-key lookup) at start-up.
+`authenticate`, a core before_request step that runs before the rate limiter and any
+view, is the one place a bearer token is validated; everything after it (the limiter's
+budget, `@require("booking:read")`, `current_tenant_id()`) reads that result.
 """
 import dataclasses
 import functools
 import uuid
 
 from flask import current_app, g, request
+from flask_smorest import Blueprint
 
 from civic.core.errors import Problem
 
@@ -27,7 +30,6 @@ class Principal:
     components: tuple[str, ...] | None = None  # None: all enabled
     rate_limit: str | None = None  # the client's own limit
     tenant_rate_limit: str | None = None  # shared by all the tenant's clients together
-    token_id: uuid.UUID | None = None
     tenant_slug: str | None = None
     tenant_name: str | None = None
 
@@ -45,6 +47,26 @@ def register_token_validator(app, validator) -> None:
     app.extensions["civic.token_validator"] = validator
 
 
+def register_api_key_lookup(app, lookup) -> None:
+    """`lookup(key: str) -> client | None`, the gateway's, for Open311 clients that cannot do OAuth.
+
+    The client has `client_id`, `tenant_id`, `scopes`, `sandbox` and `rate_limit`.
+    """
+    app.extensions["civic.api_key_lookup"] = lookup
+
+
+def api_key_client(key: str | None):
+    """The active client owning an Open311 API key, or None; looked up once per request."""
+    key = (key or "").strip()
+    if not key:
+        return None
+    found = g.setdefault("civic_api_key_clients", {})
+    if key not in found:
+        lookup = current_app.extensions.get("civic.api_key_lookup")
+        found[key] = lookup(key) if lookup else None
+    return found[key]
+
+
 def _bearer() -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
@@ -58,16 +80,24 @@ def unauthenticated(detail: str, error: str = "invalid_token") -> Problem:
                    headers={"WWW-Authenticate": f'Bearer realm="civic", error="{error}"'})
 
 
+def authenticate() -> None:
+    """The before_request step: validate the bearer token, if any, once (a bad one is kept as its 401 problem)."""
+    token = _bearer()
+    result = None
+    if token:
+        validator = current_app.extensions.get("civic.token_validator")
+        result = validator(token) if validator else unauthenticated("No token validator is configured.")
+    g.civic_principal = result
+
+
+def init_app(app) -> None:
+    """Registered before the gateway's rate limiter, whose budget is the validated caller's."""
+    app.before_request(authenticate)
+
+
 def current_principal(optional: bool = False) -> Principal | None:
-    """The caller, validated once per request; a 401 problem if there is none."""
-    if "civic_principal" not in g:
-        token = _bearer()
-        result = None
-        if token:
-            validator = current_app.extensions.get("civic.token_validator")
-            result = validator(token) if validator else unauthenticated("No token validator is configured.")
-        g.civic_principal = result
-    principal = g.civic_principal
+    """The caller `authenticate` validated for this request; a 401 problem if there is none."""
+    principal = g.get("civic_principal")
     if isinstance(principal, Problem):
         if optional:
             return None
@@ -103,7 +133,12 @@ def check_components(principal: Principal, scopes: tuple[str, ...]) -> None:
 
 
 def _document(function, security: list) -> None:
-    """Record the operation's security requirement for the OpenAPI spec (flask-smorest's manual doc)."""
+    """Record a public view's (empty) security requirement for the OpenAPI spec, in place.
+
+    flask-smorest's public hook, `Blueprint.doc`, returns a new wrapper function; `public` must mark
+    a MethodView class or a library's bound method where it stands, so it writes the same
+    `_apidoc["manual_doc"]` entry that `Blueprint.doc` writes (and flask-smorest reads).
+    """
     doc = getattr(function, "_apidoc", {})
     function._apidoc = {**doc, "manual_doc": {**doc.get("manual_doc", {}), "security": security}}
 
@@ -120,10 +155,10 @@ def _protect(scopes: tuple[str, ...], check, security: list):
             # Only now, with the caller known and allowed: the Idempotency-Key replay, then the view.
             return lifecycle.run_view(principal, view, args, kwargs)
 
+        documented = Blueprint.doc(security=security)(wrapper)  # the operation's security in the spec
         # No scopes means "any valid token"; the marker keeps the route visibly protected.
-        setattr(wrapper, SCOPES_ATTR, scopes or ("(any valid token)",))
-        _document(wrapper, security)
-        return wrapper
+        setattr(documented, SCOPES_ATTR, scopes or ("(any valid token)",))
+        return documented
 
     return decorator
 

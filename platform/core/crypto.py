@@ -1,4 +1,5 @@
-"""Encryption at rest for third-party secrets a tenant gives us (Stripe, Notify keys).
+"""Encryption at rest: today the stored answers of idempotent requests (civic.core.idempotency),
+which carry client secrets and personal data; later, third-party secrets a tenant gives us.
 
 Fernet with rotatable keys: CIVIC_ENCRYPTION_KEYS lists keys newest first; the
 first encrypts, all decrypt, and `rotate()` re-encrypts with the newest.

@@ -41,6 +41,8 @@ def _takes_a_body() -> bool:
     from flask import current_app
 
     view_class = getattr(current_app.view_functions.get(request.endpoint), "view_class", None)
+    # flask-smorest has no public reader of an operation's declared arguments: `_apidoc` is where
+    # `@blp.arguments` and `@blp.response` record them (pinned by tests/core/test_characters.py).
     apidoc = getattr(getattr(view_class, request.method.lower(), None), "_apidoc", {})
     if "response" not in apidoc and "arguments" not in apidoc:
         return True

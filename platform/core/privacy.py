@@ -1,8 +1,12 @@
 """The personal-data registry.
 
 Each component declares which fields of which models hold personal data, and
-how to export and erase them for one data subject. Subject access, erasure
-and retention work over this registry, never over hand-written lists.
+how to export and erase them for one data subject. What exists today: the
+registry and two helpers over it, `export_subject` and `erase_subject`, which
+the components' tests exercise. No route, command or job calls them yet, and
+`retention_days` is recorded but nothing enforces it: subject access requests,
+erasure and retention are still to be built (the privacy issue), over this
+registry rather than hand-written lists.
 """
 import dataclasses
 import uuid

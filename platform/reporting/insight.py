@@ -143,8 +143,8 @@ def open_data(*, columns: str, period: str | None, resolution: int, now: dt.date
     weeks = PERIODS[period]
     if columns == "area" and weeks != open_tables.PERIODS[-1]:
         raise Problem(422, "table_not_offered", "Tables by area are published for period=52w only.")
-    threshold = int(current_app.config.get("REPORTING_SUPPRESSION_THRESHOLD", 5))
-    keep = float(current_app.config.get("REPORTING_OPEN_DATA_CACHE_SECONDS", 60))
+    threshold = int(current_app.config["REPORTING_SUPPRESSION_THRESHOLD"])
+    keep = float(current_app.config["REPORTING_OPEN_DATA_CACHE_SECONDS"])
     cache = current_app.extensions.setdefault("civic.reporting.open_data", {})
     key = (threshold, week_of(now))
     cached = cache.get(key)
@@ -157,7 +157,7 @@ def open_data(*, columns: str, period: str | None, resolution: int, now: dt.date
     return {
         "title": "Reports of problems and needs made to organisations in this place",
         "licence": LICENCE,
-        "publisher": current_app.config.get("REPORTING_OPEN_DATA_PUBLISHER", "Civic Platform"),
+        "publisher": current_app.config["REPORTING_OPEN_DATA_PUBLISHER"],
         "generated_at": cached[0].replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         "period": {"name": period, "weeks": weeks, "start": start.isoformat(),
                    "end": (last + dt.timedelta(days=6)).isoformat()},

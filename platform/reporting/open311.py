@@ -11,7 +11,7 @@ import re
 
 from flask import Blueprint, current_app, g, request, url_for
 
-from civic.core.auth import public
+from civic.core.auth import api_key_client, public
 from civic.core.db import utcnow
 from civic.core.edge import base_url, publishes_urls
 from civic.core.errors import Problem
@@ -86,18 +86,15 @@ def _float(name: str) -> float | None:
 
 
 def _api_client():
-    key = _param("api_key")
-    lookup = current_app.extensions.get("civic.api_key_lookup")
-    client = lookup(key) if key and lookup else None
+    client = api_key_client(_param("api_key"))
     if client is None:
         raise Problem(403, "invalid_api_key", "Invalid api_key received -- can't proceed.")
-    scopes = getattr(client, "scopes", None)
-    if scopes is not None and "reporting:write" not in scopes:
+    if "reporting:write" not in client.scopes:
         raise Problem(403, "invalid_api_key", "This api_key may not send reports (it needs reporting:write).")
     if service.reporting_tenant(client.tenant_id) is None:
         raise Problem(403, "component_disabled", "This api_key's organisation does not run reporting.")
     # The key's world (live or sandbox) is the world of everything this request reads and writes.
-    g.civic_sandbox = bool(getattr(client, "sandbox", False))
+    g.civic_sandbox = bool(client.sandbox)
     return client
 
 
@@ -107,8 +104,8 @@ def _api_client():
 def discovery(fmt):
     changeset = w3c(dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc))
     return render(fmt, "discovery", {
-        "changeset": changeset, "contact": current_app.config.get("REPORTING_OPEN311_CONTACT", ""),
-        "key_service": current_app.config.get("REPORTING_OPEN311_KEY_SERVICE", ""),
+        "changeset": changeset, "contact": current_app.config["REPORTING_OPEN311_CONTACT"],
+        "key_service": current_app.config["REPORTING_OPEN311_KEY_SERVICE"],
         "endpoints": [{"specification": SPEC, "url": base_url() + url_for("open311.discovery_bare").rsplit("/", 1)[0],
                        "changeset": changeset, "type": "production",
                        "formats": ["text/xml", "application/json"]}]})
@@ -118,7 +115,7 @@ def discovery(fmt):
 def services(fmt):
     tenant = place.jurisdiction(_param("jurisdiction_id"))
     return render(fmt, "services", [{
-        "service_code": place.service_code(c, t, tenant is None), "service_name": c.name,
+        "service_code": place.service_code(c.code, t.slug, tenant is None), "service_name": c.name,
         "description": c.description or "", "metadata": any(a.get("variable", True) for a in c.attributes),
         "type": "realtime", "keywords": ", ".join(c.keywords), "group": c.group or ""}
         for c, t in place.public_categories(tenant=tenant)])
@@ -129,7 +126,7 @@ def service_definition(fmt, code):
     tenant = place.jurisdiction(_param("jurisdiction_id"))
     category, owner = place.find_category(code=code, tenant=tenant)
     return render(fmt, "service_definition", {
-        "service_code": place.service_code(category, owner, tenant is None),
+        "service_code": place.service_code(category.code, owner.slug, tenant is None),
         "attributes": [{"variable": a.get("variable", True), "code": a["code"], "datatype": a["datatype"],
                         "required": a["required"], "datatype_description": a.get("datatype_description"),
                         "order": a["order"], "description": a["description"],
@@ -143,7 +140,7 @@ def _request_row(report, notes, labels, place_wide) -> dict:
     return {
         "service_request_id": str(report.id), "status": "closed" if report.status == "closed" else "open",
         "status_notes": notes.get(report.id), "service_name": report.category.name,
-        "service_code": f"{slug}{place.PLACE_SEPARATOR}{report.category.code}" if place_wide else report.category.code,
+        "service_code": place.service_code(report.category.code, slug, place_wide),
         "description": report.description, "agency_responsible": name,
         "service_notice": None, "requested_datetime": w3c(report.created_at), "updated_datetime": w3c(report.updated_at),
         "expected_datetime": None, "address": report.address, "address_id": report.uprn, "zipcode": None,

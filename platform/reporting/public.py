@@ -51,8 +51,8 @@ def public_categories(*, tenant: Tenant | None) -> list[tuple[Category, Tenant]]
     return [(c, t) for c, t in session.execute(query) if t.has_component("reporting")]
 
 
-def service_code(category: Category, tenant: Tenant, place_wide: bool) -> str:
-    return f"{tenant.slug}{PLACE_SEPARATOR}{category.code}" if place_wide else category.code
+def service_code(code: str, slug: str, place_wide: bool) -> str:
+    return f"{slug}{PLACE_SEPARATOR}{code}" if place_wide else code
 
 
 def find_category(*, code: str, tenant: Tenant | None, client_tenant_id: uuid.UUID | None = None) -> tuple[Category, Tenant]:

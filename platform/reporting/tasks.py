@@ -57,5 +57,5 @@ def init_app(app) -> None:
     jobs.register(app, COUNTS_FOLLOW_REPORTS, counts_follow_reports)
     for event in (events.REPORT_CREATED, events.STATUS_CHANGED, events.TRANSFERRED):
         event.subscribe(app, COUNTS_FOLLOW_REPORTS)
-    jobs.schedule(app, REFRESH_COUNTS, int(app.config.get("REPORTING_ROLLUP_SECONDS", 300)))
-    jobs.schedule(app, DETECT_SPIKES, int(app.config.get("REPORTING_SPIKE_CHECK_SECONDS", 3600)))
+    jobs.schedule(app, REFRESH_COUNTS, int(app.config["REPORTING_ROLLUP_SECONDS"]))
+    jobs.schedule(app, DETECT_SPIKES, int(app.config["REPORTING_SPIKE_CHECK_SECONDS"]))

@@ -20,9 +20,9 @@ from civic.core.db import session
 from civic.core.tenancy import Tenant
 from civic.reporting import events
 from civic.reporting.models import Alert, Category, Report
+from civic.reporting.service import AREA_RESOLUTION
 
 BASELINE_WEEKS = 8
-AREA_RESOLUTION = 7
 SIGMAS = 3.0
 
 
@@ -56,7 +56,7 @@ def weekly_counts(now: dt.datetime) -> dict:
 
 def detect_spikes(*, now: dt.datetime) -> list[Alert]:
     """Record (once a day) and announce each category and area whose last 7 days are a spike."""
-    min_count = int(current_app.config.get("REPORTING_SPIKE_MIN_COUNT", 5))
+    min_count = int(current_app.config["REPORTING_SPIKE_MIN_COUNT"])
     found = []
     for (tenant_id, category_id, area), weeks in weekly_counts(now).items():
         figures = assess(weeks[0], weeks[1:], min_count=min_count)

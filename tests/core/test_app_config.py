@@ -44,8 +44,8 @@ def test_defaults_are_a_development_sqlite_file_under_instance(monkeypatch, tmp_
 
 
 def test_every_setting_is_documented():
-    for name, (_parse, _default, doc) in config.SETTINGS.items():
-        assert doc.strip(), f"CIVIC_{name} has no description"
+    for name, setting in config.all_settings().items():
+        assert setting.doc.strip(), f"CIVIC_{name} has no description"
 
 
 @pytest.mark.parametrize("secret", [config.DEFAULT_SECRET, "short"])

@@ -1,17 +1,27 @@
 """Protected by default: every route needs a token with scopes, unless it is on the public list."""
+import importlib
+import importlib.util
 import uuid
 
 import pytest
 
+from civic.config import ALL_COMPONENTS
 from civic.core.auth import PUBLIC_ATTR, SCOPES_ATTR
 
-# Deliberately public. Adding to this list is a decision a reviewer should see.
+# Deliberately public. Adding to this list (or to a component's tests/<name>/public_routes.py)
+# is a decision a reviewer should see.
 PUBLIC_ENDPOINTS = {
     "health.healthz", "health.readyz", "health.metrics",
     "docs.page", "docs.asset", "api-docs.openapi_json",
     "oauth.token", "oauth.revoke", "oauth.introspect", "oauth.metadata", "oauth.authorize",
 }
-PUBLIC_PREFIXES = ("open311.", "reporting-open-data.")
+PUBLIC_PREFIXES: tuple[str, ...] = ()
+for _name in ALL_COMPONENTS:
+    if importlib.util.find_spec(f"tests.{_name}") is None or importlib.util.find_spec(f"tests.{_name}.public_routes") is None:
+        continue
+    _declared = importlib.import_module(f"tests.{_name}.public_routes")
+    PUBLIC_ENDPOINTS |= set(getattr(_declared, "PUBLIC_ENDPOINTS", ()))
+    PUBLIC_PREFIXES += tuple(getattr(_declared, "PUBLIC_PREFIXES", ()))
 
 
 def view_methods(app, rule):
