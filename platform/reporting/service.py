@@ -5,13 +5,11 @@ import secrets
 import urllib.parse
 import uuid
 
-import email_validator
 import h3
-import phonenumbers
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from civic.core import audit, events
+from civic.core import audit, contact, events
 from civic.core.db import session, utcnow
 from civic.core.errors import Problem, not_found
 from civic.core.tenancy import Tenant, get_scoped, scoped, tenant_by_slug
@@ -108,33 +106,19 @@ def category_for_report(*, tenant_id: uuid.UUID, code: str) -> Category:
 
 # --- reports -------------------------------------------------------------------
 def _reporter(reporter: dict | None) -> dict:
-    """Validated, normalised reporter details (email lower-cased, phone in E.164)."""
+    """Validated, normalised reporter details (the core's contact rules)."""
     reporter = reporter or {}
     errors, result = {}, {"reporter_name": (reporter.get("name") or "").strip() or None,
                           "reporter_email": None, "reporter_phone": None}
-    if reporter.get("email"):
-        try:
-            result["reporter_email"] = email_validator.validate_email(
-                reporter["email"].strip(), check_deliverability=False).normalized.lower()
-        except email_validator.EmailNotValidError as exc:
-            errors["reporter.email"] = [str(exc)]
-    if reporter.get("phone"):
-        result["reporter_phone"] = normalise_phone(reporter["phone"])
-        if result["reporter_phone"] is None:
-            errors["reporter.phone"] = ["Not a valid phone number."]
+    for field, rule in (("email", contact.email), ("phone", contact.phone)):
+        if reporter.get(field):
+            try:
+                result[f"reporter_{field}"] = rule(reporter[field])
+            except contact.InvalidContact as exc:
+                errors[f"reporter.{field}"] = [str(exc)]
     if errors:
         raise Problem(422, "invalid_reporter", "The reporter's contact details are not valid.", errors=errors)
     return result
-
-
-def normalise_phone(phone: str) -> str | None:
-    try:
-        number = phonenumbers.parse(phone, "GB")
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_possible_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def check_media_url(url: str | None) -> str | None:
