@@ -9,9 +9,10 @@ import h3
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from civic.core import audit, contact, events
+from civic.core import audit, contact, etag, events
 from civic.core.db import session, utcnow
 from civic.core.errors import Problem, not_found
+from civic.core.pagination import paginate
 from civic.core.tenancy import Tenant, get_scoped, scoped, tenant_by_slug
 from civic.reporting import attributes
 from civic.reporting.models import Category, Report, ReportUpdate, Transfer
@@ -62,17 +63,21 @@ def _category_fields(fields: dict) -> dict:
     return fields
 
 
-def get_category(*, tenant_id: uuid.UUID, code: str) -> Category:
-    """One of the tenant's categories, by code (404 if none)."""
-    category = session.scalars(scoped(Category, tenant_id).where(Category.code == code)).first()
+def get_category(*, tenant_id: uuid.UUID, code: str, lock: bool = False) -> Category:
+    """One of the tenant's categories, by code (404 if none); `lock` locks its row and reads it fresh."""
+    query = scoped(Category, tenant_id).where(Category.code == code)
+    if lock:
+        query = query.with_for_update(of=Category).execution_options(populate_existing=True)
+    category = session.scalars(query).first()
     if category is None:
         raise not_found("category")
     return category
 
 
-def update_category(*, tenant_id: uuid.UUID, code: str, **changes) -> Category:
+def update_category(*, tenant_id: uuid.UUID, code: str, if_match: str | None = None, **changes) -> Category:
     """Change a category; its code stays."""
-    category = get_category(tenant_id=tenant_id, code=code)
+    category = get_category(tenant_id=tenant_id, code=code, lock=True)
+    etag.check(category, if_match)  # under the lock: of two changes from one version, one gets a 412
     for key, value in _category_fields(changes).items():
         setattr(category, key, value)
     session.flush()
@@ -88,8 +93,9 @@ def delete_category(*, tenant_id: uuid.UUID, code: str) -> None:
     session.flush()
 
 
-def list_categories(*, tenant_id: uuid.UUID) -> sa.Select:
-    return scoped(Category, tenant_id)
+def list_categories(*, tenant_id: uuid.UUID, limit: int = 20, after: str | None = None) -> dict:
+    """One page of the tenant's categories."""
+    return paginate(scoped(Category, tenant_id), Category, limit=limit, after=after)
 
 
 def category_for_report(*, tenant_id: uuid.UUID, code: str) -> Category:
@@ -216,21 +222,26 @@ def _locked_report(tenant_id: uuid.UUID, report_id) -> Report:
 def read_report(*, tenant_id: uuid.UUID, report_id) -> Report:
     """A report for staff: reading its personal data is audited (by a person or a client)."""
     report = get_report(tenant_id=tenant_id, report_id=report_id)
-    audit_personal_data_read(tenant_id=tenant_id, reports=[report])
+    _shown(tenant_id, [report])
     return report
 
 
-def audit_personal_data_read(*, tenant_id: uuid.UUID, reports) -> None:
-    """Record who (the signed-in person, or else the client) was shown each report's contact details."""
-    for report in reports:
-        if report.has_personal_data:
-            audit.record("reporting.personal_data_read", tenant_id=tenant_id, subject_type="report",
-                         subject_id=report.id)
+def _shown(tenant_id: uuid.UUID, reports) -> None:
+    """The answer shows these reports: the reads of those holding a reporter's details are audited."""
+    audit.personal_data_read(component="reporting", subject_type="report",
+                             ids=[r.id for r in reports if r.has_personal_data], tenant_id=tenant_id)
 
 
-def list_reports(*, tenant_id: uuid.UUID, category: str | None = None, status: str | None = None,
-                 created_after: dt.datetime | None = None, created_before: dt.datetime | None = None,
-                 bbox: str | None = None, near: str | None = None, radius: int = 500) -> sa.Select:
+def list_reports(*, tenant_id: uuid.UUID, limit: int = 20, after: str | None = None, **filters) -> dict:
+    """One page of the tenant's reports, filtered (reading the reporters' details is audited)."""
+    page = paginate(_reports_query(tenant_id=tenant_id, **filters), Report, limit=limit, after=after)
+    _shown(tenant_id, page["items"])
+    return page
+
+
+def _reports_query(*, tenant_id: uuid.UUID, category: str | None = None, status: str | None = None,
+                   created_after: dt.datetime | None = None, created_before: dt.datetime | None = None,
+                   bbox: str | None = None, near: str | None = None, radius: int = 500) -> sa.Select:
     """The tenant's reports, filtered."""
     query = scoped(Report, tenant_id)
     if category:
@@ -272,10 +283,13 @@ def _within(lat: float, long: float, radius: float) -> list:
 
 
 def change_status(*, tenant_id: uuid.UUID, report_id, status: str, closing_reason: str | None = None,
-                  note: str | None = None, public: bool = False, media_url: str | None = None) -> Report:
+                  note: str | None = None, public: bool = False, media_url: str | None = None,
+                  if_match: str | None = None) -> Report:
     """Move a report on (open, acknowledged, in_progress, closed), with a note (staff-only unless public)."""
-    return _change(tenant_id=tenant_id, report_id=report_id, status=status, closing_reason=closing_reason,
-                   note=note, public=public, media_url=media_url)[0]
+    report = _change(tenant_id=tenant_id, report_id=report_id, status=status, closing_reason=closing_reason,
+                     note=note, public=public, media_url=media_url, if_match=if_match)[0]
+    _shown(tenant_id, [report])  # the answer is the report, reporter included
+    return report
 
 
 def post_update(*, tenant_id: uuid.UUID, report_id, status: str, closing_reason: str | None, note: str | None,
@@ -293,10 +307,11 @@ def _by_external_id(report_id: uuid.UUID, external_id: str | None) -> ReportUpda
 
 
 def _change(*, tenant_id, report_id, status, closing_reason, note, public, media_url,
-            external_id: str | None = None) -> tuple[Report, ReportUpdate]:
+            external_id: str | None = None, if_match: str | None = None) -> tuple[Report, ReportUpdate]:
     media_url = check_media_url(media_url)
     # Locked first: simultaneous changes (and repeats of one update_id) then follow one another.
     report = _locked_report(tenant_id, report_id)
+    etag.check(report, if_match)
     existing = _by_external_id(report.id, external_id)
     if existing is not None:
         return report, existing
@@ -382,9 +397,9 @@ def public_snapshot(report: Report) -> dict:
             "created_at": report.created_at.isoformat(), "reference": report.reference}
 
 
-def list_transfers(*, tenant_id: uuid.UUID) -> sa.Select:
-    """Reports this tenant passed on to others."""
-    return scoped(Transfer, tenant_id)
+def list_transfers(*, tenant_id: uuid.UUID, limit: int = 20, after: str | None = None) -> dict:
+    """One page of the reports this tenant passed on to others."""
+    return paginate(scoped(Transfer, tenant_id), Transfer, limit=limit, after=after)
 
 
 def get_transfer(*, tenant_id: uuid.UUID, transfer_id) -> Transfer:
@@ -393,7 +408,7 @@ def get_transfer(*, tenant_id: uuid.UUID, transfer_id) -> Transfer:
 
 def export_reports(*, tenant_id: uuid.UUID, include_personal_data: bool = False, **filters) -> list[Report]:
     """Reports for a CSV export; exporting personal data is recorded in the audit log."""
-    reports = list(session.scalars(list_reports(tenant_id=tenant_id, **filters)
+    reports = list(session.scalars(_reports_query(tenant_id=tenant_id, **filters)
                                    .order_by(Report.created_at, Report.id)))
     if include_personal_data:
         # Which reports left, never what was in them.

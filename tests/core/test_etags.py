@@ -1,0 +1,90 @@
+"""Optimistic concurrency: every changeable resource answers with a strong ETag; If-Match (optional) is honoured."""
+import pytest
+
+from tests.booking.conftest import Org
+
+RW = ("booking:read", "booking:write", "reporting:read", "reporting:write")
+
+
+class Target:
+    """One changeable resource: where to read it, how to change it, and what shows the change."""
+
+    def __init__(self, client, headers, kind):
+        self.client, self.headers, self.kind = client, headers, kind
+        if kind == "resource":
+            created = client.post("/v1/booking/resources", headers=headers, json={"name": "Room", "capacity": 2})
+            self.url = f"/v1/booking/resources/{created.json['id']}"
+        elif kind == "category":
+            created = client.post("/v1/reporting/categories", headers=headers, json={"code": "litter", "name": "Litter"})
+            self.url = "/v1/reporting/categories/litter"
+        else:
+            client.post("/v1/reporting/categories", headers=headers, json={"code": "litter", "name": "Litter"})
+            created = client.post("/v1/reporting/reports", headers=headers,
+                                  json={"category": "litter", "address": "1 High Street"})
+            self.url = f"/v1/reporting/reports/{created.json['id']}"
+        assert created.status_code == 201, created.json
+        self.created = created
+        self.step = 0
+
+    def change(self, **headers):
+        """Send the next change (each one different from the last)."""
+        self.step += 1
+        all_headers = {**self.headers, **headers}
+        if self.kind == "resource":
+            return self.client.patch(self.url, headers=all_headers, json={"capacity": 2 + self.step})
+        if self.kind == "category":
+            return self.client.patch(self.url, headers=all_headers, json={"name": f"Litter {self.step}"})
+        status = ("acknowledged", "in_progress")[self.step % 2]
+        return self.client.post(f"{self.url}/status", headers=all_headers, json={"status": status})
+
+    def read(self):
+        return self.client.get(self.url, headers=self.headers)
+
+    def state(self):
+        body = self.read().json
+        return {key: body[key] for key in ("capacity", "name", "status") if key in body}
+
+
+@pytest.fixture(params=["resource", "category", "report"])
+def target(request, client, make):
+    org = Org(make)
+    return Target(client, make.headers(org.tenant, *RW), request.param)
+
+
+def test_every_answer_with_a_changeable_resource_carries_its_etag(target):
+    read = target.read()
+    assert target.created.headers["ETag"] == read.headers["ETag"]
+    tag = read.headers["ETag"]
+    assert tag.startswith('"') and tag.endswith('"') and not tag.startswith("W/")  # strong
+    changed = target.change()
+    assert changed.status_code == 200 and changed.headers["ETag"] != tag
+    assert changed.headers["ETag"] == target.read().headers["ETag"]
+
+
+def test_a_stale_if_match_is_a_412_and_changes_nothing(target):
+    stale = target.read().headers["ETag"]
+    assert target.change().status_code == 200
+    before, current = target.state(), target.read().headers["ETag"]
+    refused = target.change(**{"If-Match": stale})
+    assert refused.status_code == 412 and refused.json["code"] == "precondition_failed"
+    assert refused.mimetype == "application/problem+json"
+    assert target.state() == before and target.read().headers["ETag"] == current
+
+
+def test_the_current_etag_lets_the_change_through(target):
+    current = target.read().headers["ETag"]
+    changed = target.change(**{"If-Match": current})
+    assert changed.status_code == 200, changed.json
+    assert target.change(**{"If-Match": f'"nope", {changed.headers["ETag"]}'}).status_code == 200
+    assert target.change(**{"If-Match": "*"}).status_code == 200
+
+
+def test_a_weak_etag_never_matches_because_if_match_compares_strongly(target):
+    current = target.read().headers["ETag"]
+    refused = target.change(**{"If-Match": f"W/{current}"})
+    assert refused.status_code == 412 and refused.json["code"] == "precondition_failed"
+
+
+def test_if_match_is_optional(target):
+    assert target.change().status_code == 200
+    assert target.change().status_code == 200
