@@ -66,6 +66,7 @@ class ResourceById(MethodView):
         return etag.tagged(service.get_resource(tenant_id=current_tenant_id(), resource_id=resource_id))
 
     @require(WRITE)
+    @blp.doc(**etag.IF_MATCH_DOC)
     @blp.arguments(schemas.BookableUpdateSchema(partial=True))
     @blp.response(200, schemas.BookableSchema)
     def patch(self, data, resource_id):

@@ -42,3 +42,10 @@ def check(obj, if_match: str | None) -> None:
     raise Problem(412, "precondition_failed",
                   "The resource changed since you read it: read it again, then send your change with its new ETag.",
                   title="Precondition failed", headers={"ETag": current})
+
+
+# For `@blp.doc(**etag.IF_MATCH_DOC)` on each method that honours If-Match.
+IF_MATCH_DOC = {"parameters": [{
+    "in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"},
+    "description": "Optional: the ETag you read. If the resource changed since, nothing changes and the answer "
+                   "is a 412 `precondition_failed`."}]}

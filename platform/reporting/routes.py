@@ -41,6 +41,7 @@ class CategoryByCode(MethodView):
         return etag.tagged(service.get_category(tenant_id=current_tenant_id(), code=code))
 
     @require(WRITE)
+    @blp.doc(**etag.IF_MATCH_DOC)
     @blp.arguments(schemas.CategoryUpdateSchema)
     @blp.response(200, schemas.CategorySchema)
     def patch(self, data, code):
@@ -89,6 +90,7 @@ class ReportById(MethodView):
 @blp.route("/reports/<report_id>/status")
 class ReportStatus(MethodView):
     @require(WRITE)
+    @blp.doc(**etag.IF_MATCH_DOC)
     @blp.arguments(schemas.StatusChangeSchema)
     @blp.response(200, schemas.ReportSchema)
     def post(self, data, report_id):

@@ -88,3 +88,11 @@ def test_a_weak_etag_never_matches_because_if_match_compares_strongly(target):
 def test_if_match_is_optional(target):
     assert target.change().status_code == 200
     assert target.change().status_code == 200
+
+
+def test_the_api_description_offers_if_match_on_each_change_that_honours_it(client):
+    paths = client.get("/openapi.json").json["paths"]
+    for path, method in (("/v1/booking/resources/{resource_id}", "patch"), ("/v1/reporting/categories/{code}", "patch"),
+                         ("/v1/reporting/reports/{report_id}/status", "post")):
+        headers = [p["name"] for p in paths[path][method].get("parameters", []) if p["in"] == "header"]
+        assert "If-Match" in headers, (path, method)
