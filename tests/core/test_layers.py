@@ -10,12 +10,13 @@ from civic.core.audit import AuditEntry
 from civic.core.db import session
 from tests.booking.conftest import Org, at, next_weekday
 
-ROUTES = [pathlib.Path(civic.__path__[0]) / name / "routes.py" for name in ("booking", "reporting")]
+ROUTES = [pathlib.Path(civic.__path__[0]) / path for path in (
+    "booking/routes.py", "reporting/routes.py", "reporting/insight_routes.py")]
 NOT_IN_ROUTES = {"paginate", "session", "scoped", "get_scoped", "select", "sa", "sqlalchemy"}
 RW = ("booking:read", "booking:write", "reporting:read", "reporting:write")
 
 
-@pytest.mark.parametrize("path", ROUTES, ids=lambda p: p.parent.name)
+@pytest.mark.parametrize("path", ROUTES, ids=lambda p: f"{p.parent.name}.{p.stem}")
 def test_routes_only_parse_and_serialise(path):
     tree = ast.parse(path.read_text())
     names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
