@@ -1,7 +1,12 @@
 """Optimistic concurrency: every changeable resource answers with a strong ETag; If-Match (optional) is honoured."""
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
+import requests
 
 from tests.booking.conftest import Org
+from tests.conftest import postgres_only
 
 RW = ("booking:read", "booking:write", "reporting:read", "reporting:write")
 
@@ -96,3 +101,40 @@ def test_the_api_description_offers_if_match_on_each_change_that_honours_it(clie
                          ("/v1/reporting/reports/{report_id}/status", "post")):
         headers = [p["name"] for p in paths[path][method].get("parameters", []) if p["in"] == "header"]
         assert "If-Match" in headers, (path, method)
+
+
+@postgres_only
+@pytest.mark.parametrize("kind", ["resource", "category", "report"])
+def test_of_two_changes_sent_at_once_from_one_version_one_wins_and_one_gets_a_412(live_server, make, kind):
+    server = live_server(workers=4)
+    headers = make.headers(Org(make).tenant, *RW)
+
+    def call(method, path, body=None, **extra):
+        return requests.request(method, f"{server.url}{path}", headers={**headers, **extra}, json=body, timeout=60)
+
+    if kind == "resource":
+        url = f"/v1/booking/resources/{call('POST', '/v1/booking/resources', {'name': 'Room'}).json()['id']}"
+        method, path, bodies = "PATCH", url, lambda n: ({"capacity": 2 * n + 2}, {"capacity": 2 * n + 3})
+    else:
+        assert call("POST", "/v1/reporting/categories", {"code": "litter", "name": "Litter"}).status_code == 201
+        if kind == "category":
+            url = "/v1/reporting/categories/litter"
+            method, path, bodies = "PATCH", url, lambda n: ({"name": f"A{n}"}, {"name": f"B{n}"})
+        else:
+            created = call("POST", "/v1/reporting/reports", {"category": "litter", "address": "1 High Street"})
+            url = f"/v1/reporting/reports/{created.json()['id']}"
+            method, path, bodies = "POST", f"{url}/status", lambda n: (  # each a change, whoever won before
+                {"status": "acknowledged", "note": f"a{n}"}, {"status": "in_progress", "note": f"b{n}"})
+    for round_ in range(3):  # each round's changes differ from the last: a change to the same values is no new version
+        tag = call("GET", url).headers["ETag"]
+        barrier = threading.Barrier(2)
+
+        def send(body):
+            barrier.wait()
+            return call(method, path, body, **{"If-Match": tag})
+
+        with ThreadPoolExecutor(2) as pool:
+            answers = list(pool.map(send, bodies(round_)))
+        assert sorted(a.status_code for a in answers) == [200, 412], [a.text for a in answers]
+        winner = next(a for a in answers if a.status_code == 200)
+        assert call("GET", url).headers["ETag"] == winner.headers["ETag"]
