@@ -155,17 +155,17 @@ def _csrf_ok() -> bool:
 
 def _start_session(user: StaffUser) -> None:
     cookie.clear()  # a new session: a new CSRF token too
-    cookie.update(staff_user_id=str(user.id), generation=user.session_generation, signed_in_at=int(time.time()))
+    cookie.update(user_id=str(user.id), generation=user.session_generation, signed_in_at=int(time.time()))
 
 
 def _end_session() -> None:
-    for name in ("staff_user_id", "generation", "signed_in_at"):
+    for name in ("user_id", "generation", "signed_in_at"):
         cookie.pop(name, None)
 
 
 def _signed_in_user(tenant_id) -> StaffUser | None:
     """The session's user, while it is active, in this tenant, not signed out everywhere, and not too old."""
-    user_id, generation, since = (cookie.get(k) for k in ("staff_user_id", "generation", "signed_in_at"))
+    user_id, generation, since = (cookie.get(k) for k in ("user_id", "generation", "signed_in_at"))
     if not user_id:
         return None
     user = None

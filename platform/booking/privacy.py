@@ -1,9 +1,8 @@
 """Attendees' personal data: declared to the core registry, exported and erased per person, in the caller's world."""
-import phonenumbers
 import sqlalchemy as sa
 
 from civic.booking.models import Booking
-from civic.core import audit
+from civic.core import audit, contact
 from civic.core.db import session
 from civic.core.privacy import PersonalData
 from civic.core.tenancy import scoped
@@ -11,19 +10,12 @@ from civic.core.tenancy import scoped
 FIELDS = ("attendee_name", "attendee_email", "attendee_phone")
 
 
-def _normal_phone(phone: str) -> str:
-    try:
-        return phonenumbers.format_number(phonenumbers.parse(phone, "GB"), phonenumbers.PhoneNumberFormat.E164)
-    except phonenumbers.NumberParseException:
-        return phone
-
-
 def _matching(tenant_id, email: str | None, phone: str | None) -> sa.Select:
     who = []
     if email:
         who.append(sa.func.lower(Booking.attendee_email) == email.strip().lower())
     if phone:
-        who.append(Booking.attendee_phone == _normal_phone(phone))
+        who.append(Booking.attendee_phone == contact.lookup_phone(phone))
     return scoped(Booking, tenant_id).where(sa.or_(*who)) if who else scoped(Booking, tenant_id).where(sa.false())
 
 

@@ -4,9 +4,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from civic.booking import calendars, schemas, service
-from civic.booking.models import OpeningException, Resource
+from civic.core import etag
 from civic.core.auth import current_tenant_id, require
-from civic.core.pagination import page_schema, paginate
+from civic.core.pagination import page_schema
 
 GUIDE = """Bookable resources, opening hours, free slots, holds and bookings. A slot never takes more
 bookings (plus places on hold) than its capacity, however many people book at once.
@@ -47,15 +47,14 @@ class Resources(MethodView):
     @blp.response(200, page_schema(schemas.BookableSchema))
     def get(self, query):
         """List the things people can book: rooms, appointments, collection rounds, sessions."""
-        select = service.list_resources(tenant_id=current_tenant_id(), active=query["active"], kind=query["kind"])
-        return paginate(select, Resource, limit=query["limit"], after=query["after"])
+        return service.list_resources(tenant_id=current_tenant_id(), **query)
 
     @require(WRITE)
     @blp.arguments(schemas.BookableSchema)
     @blp.response(201, schemas.BookableSchema)
     def post(self, data):
         """Add something people can book, with its capacity, slot length and weekly opening hours."""
-        return service.create_resource(tenant_id=current_tenant_id(), **data)
+        return etag.tagged(service.create_resource(tenant_id=current_tenant_id(), **data), 201)
 
 
 @blp.route("/resources/<resource_id>")
@@ -64,14 +63,18 @@ class ResourceById(MethodView):
     @blp.response(200, schemas.BookableSchema)
     def get(self, resource_id):
         """One bookable resource."""
-        return service.get_resource(tenant_id=current_tenant_id(), resource_id=resource_id)
+        return etag.tagged(service.get_resource(tenant_id=current_tenant_id(), resource_id=resource_id))
 
     @require(WRITE)
+    @blp.doc(**etag.IF_MATCH_DOC)
     @blp.arguments(schemas.BookableUpdateSchema(partial=True))
     @blp.response(200, schemas.BookableSchema)
     def patch(self, data, resource_id):
-        """Change a resource: send only the fields to change. Set `active` to false to stop new bookings."""
-        return service.update_resource(tenant_id=current_tenant_id(), resource_id=resource_id, **data)
+        """Change a resource: send only the fields to change. Set `active` to false to stop new bookings.
+
+        Send `If-Match` with the ETag you read to change it only if no one else has since (else a 412)."""
+        return etag.tagged(service.update_resource(tenant_id=current_tenant_id(), resource_id=resource_id,
+                                                   if_match=etag.if_match(), **data))
 
 
 @blp.route("/resources/<resource_id>/exceptions")
@@ -81,8 +84,7 @@ class Exceptions(MethodView):
     @blp.response(200, page_schema(schemas.ExceptionSchema))
     def get(self, query, resource_id):
         """List a resource's closures and extra openings."""
-        select = service.list_exceptions(tenant_id=current_tenant_id(), resource_id=resource_id)
-        return paginate(select, OpeningException, limit=query["limit"], after=query["after"])
+        return service.list_exceptions(tenant_id=current_tenant_id(), resource_id=resource_id, **query)
 
     @require(WRITE)
     @blp.arguments(schemas.ExceptionSchema)

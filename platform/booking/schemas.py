@@ -3,12 +3,11 @@ import functools
 import re
 import zoneinfo
 
-import email_validator
 import marshmallow as ma
-import phonenumbers
 
 from civic.booking.availability import WEEKDAYS, zone
 from civic.booking.models import BANK_HOLIDAY_REGIONS, BOOKING_STATUSES, EXCEPTION_KINDS, HOLD_STATUSES
+from civic.core import contact
 from civic.core.pagination import PageQuerySchema
 from civic.core.schemas import ResourceSchema, StrictSchema
 
@@ -171,39 +170,12 @@ class HoldSchema(_SlotTimes, ResourceSchema):
     booking_id = ma.fields.UUID(dump_only=True, allow_none=True)
 
 
-def _email(value: str) -> str:
-    try:
-        return email_validator.validate_email(value, check_deliverability=False).normalized
-    except email_validator.EmailNotValidError as exc:
-        raise ma.ValidationError(str(exc)) from None
-
-
-def _phone(value: str) -> str:
-    try:
-        number = phonenumbers.parse(value, "GB")
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
-        raise ma.ValidationError("Not a valid phone number.")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-class EmailField(ma.fields.String):
-    def _deserialize(self, value, attr, data, **kwargs):
-        return _email(super()._deserialize(value, attr, data, **kwargs))
-
-
-class PhoneField(ma.fields.String):
-    def _deserialize(self, value, attr, data, **kwargs):
-        return _phone(super()._deserialize(value, attr, data, **kwargs))
-
-
 class AttendeeSchema(StrictSchema):
     """The person the booking is for (personal data: kept only as long as needed)."""
 
     name = ma.fields.String(required=True, validate=ma.validate.Length(1, 200))
-    email = EmailField(load_default=None, allow_none=True, validate=ma.validate.Length(max=320))
-    phone = PhoneField(load_default=None, allow_none=True,
+    email = contact.Email(load_default=None, allow_none=True, validate=ma.validate.Length(max=320))
+    phone = contact.Phone(load_default=None, allow_none=True,
                        metadata={"description": "UK numbers may omit +44; stored as +44..."})
 
 

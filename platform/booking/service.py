@@ -8,9 +8,9 @@ import sqlalchemy as sa
 from civic.booking import availability as grid
 from civic.booking import events, slots
 from civic.booking.models import Booking, Hold, OpeningException, Resource, Slot
-from civic.core import audit, jobs
+from civic.core import audit, etag, jobs
 from civic.core.db import session, utcnow
-from civic.core.errors import Problem
+from civic.core.errors import Problem, not_found
 from civic.core.pagination import paginate
 from civic.core.tenancy import get_scoped, scoped
 
@@ -40,11 +40,15 @@ def create_resource(*, tenant_id: uuid.UUID, step_minutes: int | None = None, **
     return resource
 
 
-def list_resources(*, tenant_id: uuid.UUID, active: bool | None = None, kind: str | None = None) -> sa.Select:
+def list_resources(*, tenant_id: uuid.UUID, active: bool | None = None, kind: str | None = None,
+                   limit: int = 20, after: str | None = None) -> dict:
+    """One page of the tenant's resources, by whether they take bookings and their kind."""
     query = scoped(Resource, tenant_id)
     if active is not None:
         query = query.where(Resource.active == active)
-    return query.where(Resource.kind == kind) if kind else query
+    if kind:
+        query = query.where(Resource.kind == kind)
+    return paginate(query, Resource, limit=limit, after=after)
 
 
 def get_resource(*, tenant_id: uuid.UUID, resource_id) -> Resource:
@@ -60,15 +64,16 @@ def _resource_for_booking(tenant_id: uuid.UUID, resource_id) -> Resource:
     resource = session.scalars(scoped(Resource, tenant_id).where(Resource.id == resource_id)
                                .with_for_update(read=True).execution_options(populate_existing=True)).first()
     if resource is None:
-        raise Problem(404, "not_found", "No such resource.", title="Not found")
+        raise not_found("resource")
     if not resource.active:
         raise Problem(409, "resource_inactive", "This resource is not taking bookings.")
     return resource
 
 
-def update_resource(*, tenant_id: uuid.UUID, resource_id, **changes) -> Resource:
+def update_resource(*, tenant_id: uuid.UUID, resource_id, if_match: str | None = None, **changes) -> Resource:
     """Change a resource; capacity cannot drop below the places already taken in any future slot."""
     resource = get_scoped(Resource, tenant_id, resource_id, what="resource", lock=True)
+    etag.check(resource, if_match)  # under the lock: of two changes from one version, one gets a 412
     if "capacity" in changes and changes["capacity"] < resource.capacity:
         busiest = session.scalar(sa.select(sa.func.max(Slot.used)).where(
             Slot.resource_id == resource.id, Slot.sandbox.is_(resource.sandbox), Slot.start >= utcnow())) or 0
@@ -99,16 +104,18 @@ def add_exception(*, tenant_id: uuid.UUID, resource_id, **fields) -> OpeningExce
     return exception
 
 
-def list_exceptions(*, tenant_id: uuid.UUID, resource_id) -> sa.Select:
+def list_exceptions(*, tenant_id: uuid.UUID, resource_id, limit: int = 20, after: str | None = None) -> dict:
+    """One page of a resource's closures and extra openings."""
     resource = get_resource(tenant_id=tenant_id, resource_id=resource_id)
-    return scoped(OpeningException, tenant_id).where(OpeningException.resource_id == resource.id)
+    query = scoped(OpeningException, tenant_id).where(OpeningException.resource_id == resource.id)
+    return paginate(query, OpeningException, limit=limit, after=after)
 
 
 def delete_exception(*, tenant_id: uuid.UUID, resource_id, exception_id) -> None:
     # Locked: of two deletes at once, the second waits, finds nothing and is a 404.
     exception = get_scoped(OpeningException, tenant_id, exception_id, what="exception", lock=True)
     if str(exception.resource_id) != str(resource_id):
-        raise Problem(404, "not_found", "No such exception.", title="Not found")
+        raise not_found("exception")
     session.delete(exception)
     session.flush()
 
@@ -236,10 +243,10 @@ def confirm_hold(*, tenant_id: uuid.UUID, hold_id, attendee: dict, reference: st
 
 
 # --- bookings --------------------------------------------------------------------
-def _audit(bookings, action: str = "booking.personal_data_read") -> None:
-    """Someone saw (or changed) attendees' personal data: one entry per booking, the actor a person or an app."""
-    for booking in bookings:
-        audit.record(action, tenant_id=booking.tenant_id, subject_type="booking", subject_id=booking.id)
+def _shown(tenant_id: uuid.UUID, bookings) -> None:
+    """The answer shows these attendees' details (every booking has an attendee)."""
+    audit.personal_data_read(component="booking", subject_type="booking", ids=[b.id for b in bookings],
+                             tenant_id=tenant_id)
 
 
 def _new_booking(tenant_id, when, *, slot, attendee: dict, hold_id=None, reference=None, metadata_=None) -> Booking:
@@ -252,7 +259,7 @@ def _new_booking(tenant_id, when, *, slot, attendee: dict, hold_id=None, referen
     session.flush()
     events.CREATED.emit(tenant_id=tenant_id, subject=str(booking.id),
                         data=events.booking_data(booking, hold_id=str(hold_id) if hold_id else None))
-    _audit([booking], "booking.personal_data_changed")
+    audit.personal_data_changed(component="booking", subject_type="booking", ids=[booking.id], tenant_id=tenant_id)
     return booking
 
 
@@ -272,7 +279,7 @@ def create_booking(*, tenant_id: uuid.UUID, resource_id, start: dt.datetime, att
 def get_booking(*, tenant_id: uuid.UUID, booking_id) -> Booking:
     """One booking with its attendee's details (the read is audited)."""
     booking = get_scoped(Booking, tenant_id, booking_id, what="booking")
-    _audit([booking])
+    _shown(tenant_id, [booking])
     return booking
 
 
@@ -289,7 +296,7 @@ def list_bookings(*, tenant_id: uuid.UUID, limit: int = 20, after: str | None = 
     if to is not None:
         query = query.where(Booking.start < to)
     page = paginate(query, Booking, limit=limit, after=after)
-    _audit(page["items"])
+    _shown(tenant_id, page["items"])
     return page
 
 
@@ -300,7 +307,7 @@ def day_list(*, tenant_id: uuid.UUID, date: dt.date, time_zone: str = "Europe/Lo
     last = dt.datetime.combine(date + dt.timedelta(days=1), dt.time(), tzinfo=tz)
     items = list(session.scalars(scoped(Booking, tenant_id).where(
         Booking.status == "confirmed", Booking.start >= first, Booking.start < last).order_by(Booking.start, Booking.id)))
-    _audit(items)
+    _shown(tenant_id, items)
     return {"date": date, "time_zone": time_zone, "items": items}
 
 
@@ -314,7 +321,7 @@ def cancel_booking(*, tenant_id: uuid.UUID, booking_id, reason: str | None = Non
     session.flush()
     events.CANCELLED.emit(tenant_id=tenant_id, subject=str(booking.id),
                           data=events.booking_data(booking, cancelled_at=booking.cancelled_at.isoformat()))
-    _audit([booking])
+    _shown(tenant_id, [booking])
     return booking
 
 
@@ -338,5 +345,5 @@ def reschedule_booking(*, tenant_id: uuid.UUID, booking_id, start: dt.datetime,
     events.RESCHEDULED.emit(tenant_id=tenant_id, subject=str(booking.id),
                             data=events.booking_data(booking, previous_start=previous_start.isoformat(),
                                                      previous_end=previous_end.isoformat()))
-    _audit([booking])
+    _shown(tenant_id, [booking])
     return booking

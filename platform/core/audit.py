@@ -1,6 +1,7 @@
 """Append-only audit log: who did or saw what, to whose data, when.
 
-Components call `record()` when personal data is read or changed; the gateway
+Components call `personal_data_read()` / `personal_data_changed()` (in the service, with the ids of the
+records whose personal data was shown or written) for every caller, person or app; the gateway
 calls it for every steward and tenant-admin action. Nothing updates or deletes
 these rows (on PostgreSQL a trigger enforces it).
 """
@@ -48,6 +49,22 @@ def record(action: str, *, tenant_id: uuid.UUID | None, subject_type: str, subje
     session.add(entry)
     session.flush()
     return entry
+
+
+def personal_data_read(*, component: str, subject_type: str, ids, tenant_id: uuid.UUID | None) -> None:
+    """Whoever was shown these records' personal data (a person, else the client): one entry per id, ids only."""
+    _personal_data("read", component=component, subject_type=subject_type, ids=ids, tenant_id=tenant_id)
+
+
+def personal_data_changed(*, component: str, subject_type: str, ids, tenant_id: uuid.UUID | None) -> None:
+    """Whoever wrote these records' personal data: one entry per id, ids only (never the values)."""
+    _personal_data("changed", component=component, subject_type=subject_type, ids=ids, tenant_id=tenant_id)
+
+
+def _personal_data(verb: str, *, component: str, subject_type: str, ids, tenant_id) -> None:
+    for subject_id in ids:
+        record(f"{component}.personal_data_{verb}", tenant_id=tenant_id, subject_type=subject_type,
+               subject_id=subject_id)
 
 
 def entries(*, tenant_id: uuid.UUID | None = None) -> sa.Select:

@@ -7,10 +7,9 @@ from civic.core.auth import current_principal, public, require_any
 from civic.core.db import utcnow
 from civic.core.errors import Problem
 from civic.core.formats import csv_response
-from civic.core.pagination import page_schema, paginate
+from civic.core.pagination import page_schema
 from civic.reporting import insight, service, warning
 from civic.reporting import insight_schemas as schemas
-from civic.reporting.models import Alert
 
 
 blp = Blueprint("reporting-insight", __name__, url_prefix="/v1/reporting",
@@ -114,5 +113,4 @@ class Alerts(MethodView):
     @blp.response(200, page_schema(schemas.AlertSchema))
     def get(self, query):
         """Early warnings from the last 7 days: categories with far more reports than usual (stewards see all)."""
-        return paginate(warning.current_alerts(tenant_id=_scope(None), now=utcnow()), Alert,
-                        limit=query["limit"], after=query["after"])
+        return warning.list_alerts(tenant_id=_scope(None), now=utcnow(), **query)

@@ -3,10 +3,10 @@ import uuid
 
 import sqlalchemy as sa
 
+from civic.core import contact
 from civic.core.db import session
 from civic.core.privacy import PersonalData
 from civic.reporting.models import Report
-from civic.reporting.service import normalise_phone
 
 FIELDS = ("reporter_name", "reporter_email", "reporter_phone")
 
@@ -16,7 +16,7 @@ def _matching(tenant_id: uuid.UUID, email: str | None, phone: str | None) -> sa.
     if email:
         conditions.append(Report.reporter_email == email.strip().lower())
     if phone:
-        conditions.append(Report.reporter_phone == (normalise_phone(phone) or phone.strip()))
+        conditions.append(Report.reporter_phone == contact.lookup_phone(phone))
     if not conditions:
         return None
     # Both worlds: a person's details are theirs to see and erase in test reports too.

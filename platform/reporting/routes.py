@@ -2,11 +2,11 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from civic.core import etag
 from civic.core.auth import current_principal, current_tenant_id, require
 from civic.core.formats import csv_response
-from civic.core.pagination import PageQuerySchema, page_schema, paginate
+from civic.core.pagination import PageQuerySchema, page_schema
 from civic.reporting import schemas, service
-from civic.reporting.models import Category, Report, Transfer
 
 blp = Blueprint("reporting", __name__, url_prefix="/v1/reporting",
                 description="Reports of problems and needs from the public, and the categories your organisation "
@@ -22,15 +22,14 @@ class Categories(MethodView):
     @blp.response(200, page_schema(schemas.CategorySchema))
     def get(self, query):
         """List the categories of report your organisation handles."""
-        return paginate(service.list_categories(tenant_id=current_tenant_id()), Category,
-                        limit=query["limit"], after=query["after"])
+        return service.list_categories(tenant_id=current_tenant_id(), **query)
 
     @require(WRITE)
     @blp.arguments(schemas.CategorySchema)
     @blp.response(201, schemas.CategorySchema)
     def post(self, data):
         """Add a category people can report, with any extra questions to ask them."""
-        return service.create_category(tenant_id=current_tenant_id(), **data)
+        return etag.tagged(service.create_category(tenant_id=current_tenant_id(), **data), 201)
 
 
 @blp.route("/categories/<code>")
@@ -39,14 +38,18 @@ class CategoryByCode(MethodView):
     @blp.response(200, schemas.CategorySchema)
     def get(self, code):
         """One of your categories, by its code."""
-        return service.get_category(tenant_id=current_tenant_id(), code=code)
+        return etag.tagged(service.get_category(tenant_id=current_tenant_id(), code=code))
 
     @require(WRITE)
+    @blp.doc(**etag.IF_MATCH_DOC)
     @blp.arguments(schemas.CategoryUpdateSchema)
     @blp.response(200, schemas.CategorySchema)
     def patch(self, data, code):
-        """Change a category: its name, questions, whether it is public or still taking reports."""
-        return service.update_category(tenant_id=current_tenant_id(), code=code, **data)
+        """Change a category: its name, questions, whether it is public or still taking reports.
+
+        Send `If-Match` with the ETag you read to change it only if no one else has since (else a 412)."""
+        return etag.tagged(service.update_category(tenant_id=current_tenant_id(), code=code,
+                                                   if_match=etag.if_match(), **data))
 
     @require(WRITE)
     @blp.response(204)
@@ -63,11 +66,7 @@ class Reports(MethodView):
     @blp.response(200, page_schema(schemas.ReportSchema))
     def get(self, query):
         """List reports, newest last; filter by category, status, dates, a map box or a point."""
-        limit, after = query.pop("limit"), query.pop("after")
-        principal = current_principal()
-        page = paginate(service.list_reports(tenant_id=principal.tenant_id, **query), Report, limit=limit, after=after)
-        service.audit_personal_data_read(tenant_id=principal.tenant_id, reports=page["items"])
-        return page
+        return service.list_reports(tenant_id=current_tenant_id(), **query)
 
     @require(WRITE)
     @blp.arguments(schemas.ReportSchema)
@@ -75,7 +74,8 @@ class Reports(MethodView):
     def post(self, data):
         """Record a report someone made to you (by phone, at the desk, or from your own form)."""
         principal = current_principal()
-        return service.create_report(tenant_id=principal.tenant_id, source=f"api:{principal.client_id}", **data)
+        return etag.tagged(service.create_report(tenant_id=principal.tenant_id, source=f"api:{principal.client_id}",
+                                                 **data), 201)
 
 
 @blp.route("/reports/<report_id>")
@@ -84,17 +84,21 @@ class ReportById(MethodView):
     @blp.response(200, schemas.ReportSchema)
     def get(self, report_id):
         """One report, with the reporter's contact details (your reading them is recorded)."""
-        return service.read_report(tenant_id=current_tenant_id(), report_id=report_id)
+        return etag.tagged(service.read_report(tenant_id=current_tenant_id(), report_id=report_id))
 
 
 @blp.route("/reports/<report_id>/status")
 class ReportStatus(MethodView):
     @require(WRITE)
+    @blp.doc(**etag.IF_MATCH_DOC)
     @blp.arguments(schemas.StatusChangeSchema)
     @blp.response(200, schemas.ReportSchema)
     def post(self, data, report_id):
-        """Change a report's status (closing it with a reason), with a note: staff-only unless `public`."""
-        return service.change_status(tenant_id=current_tenant_id(), report_id=report_id, **data)
+        """Change a report's status (closing it with a reason), with a note: staff-only unless `public`.
+
+        Send `If-Match` with the report's ETag to change it only if no one else has since (else a 412)."""
+        return etag.tagged(service.change_status(tenant_id=current_tenant_id(), report_id=report_id,
+                                                 if_match=etag.if_match(), **data))
 
 
 @blp.route("/reports/<report_id>/updates")
@@ -124,8 +128,7 @@ class Transfers(MethodView):
     @blp.response(200, page_schema(schemas.TransferSchema))
     def get(self, query):
         """Reports you passed on to other organisations (read-only records)."""
-        return paginate(service.list_transfers(tenant_id=current_tenant_id()), Transfer,
-                        limit=query["limit"], after=query["after"])
+        return service.list_transfers(tenant_id=current_tenant_id(), **query)
 
 
 @blp.route("/transfers/<transfer_id>")

@@ -5,15 +5,14 @@ import secrets
 import urllib.parse
 import uuid
 
-import email_validator
 import h3
-import phonenumbers
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from civic.core import audit
+from civic.core import audit, contact, etag
 from civic.core.db import session, utcnow
 from civic.core.errors import Problem, not_found
+from civic.core.pagination import paginate
 from civic.core.tenancy import Tenant, get_scoped, live_only, scoped, tenant_by_slug
 from civic.reporting import attributes, events
 from civic.reporting.models import Category, Report, ReportUpdate, Transfer
@@ -66,7 +65,7 @@ def _category_fields(fields: dict) -> dict:
 
 
 def get_category(*, tenant_id: uuid.UUID, code: str, lock: bool = False) -> Category:
-    """One of the tenant's categories, by code (404 if none); with `lock`, locked and read afresh."""
+    """One of the tenant's categories, by code (404 if none); `lock` locks its row and reads it fresh."""
     query = scoped(Category, tenant_id).where(Category.code == code)
     if lock:
         query = query.with_for_update(of=Category).execution_options(populate_existing=True)
@@ -76,10 +75,11 @@ def get_category(*, tenant_id: uuid.UUID, code: str, lock: bool = False) -> Cate
     return category
 
 
-def update_category(*, tenant_id: uuid.UUID, code: str, **changes) -> Category:
+def update_category(*, tenant_id: uuid.UUID, code: str, if_match: str | None = None, **changes) -> Category:
     """Change a category; its code stays."""
     live_only("categories")
-    category = get_category(tenant_id=tenant_id, code=code)
+    category = get_category(tenant_id=tenant_id, code=code, lock=True)
+    etag.check(category, if_match)  # under the lock: of two changes from one version, one gets a 412
     for key, value in _category_fields(changes).items():
         setattr(category, key, value)
     session.flush()
@@ -96,8 +96,9 @@ def delete_category(*, tenant_id: uuid.UUID, code: str) -> None:
     session.flush()
 
 
-def list_categories(*, tenant_id: uuid.UUID) -> sa.Select:
-    return scoped(Category, tenant_id)
+def list_categories(*, tenant_id: uuid.UUID, limit: int = 20, after: str | None = None) -> dict:
+    """One page of the tenant's categories."""
+    return paginate(scoped(Category, tenant_id), Category, limit=limit, after=after)
 
 
 def category_for_report(*, tenant_id: uuid.UUID, code: str) -> Category:
@@ -114,33 +115,19 @@ def category_for_report(*, tenant_id: uuid.UUID, code: str) -> Category:
 
 # --- reports -------------------------------------------------------------------
 def _reporter(reporter: dict | None) -> dict:
-    """Validated, normalised reporter details (email lower-cased, phone in E.164)."""
+    """Validated, normalised reporter details (the core's contact rules)."""
     reporter = reporter or {}
     errors, result = {}, {"reporter_name": (reporter.get("name") or "").strip() or None,
                           "reporter_email": None, "reporter_phone": None}
-    if reporter.get("email"):
-        try:
-            result["reporter_email"] = email_validator.validate_email(
-                reporter["email"].strip(), check_deliverability=False).normalized.lower()
-        except email_validator.EmailNotValidError as exc:
-            errors["reporter.email"] = [str(exc)]
-    if reporter.get("phone"):
-        result["reporter_phone"] = normalise_phone(reporter["phone"])
-        if result["reporter_phone"] is None:
-            errors["reporter.phone"] = ["Not a valid phone number."]
+    for field, rule in (("email", contact.email), ("phone", contact.phone)):
+        if reporter.get(field):
+            try:
+                result[f"reporter_{field}"] = rule(reporter[field])
+            except contact.InvalidContact as exc:
+                errors[f"reporter.{field}"] = [str(exc)]
     if errors:
         raise Problem(422, "invalid_reporter", "The reporter's contact details are not valid.", errors=errors)
     return result
-
-
-def normalise_phone(phone: str) -> str | None:
-    try:
-        number = phonenumbers.parse(phone, "GB")
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_possible_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def check_media_url(url: str | None) -> str | None:
@@ -238,21 +225,26 @@ def _locked_report(tenant_id: uuid.UUID, report_id) -> Report:
 def read_report(*, tenant_id: uuid.UUID, report_id) -> Report:
     """A report for staff: reading its personal data is audited (by a person or a client)."""
     report = get_report(tenant_id=tenant_id, report_id=report_id)
-    audit_personal_data_read(tenant_id=tenant_id, reports=[report])
+    _shown(tenant_id, [report])
     return report
 
 
-def audit_personal_data_read(*, tenant_id: uuid.UUID, reports) -> None:
-    """Record who (the signed-in person, or else the client) was shown each report's contact details."""
-    for report in reports:
-        if report.has_personal_data:
-            audit.record("reporting.personal_data_read", tenant_id=tenant_id, subject_type="report",
-                         subject_id=report.id)
+def _shown(tenant_id: uuid.UUID, reports) -> None:
+    """The answer shows these reports: the reads of those holding a reporter's details are audited."""
+    audit.personal_data_read(component="reporting", subject_type="report",
+                             ids=[r.id for r in reports if r.has_personal_data], tenant_id=tenant_id)
 
 
-def list_reports(*, tenant_id: uuid.UUID, category: str | None = None, status: str | None = None,
-                 created_after: dt.datetime | None = None, created_before: dt.datetime | None = None,
-                 bbox: str | None = None, near: str | None = None, radius: int = 500) -> sa.Select:
+def list_reports(*, tenant_id: uuid.UUID, limit: int = 20, after: str | None = None, **filters) -> dict:
+    """One page of the tenant's reports, filtered (reading the reporters' details is audited)."""
+    page = paginate(_reports_query(tenant_id=tenant_id, **filters), Report, limit=limit, after=after)
+    _shown(tenant_id, page["items"])
+    return page
+
+
+def _reports_query(*, tenant_id: uuid.UUID, category: str | None = None, status: str | None = None,
+                   created_after: dt.datetime | None = None, created_before: dt.datetime | None = None,
+                   bbox: str | None = None, near: str | None = None, radius: int = 500) -> sa.Select:
     """The tenant's reports, filtered."""
     query = scoped(Report, tenant_id)
     if category:
@@ -294,13 +286,12 @@ def _within(lat: float, long: float, radius: float) -> list:
 
 
 def change_status(*, tenant_id: uuid.UUID, report_id, status: str, closing_reason: str | None = None,
-                  note: str | None = None, public: bool = False, media_url: str | None = None) -> Report:
-    """Move a report on (open, acknowledged, in_progress, closed), with a note (staff-only unless public).
-
-    The answer is the whole report, contact details included, so it is a read of them and audited as one."""
+                  note: str | None = None, public: bool = False, media_url: str | None = None,
+                  if_match: str | None = None) -> Report:
+    """Move a report on (open, acknowledged, in_progress, closed), with a note (staff-only unless public)."""
     report = _change(tenant_id=tenant_id, report_id=report_id, status=status, closing_reason=closing_reason,
-                     note=note, public=public, media_url=media_url)[0]
-    audit_personal_data_read(tenant_id=tenant_id, reports=[report])
+                     note=note, public=public, media_url=media_url, if_match=if_match)[0]
+    _shown(tenant_id, [report])  # the answer is the report, reporter included
     return report
 
 
@@ -319,10 +310,11 @@ def _by_external_id(report_id: uuid.UUID, external_id: str | None) -> ReportUpda
 
 
 def _change(*, tenant_id, report_id, status, closing_reason, note, public, media_url,
-            external_id: str | None = None) -> tuple[Report, ReportUpdate]:
+            external_id: str | None = None, if_match: str | None = None) -> tuple[Report, ReportUpdate]:
     media_url = check_media_url(media_url)
     # Locked first: simultaneous changes (and repeats of one update_id) then follow one another.
     report = _locked_report(tenant_id, report_id)
+    etag.check(report, if_match)
     existing = _by_external_id(report.id, external_id)
     if existing is not None:
         return report, existing
@@ -408,9 +400,9 @@ def public_snapshot(report: Report) -> dict:
             "created_at": report.created_at.isoformat(), "reference": report.reference}
 
 
-def list_transfers(*, tenant_id: uuid.UUID) -> sa.Select:
-    """Reports this tenant passed on to others."""
-    return scoped(Transfer, tenant_id)
+def list_transfers(*, tenant_id: uuid.UUID, limit: int = 20, after: str | None = None) -> dict:
+    """One page of the reports this tenant passed on to others."""
+    return paginate(scoped(Transfer, tenant_id), Transfer, limit=limit, after=after)
 
 
 def get_transfer(*, tenant_id: uuid.UUID, transfer_id) -> Transfer:
@@ -419,7 +411,7 @@ def get_transfer(*, tenant_id: uuid.UUID, transfer_id) -> Transfer:
 
 def export_reports(*, tenant_id: uuid.UUID, include_personal_data: bool = False, **filters) -> list[Report]:
     """Reports for a CSV export; exporting personal data is recorded in the audit log."""
-    reports = list(session.scalars(list_reports(tenant_id=tenant_id, **filters)
+    reports = list(session.scalars(_reports_query(tenant_id=tenant_id, **filters)
                                    .order_by(Report.created_at, Report.id)))
     if include_personal_data:
         # Which reports left, never what was in them.

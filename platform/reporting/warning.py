@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from civic.core.db import session
+from civic.core.pagination import paginate
 from civic.core.tenancy import Tenant
 from civic.reporting import events
 from civic.reporting.models import Alert, Category, Report
@@ -83,3 +84,8 @@ def current_alerts(*, tenant_id, now: dt.datetime) -> sa.Select:
     """Alerts raised in the last 7 days: one tenant's, or every tenant's when `tenant_id` is None."""
     query = sa.select(Alert).where(Alert.detected_on >= (now - dt.timedelta(days=7)).date())
     return query.where(Alert.tenant_id == tenant_id) if tenant_id is not None else query
+
+
+def list_alerts(*, tenant_id, now: dt.datetime, limit: int = 20, after: str | None = None) -> dict:
+    """One page of the alerts of the last 7 days (every tenant's when `tenant_id` is None)."""
+    return paginate(current_alerts(tenant_id=tenant_id, now=now), Alert, limit=limit, after=after)

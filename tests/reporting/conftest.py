@@ -20,7 +20,7 @@ FLY_TIPPING = {"code": "fly-tipping", "name": "Fly-tipping", "group": "Street cl
 DAMP = {"code": "damp-mould", "name": "Damp and mould in a rented home", "group": "Housing", "public": False}
 HELP = {"code": "needs-help", "name": "Someone needs help", "group": "Welfare", "public": False}
 WHERE = {"lat": 51.5072, "long": -0.1276}
-REPORTER = {"name": "Ada Lovelace", "email": "Ada@Example.org", "phone": "07700 900123"}
+REPORTER = {"name": "Ada Lovelace", "email": "Ada@Example.org", "phone": "07911 123456"}
 
 
 class Place:

@@ -35,7 +35,7 @@ def xml_items(root):
 def post_request(client, key, fmt="json", **fields):
     form = {"api_key": key, "service_code": "borough-council:pothole", "description": "Deep hole by the bus stop",
             "lat": str(WHERE["lat"]), "long": str(WHERE["long"]), "attribute[depth]": "deep",
-            "email": "ada@example.org", "first_name": "Ada", "last_name": "Lovelace", "phone": "07700900123",
+            "email": "ada@example.org", "first_name": "Ada", "last_name": "Lovelace", "phone": "07911123456",
             **fields}
     return client.post(f"/open311/v2/requests.{fmt}", data={k: v for k, v in form.items() if v is not None})
 

@@ -9,7 +9,7 @@ def test_a_council_records_a_report_with_answers_and_reads_it_back(client, place
                            reporter=REPORTER, reference="CRM-1")
     assert created["status"] == "open" and created["category"] == "pothole"
     assert created["attributes"] == {"depth": "deep", "width_cm": 40, "hazards": ["bus"]}
-    assert created["reporter"] == {"name": "Ada Lovelace", "email": "ada@example.org", "phone": "+447700900123"}
+    assert created["reporter"] == {"name": "Ada Lovelace", "email": "ada@example.org", "phone": "+447911123456"}
     got = client.get(f"/v1/reporting/reports/{created['id']}", headers=place.council_rw).json
     assert got == created
 
@@ -222,11 +222,11 @@ def test_privacy_export_and_erasure_cover_reporters(client, app, place):
     with app.app_context():
         exported = privacy.export_subject(app, tenant_id=place.council.id, email="ADA@example.org")
         assert [r["id"] for r in exported["reporting"]] == [report["id"]]
-        assert exported["reporting"][0]["reporter_phone"] == "+447700900123"
+        assert exported["reporting"][0]["reporter_phone"] == "+447911123456"
         assert privacy.export_subject(app, tenant_id=place.homes.id, email="ada@example.org") == {}
         from civic.core.db import unit_of_work
 
         with unit_of_work():
-            assert privacy.erase_subject(app, tenant_id=place.council.id, phone="07700 900123") == 1
+            assert privacy.erase_subject(app, tenant_id=place.council.id, phone="07911 123456") == 1
     after = client.get(f"/v1/reporting/reports/{report['id']}", headers=place.council_rw).json
     assert after["reporter"] is None and after["description"] == "Mattress on the pavement"
