@@ -1,20 +1,15 @@
 """Builders shared by the tests and the benchmarks: `create_*(app or http, ..., **overrides)`.
 
 Organisations, clients and staff users are made by the gateway's services, each in a unit
-of work of its own. Tokens come from the OAuth server's own grants, as an integrator gets
-them: client credentials for an app, the authorization code (consent approved, code
-exchanged, PKCE) for a person. Resources, bookings, categories and reports are made over
+of work of its own. An app's tokens come from the OAuth server's client-credentials grant, as
+an integrator gets them; a person's from the same token generator and `save_token`. Resources, bookings, categories and reports are made over
 the HTTP API with a Flask test client. Nothing here needs pytest, so `python -m bench` can use it.
 """
 import base64
-import hashlib
-import secrets
 import urllib.parse
 import uuid
 from types import SimpleNamespace
 
-# Builders' clients that mint tokens for a person get this redirect URI (nothing is ever sent there).
-REDIRECT_URI = "https://app.example.org/callback"
 PASSWORD = "correct horse battery"
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 RESOURCE = {"name": "Community room", "kind": "room", "capacity": 1, "slot_minutes": 60, "max_advance_days": 400,
@@ -59,13 +54,13 @@ def create_user(app, tenant, email: str | None = None, role: str = "caseworker",
                                                  **overrides))
 
 
-# --- tokens: the OAuth server's grants -------------------------------------------------
+# --- tokens: the OAuth server's token machinery -------------------------------------------------
 def _basic(client, secret: str) -> dict:
     pair = f"{urllib.parse.quote(client.client_id)}:{urllib.parse.quote(secret)}"
     return {"Authorization": "Basic " + base64.b64encode(pair.encode()).decode()}
 
 
-def _oauth(app, path: str, *, form: dict, query: dict | None = None, headers: dict | None = None, respond):
+def _oauth(app, path: str, *, form: dict, headers: dict, respond):
     """Run one OAuth server call as the endpoint at `path` would, and commit what it stored.
 
     The server is called directly rather than through the HTTP view, so that making a fixture
@@ -73,7 +68,7 @@ def _oauth(app, path: str, *, form: dict, query: dict | None = None, headers: di
     """
     from civic.core.db import session
 
-    with app.test_request_context(path, method="POST", data=form, query_string=query or {}, headers=headers or {}):
+    with app.test_request_context(path, method="POST", data=form, headers=headers):
         response = respond()
         if response.status_code >= 400:
             raise BuildFailed(f"{path} refused: {response.status_code} {response.get_data(as_text=True)}")
@@ -82,47 +77,28 @@ def _oauth(app, path: str, *, form: dict, query: dict | None = None, headers: di
 
 
 def mint_token(app, client, secret: str, scopes=None, *, user=None) -> str:
-    """An access token for `client` from the token endpoint's grant.
+    """An access token for `client`: the token endpoint's client-credentials grant, or a person's token.
 
-    Without `user`: the client-credentials grant (no scopes asked: all the client's). With `user`:
-    the authorization-code grant with PKCE, as the consent page's "approve" and the app's code
-    exchange run it, for a client with REDIRECT_URI; the person's role narrows the scopes as it does
-    for a real sign-in.
+    With `user`, see `store_token`: the same generator and `save_token` as the authorization-code
+    grant, without its sign-in and consent pages.
     """
     from civic.gateway.oauth import server
 
+    if user is not None:
+        return store_token(app, client, scopes or (), user=user)
     # None asks for nothing (so gets all the client's scopes); an empty list asks, explicitly, for none.
     scope = None if scopes is None else " ".join(scopes) or " "
-    if user is None:
-        form = {"grant_type": "client_credentials", **({"scope": scope} if scope is not None else {})}
-        response = _oauth(app, "/oauth/token", form=form, headers=_basic(client, secret),
-                          respond=server.create_token_response)
-        return response.get_json()["access_token"]
-    verifier = secrets.token_urlsafe(48)
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
-    query = {"response_type": "code", "client_id": client.client_id, "redirect_uri": REDIRECT_URI,
-             "code_challenge": challenge, "code_challenge_method": "S256", **({"scope": scope} if scope is not None else {})}
-
-    def approve():
-        from civic.core.db import session
-        from civic.gateway.models import StaffUser
-
-        person = session.get(StaffUser, user.id)
-        grant = server.get_consent_grant(end_user=person)
-        return server.create_authorization_response(grant_user=person, grant=grant)
-
-    approved = _oauth(app, "/oauth/authorize", form={"action": "approve"}, query=query, respond=approve)
-    code = urllib.parse.parse_qs(urllib.parse.urlparse(approved.headers["Location"]).query)["code"][0]
-    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI, "code_verifier": verifier}
-    response = _oauth(app, "/oauth/token", form=form, headers=_basic(client, secret),
-                      respond=server.create_token_response)
+    form = {"grant_type": "client_credentials", **({"scope": scope} if scope is not None else {})}
+    response = _oauth(app, "/oauth/token", form=form, headers=_basic(client, secret), respond=server.create_token_response)
     return response.get_json()["access_token"]
 
 
 def store_token(app, client, scopes=(), *, user=None) -> str:
-    """Test-only: a token the endpoint's generator makes and its `save_token` stores, with no grant's checks.
+    """Test-only: a token made by the endpoint's generator and stored by its `save_token`, with no grant's checks.
 
-    For races a grant would refuse today, such as a token written just after its person was disabled.
+    For a person's token: it says exactly `scopes`, as one issued before a demotion still does (the
+    API narrows it to the person's current role on every request). Also for races a grant would
+    refuse today, such as a token written just after its person was disabled.
     """
     from civic.core.db import session
     from civic.gateway.models import Client, StaffUser
@@ -141,8 +117,6 @@ def store_token(app, client, scopes=(), *, user=None) -> str:
 
 def create_token(app, tenant, *scopes: str, user=None, **client_overrides) -> str:
     """A fresh client of `tenant` holding `scopes`, and a token for it (for `user`, if given)."""
-    if user is not None:
-        client_overrides.setdefault("redirect_uris", [REDIRECT_URI])
     client, shown = create_client(app, tenant, scopes, **client_overrides)
     return mint_token(app, client, shown["client_secret"], scopes, user=user)
 

@@ -1,10 +1,10 @@
 """The tests' builders: `make.thing(tenant, **overrides)` over the shared `create_*` builders in bench.builders.
 
 Each builder commits its own unit of work (or makes its object over the HTTP API), so what it
-returns exists for every later request. Tokens come from the OAuth server's grants.
+returns exists for every later request. Tokens come from the OAuth server's token machinery (bench.builders.mint_token).
 """
 from bench import builders
-from bench.builders import (PASSWORD, REDIRECT_URI, WEEKDAYS, bearer, create_booking, create_category, create_client,  # noqa: F401
+from bench.builders import (PASSWORD, WEEKDAYS, BuildFailed, bearer, create_booking, create_category, create_client,  # noqa: F401
                             create_report, create_resource, create_tenant, create_token, create_user, mint_token,
                             post_booking, store_token)
 
@@ -39,7 +39,7 @@ class Builders:
         return create_token(self.app, tenant, *scopes, user=user, **client_overrides)
 
     def token_for(self, client, secret: str, scopes=None, *, user=None) -> str:
-        """Another token of an existing client (for `user`: the client needs REDIRECT_URI)."""
+        """Another token of an existing client (a person's, with `user`)."""
         return mint_token(self.app, client, secret, scopes, user=user)
 
     def headers(self, tenant, *scopes: str, **kwargs) -> dict:

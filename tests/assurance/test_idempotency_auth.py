@@ -9,7 +9,7 @@ import uuid
 
 from tests.assurance.catalogue import STEWARD, as_json, documented_operations, openapi_path, operations
 from tests.assurance.world import TENANT_SCOPES, body_for, values_for
-from tests.builders import REDIRECT_URI, bearer
+from tests.builders import bearer
 
 
 class Caller:
@@ -25,7 +25,7 @@ class Caller:
         self.users = [None, None] if self.steward else [make.user(tenant, role="tenant_admin") for _ in range(2)]
 
     def _client(self, tenant):
-        client, shown = self.make.client(tenant, sorted(self.scopes), redirect_uris=[REDIRECT_URI])
+        client, shown = self.make.client(tenant, sorted(self.scopes))
         return client, shown["client_secret"]
 
     def headers(self, user=None, scopes=None) -> dict:

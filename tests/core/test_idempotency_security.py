@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 import sqlalchemy as sa
 from flask.views import MethodView
 
-from tests.builders import REDIRECT_URI, bearer
+from tests.builders import bearer
 from tests.conftest import BACKEND, postgres_only
 from tests.assurance.world import World, _slot
 from tests.core.conftest import assert_problem
@@ -17,7 +17,7 @@ CLIENT_BODY = {"name": "Booking kiosk", "scopes": ["booking:read"]}
 
 def tokens(make, tenant, scopes, *, users=(), subsets=()):
     """One client of `tenant` holding `scopes`; a token per user (all its scopes) and per scope subset."""
-    client, shown = make.client(tenant, scopes, redirect_uris=[REDIRECT_URI])
+    client, shown = make.client(tenant, scopes)
 
     def issue(scope, user=None):
         return bearer(make.token_for(client, shown["client_secret"], scope, user=user))
