@@ -39,3 +39,22 @@ def test_a_builders_token_introspects_like_one_from_the_endpoint(client, make):
 
     assert introspect(ours) == introspect(theirs)
     assert introspect(ours)["scope"] == "booking:read booking:write" and introspect(ours)["active"] is True
+
+
+def test_component_builders_make_real_objects_of_their_tenant_only(client, make):
+    import datetime as dt
+
+    from tests.booking.conftest import at, iso, next_weekday
+
+    mine, theirs = make.tenant(), make.tenant()
+    resource = make.resource(mine, capacity=2)
+    start = at(next_weekday(1), "10:00")
+    booking = make.booking(mine, resource, iso(start))
+    category = make.category(mine, code="pothole")
+    report = make.report(mine, category="pothole", description="Deep hole")
+    assert (resource["capacity"], booking["resource_id"], category["code"], report["category"]) == (
+        2, resource["id"], "pothole", "pothole")
+    assert dt.datetime.fromisoformat(booking["start"]) == start
+    reader = make.headers(theirs, "booking:read", "reporting:read")
+    assert client.get(f"/v1/booking/bookings/{booking['id']}", headers=reader).status_code == 404
+    assert client.get(f"/v1/reporting/reports/{report['id']}", headers=reader).status_code == 404
