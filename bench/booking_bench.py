@@ -20,6 +20,7 @@ import zoneinfo
 
 import requests
 
+from bench import builders
 from bench.harness import platform_server
 from bench.platform_bench import sqlite_database
 
@@ -55,17 +56,11 @@ def _app(database_url: str):
 
 def _organisation(app, **resource) -> tuple[dict, uuid.UUID, str]:
     """A tenant, a booking token and one resource; returns (headers, tenant id, resource id)."""
-    from civic.booking import service as booking
-    from civic.core.db import unit_of_work
-    from civic.gateway import service as gateway
-
-    with app.app_context(), unit_of_work():
-        tenant = gateway.create_tenant(slug=f"bench-{uuid.uuid4().hex[:8]}", name="Bench")
-        client, _ = gateway.create_client(tenant_id=tenant.id, name="bench", scopes=["booking:read", "booking:write"])
-        token = gateway.issue_token(client=client, scope="booking:read booking:write")["access_token"]
-        fields = {"name": "Bench room", "slot_minutes": 30, "max_advance_days": 60, "opening_hours": EVERY_DAY, **resource}
-        resource_id = booking.create_resource(tenant_id=tenant.id, **fields).id
-    return {"Authorization": f"Bearer {token}"}, tenant.id, str(resource_id)
+    tenant = builders.create_tenant(app, f"bench-{uuid.uuid4().hex[:8]}", name="Bench")
+    headers = builders.bearer(builders.create_token(app, tenant, "booking:read", "booking:write", name="bench"))
+    fields = {"name": "Bench room", "slot_minutes": 30, "max_advance_days": 60, "opening_hours": EVERY_DAY, **resource}
+    resource_id = builders.create_resource(app.test_client(), headers, **fields)["id"]
+    return headers, tenant.id, str(resource_id)
 
 
 def _slot_starts(days: int, first_day: int = 1) -> list[dt.datetime]:

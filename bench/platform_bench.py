@@ -17,7 +17,7 @@ import tempfile
 
 import requests
 
-from bench import harness
+from bench import builders, harness
 
 SECRET = "bench-secret-key-that-is-long-enough-0123456789"
 WORKERS, THREADS = 2, 4
@@ -40,21 +40,18 @@ def _env(database_url: str) -> dict:
 def _seed(database_url: str) -> dict:
     """An organisation with a client, a category, some reports and a resource."""
     from civic.app import create_app
-    from civic.core.db import unit_of_work
-    from civic.gateway import service
 
     app = create_app({"ENV": "test", "DATABASE_URL": database_url, "SECRET_KEY": SECRET, "LOG_LEVEL": "WARNING"})
-    with app.app_context(), unit_of_work():
-        tenant = service.create_tenant(slug="bench-org", name="Bench Org", kind="voluntary")
-        client, shown = service.create_client(tenant_id=tenant.id, name="bench", scopes=SCOPES.split())
-        token = service.issue_token(client=client, scope=SCOPES)["access_token"]
-    auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    tenant = builders.create_tenant(app, "bench-org", name="Bench Org", kind="voluntary")
+    client, shown = builders.create_client(app, tenant, SCOPES.split(), name="bench")
+    token = builders.mint_token(app, client, shown["client_secret"], SCOPES.split())
+    auth = {**builders.bearer(token), "Content-Type": "application/json"}
     http = app.test_client()
-    assert http.post("/v1/reporting/categories", json=CATEGORY, headers=auth).status_code == 201
+    builders.create_category(http, auth, **CATEGORY)
     report_id = None
     for _ in range(50):
-        report_id = http.post("/v1/reporting/reports", json=REPORT, headers=auth).json["id"]
-    resource_id = http.post("/v1/booking/resources", json=RESOURCE, headers=auth).json["id"]
+        report_id = builders.create_report(http, auth, **REPORT)["id"]
+    resource_id = builders.create_resource(http, auth, **RESOURCE)["id"]
     app.extensions["civic.engine"].dispose()
     return {"tenant_id": str(tenant.id), "client_id": client.client_id, "secret": shown["client_secret"],
             "token": token, "report_id": report_id, "resource_id": resource_id, "app": app}

@@ -13,11 +13,12 @@ import os
 import statistics
 import sys
 import time
+import types
 
 import requests
 import sqlalchemy as sa
 
-from bench import core_bench, harness, reporting_data
+from bench import builders, core_bench, harness, reporting_data
 
 SECRET = "bench-secret-key-that-is-long-enough-0123456789"
 TARGET_MS = 250
@@ -33,16 +34,10 @@ def _env(database_url: str) -> dict:
 
 def _tokens(app, place) -> dict:
     """A steward token and one organisation's token (reporting:read and write)."""
-    from civic.core.db import unit_of_work
-    from civic.gateway import service as gateway
-
-    with app.app_context(), unit_of_work():
-        steward_org = gateway.create_tenant(slug="bench-steward", name="Bench steward")
-        steward, _ = gateway.create_client(tenant_id=steward_org.id, name="steward", scopes=["platform:admin"])
-        org, _ = gateway.create_client(tenant_id=place[0]["tenant_id"], name="org",
-                                       scopes=["reporting:read", "reporting:write"])
-        return {"steward": gateway.issue_token(client=steward, scope="platform:admin")["access_token"],
-                "org": gateway.issue_token(client=org, scope="reporting:read reporting:write")["access_token"]}
+    steward_org = builders.create_tenant(app, "bench-steward", name="Bench steward")
+    organisation = types.SimpleNamespace(id=place[0]["tenant_id"])
+    return {"steward": builders.create_token(app, steward_org, "platform:admin", name="steward"),
+            "org": builders.create_token(app, organisation, "reporting:read", "reporting:write", name="org")}
 
 
 QUERIES = [

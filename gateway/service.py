@@ -429,26 +429,7 @@ def audit_staff_read(*, user: StaffUser) -> StaffUser:
     return user
 
 
-# --- tokens ----------------------------------------------------------------
-def issue_token(*, client: Client, scope: str, user_id: uuid.UUID | None = None, with_refresh: bool = False,
-                family_id: uuid.UUID | None = None, code_id: uuid.UUID | None = None) -> dict:
-    """Mint an access token (and a refresh token); returns the RFC 6749 token response."""
-    now, config = utcnow(), current_app.config
-    access = "at_" + secrets.token_urlsafe(32)
-    token = Token(tenant_id=client.tenant_id, client_pk=client.id, user_id=user_id, scope=scope,
-                  access_token_hash=digest(access), issued_at=now, code_id=code_id,
-                  expires_at=now + dt.timedelta(seconds=config["ACCESS_TOKEN_TTL"]), family_id=family_id or uuid.uuid4())
-    response = {"access_token": access, "token_type": "Bearer", "expires_in": config["ACCESS_TOKEN_TTL"], "scope": scope}
-    if with_refresh:
-        refresh = "rt_" + secrets.token_urlsafe(32)
-        token.refresh_token_hash = digest(refresh)
-        token.refresh_expires_at = now + dt.timedelta(seconds=config["REFRESH_TOKEN_TTL"])
-        response["refresh_token"] = refresh
-    session.add(token)
-    session.flush()
-    return response
-
-
+# --- tokens (minted by the OAuth server's grants, civic.gateway.oauth) ------------------
 # This runs on every authenticated request: only the columns it needs, in one round trip, with the
 # statement built once. The staff user is joined so that a role change or a disable counts at once.
 _PRINCIPAL_QUERY = (

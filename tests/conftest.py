@@ -136,52 +136,12 @@ def worker(app):
     return Worker(app)
 
 
-# --- builders ------------------------------------------------------------------
-class Builders:
-    """Fixture builders in the style `make_thing(**overrides)`; each commits its own unit of work."""
-
-    def __init__(self, app):
-        self.app = app
-
-    def _run(self, fn):
-        from civic.core.db import unit_of_work
-
-        with self.app.app_context(), unit_of_work():
-            return fn()
-
-    def tenant(self, slug: str | None = None, **overrides):
-        from civic.gateway import service
-
-        slug = slug or f"org-{uuid.uuid4().hex[:8]}"
-        return self._run(lambda: service.create_tenant(slug=slug, name=overrides.pop("name", slug.title()), **overrides))
-
-    def client(self, tenant, scopes=("booking:read",), **overrides):
-        """Returns (client, shown secrets)."""
-        from civic.gateway import service
-
-        return self._run(lambda: service.create_client(tenant_id=tenant.id, name=overrides.pop("name", "Test app"),
-                                                       scopes=list(scopes), **overrides))
-
-    def token(self, tenant, *scopes: str, user=None, **client_overrides) -> str:
-        from civic.gateway import service
-
-        client, _ = self.client(tenant, scopes or ("booking:read",), **client_overrides)
-        return self._run(lambda: service.issue_token(client=client, scope=" ".join(scopes),
-                                                     user_id=user.id if user else None))["access_token"]
-
-    def headers(self, tenant, *scopes: str, **kwargs) -> dict:
-        """`Authorization` header for a fresh token of `tenant` with `scopes`."""
-        return {"Authorization": f"Bearer {self.token(tenant, *scopes, **kwargs)}"}
-
-    def user(self, tenant, email: str | None = None, role: str = "caseworker", password: str = "correct horse battery"):
-        from civic.gateway import service
-
-        email = email or f"{uuid.uuid4().hex[:8]}@example.org"
-        return self._run(lambda: service.create_user(tenant_id=tenant.id, email=email, role=role, password=password))
-
-
+# --- builders (tests/builders.py) ---------------------------------------------------
 @pytest.fixture
-def make(app) -> Builders:
+def make(app):
+    """`make.tenant()`, `make.headers(tenant, *scopes, user=..., sandbox=...)`, `make.resource(tenant)` ..."""
+    from tests.builders import Builders
+
     return Builders(app)
 
 

@@ -5,6 +5,7 @@ Walks the URL map: every /v1/<component>/... route of every component the app ru
 from civic.app import create_app
 
 from tests.assurance.catalogue import as_json, operations, random_values
+from tests.builders import bearer
 from tests.conftest import config_for
 
 
@@ -24,11 +25,8 @@ def by_component(app) -> dict[str, list]:
 
 def token_for(make, tenant, scopes) -> dict:
     """A token carrying `scopes` (whether or not the organisation has their component)."""
-    from civic.gateway import service
-
-    client, _ = make.client(tenant, sorted(scopes))
-    token = make._run(lambda: service.issue_token(client=client, scope=" ".join(sorted(scopes))))
-    return {"Authorization": f"Bearer {token['access_token']}"}
+    client, shown = make.client(tenant, sorted(scopes))
+    return bearer(make.token_for(client, shown["client_secret"], sorted(scopes)))
 
 
 def test_an_organisation_without_a_component_is_refused_on_every_route_of_it(app, client, make):

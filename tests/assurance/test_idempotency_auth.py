@@ -9,34 +9,36 @@ import uuid
 
 from tests.assurance.catalogue import STEWARD, as_json, documented_operations, openapi_path, operations
 from tests.assurance.world import TENANT_SCOPES, body_for, values_for
+from tests.builders import bearer
 
 
 class Caller:
     """One API client of an organisation, and tokens of it for its staff users and scope subsets."""
 
     def __init__(self, make, tenant, scopes):
-        from civic.gateway import service
-
-        self.make, self.scopes, self.service = make, frozenset(scopes), service
-        self.client, _ = make.client(tenant, sorted(scopes))
+        self.make, self.scopes = make, frozenset(scopes)
+        self.client, self.secret = self._client(tenant)
         # No person holds platform:admin (the steward acts as a client), so for the steward the
         # "other caller" of the same organisation is a second client, not a second person.
         self.steward = STEWARD in self.scopes
-        self.second_client = make.client(tenant, sorted(scopes))[0] if self.steward else None
+        self.second_client, self.second_secret = self._client(tenant) if self.steward else (None, None)
         self.users = [None, None] if self.steward else [make.user(tenant, role="tenant_admin") for _ in range(2)]
 
+    def _client(self, tenant):
+        client, shown = self.make.client(tenant, sorted(self.scopes))
+        return client, shown["client_secret"]
+
     def headers(self, user=None, scopes=None) -> dict:
-        return self._token(self.client, user, scopes)
+        return self._token(self.client, self.secret, user, scopes)
 
     def other_headers(self) -> dict:
         """Another caller of the same organisation: its second staff user (the steward: its second client)."""
-        return self._token(self.second_client, None, None) if self.steward else self._token(self.client, self.users[1], None)
+        if self.steward:
+            return self._token(self.second_client, self.second_secret, None, None)
+        return self._token(self.client, self.secret, self.users[1], None)
 
-    def _token(self, client, user, scopes) -> dict:
-        scope = " ".join(sorted(self.scopes if scopes is None else scopes))
-        token = self.make._run(lambda: self.service.issue_token(client=client, scope=scope,
-                                                                user_id=user.id if user else None))
-        return {"Authorization": f"Bearer {token['access_token']}"}
+    def _token(self, client, secret, user, scopes) -> dict:
+        return bearer(self.make.token_for(client, secret, sorted(self.scopes if scopes is None else scopes), user=user))
 
 
 def posts(app) -> list:

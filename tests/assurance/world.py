@@ -12,6 +12,7 @@ import zoneinfo
 from civic.gateway.service import KNOWN_SCOPES
 
 from tests.assurance.catalogue import STEWARD, Operation
+from tests.builders import WEEKDAYS, create_booking, create_category, create_report, create_resource
 
 TENANT_SCOPES = tuple(s for s in KNOWN_SCOPES if s != STEWARD)
 LONDON = zoneinfo.ZoneInfo("Europe/London")
@@ -64,8 +65,11 @@ class World:
     def create(self, path: str, body: dict, headers: dict | None = None) -> dict:
         response = self.client.post(path, json=body, headers=headers or self.as_a())
         assert response.status_code == 201, (path, response.status_code, response.get_json())
-        self.made.append(response.get_json())
-        return response.get_json()
+        return self._made(response.get_json())
+
+    def _made(self, thing: dict) -> dict:
+        self.made.append(thing)
+        return thing
 
     def secrets(self) -> list[str]:
         """Strings that identify A's data: its marker (in names and references) and every id it made."""
@@ -76,11 +80,9 @@ class World:
 
     # --- tenant A's objects ------------------------------------------------------------
     def resource(self) -> dict:
-        return {"resource_id": self.create("/v1/booking/resources", {
-            "name": f"{self.marker} room", "reference": f"{self.marker}-resource", "capacity": 5, "slot_minutes": 60,
-            "max_advance_days": 400, "open_on_bank_holidays": True,
-            "opening_hours": {day: [{"start": "00:00", "end": "24:00"}] for day in (
-                "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")}})["id"]}
+        return {"resource_id": self._made(create_resource(
+            self.client, self.as_a(), name=f"{self.marker} room", reference=f"{self.marker}-resource", capacity=5,
+            open_on_bank_holidays=True, opening_hours={day: [{"start": "00:00", "end": "24:00"}] for day in WEEKDAYS}))["id"]}
 
     def exception(self) -> dict:
         values = self.resource()
@@ -96,27 +98,25 @@ class World:
 
     def booking(self) -> dict:
         values = self.resource()
-        return {"booking_id": self.create("/v1/booking/bookings", {
-            "resource_id": values["resource_id"], "start": _slot(3), "reference": f"{self.marker}-booking",
-            "attendee": {"name": f"{self.marker} Citizen", "email": f"{self.marker}@example.org"}})["id"]}
+        return {"booking_id": self._made(create_booking(
+            self.client, self.as_a(), values["resource_id"], _slot(3), reference=f"{self.marker}-booking",
+            attendee={"name": f"{self.marker} Citizen", "email": f"{self.marker}@example.org"}))["id"]}
 
     def category(self) -> dict:
         code = f"{self.marker}-{uuid.uuid4().hex[:6]}"
-        self.create("/v1/reporting/categories", {"code": code, "name": f"{self.marker} pothole", "public": False})
+        self._made(create_category(self.client, self.as_a(), code=code, name=f"{self.marker} pothole", public=False))
         return {"code": code}
 
     def report(self) -> dict:
         code = self.category()["code"]
-        return {"report_id": self.create("/v1/reporting/reports", {
-            "category": code, "description": f"{self.marker} hole", "lat": 51.5, "long": -0.12,
-            "reference": f"{self.marker}-report", "reporter": {"name": f"{self.marker} Reporter"}})["id"]}
+        return {"report_id": self._made(create_report(
+            self.client, self.as_a(), category=code, description=f"{self.marker} hole", lat=51.5, long=-0.12,
+            reference=f"{self.marker}-report", reporter={"name": f"{self.marker} Reporter"}))["id"]}
 
     def c_category(self) -> str:
         if self._c_category is None:
-            self._c_category = "c-roads"
-            response = self.client.post("/v1/reporting/categories", json={"code": "c-roads", "name": "Roads"},
-                                        headers=self.headers(self.c, TENANT_SCOPES))
-            assert response.status_code == 201, response.get_json()
+            self._c_category = create_category(self.client, self.headers(self.c, TENANT_SCOPES), code="c-roads",
+                                               name="Roads")["code"]
         return self._c_category
 
     def transfer_body(self) -> dict:

@@ -4,7 +4,8 @@ import zoneinfo
 
 import pytest
 
-from civic.booking.availability import WEEKDAYS, bank_holidays
+from civic.booking.availability import bank_holidays
+from tests.builders import create_resource, post_booking
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 ALL_DAY = [{"start": "00:00", "end": "24:00"}]
@@ -37,17 +38,11 @@ class Org:
         self.make = make
 
     def resource(self, client, **overrides) -> dict:
-        body = {"name": "Community room", "kind": "room", "capacity": 1, "slot_minutes": 60,
-                "max_advance_days": 400, "opening_hours": {day: [{"start": "09:00", "end": "17:00"}] for day in WEEKDAYS},
-                **overrides}
-        response = client.post("/v1/booking/resources", json=body, headers=self.both)
-        assert response.status_code == 201, response.json
-        return response.json
+        """A room for one, open 09:00-17:00 every day (the shared builder's defaults)."""
+        return create_resource(client, self.both, **overrides)
 
     def book(self, client, resource, start: dt.datetime, **overrides):
-        body = {"resource_id": resource["id"], "start": iso(start),
-                "attendee": {"name": "Sam Citizen", "email": "sam@example.org", "phone": "020 7946 0018"}, **overrides}
-        return client.post("/v1/booking/bookings", json=body, headers=self.both)
+        return post_booking(client, self.both, resource["id"], iso(start), **overrides)
 
 
 @pytest.fixture

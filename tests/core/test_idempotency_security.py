@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 import sqlalchemy as sa
 from flask.views import MethodView
 
+from tests.builders import bearer
 from tests.conftest import BACKEND, postgres_only
 from tests.assurance.world import World, _slot
 from tests.core.conftest import assert_problem
@@ -16,14 +17,10 @@ CLIENT_BODY = {"name": "Booking kiosk", "scopes": ["booking:read"]}
 
 def tokens(make, tenant, scopes, *, users=(), subsets=()):
     """One client of `tenant` holding `scopes`; a token per user (all its scopes) and per scope subset."""
-    from civic.gateway import service
-
-    client, _ = make.client(tenant, scopes)
+    client, shown = make.client(tenant, scopes)
 
     def issue(scope, user=None):
-        token = make._run(lambda: service.issue_token(client=client, scope=" ".join(scope),
-                                                      user_id=user.id if user else None))
-        return {"Authorization": f"Bearer {token['access_token']}"}
+        return bearer(make.token_for(client, shown["client_secret"], scope, user=user))
 
     return [issue(scopes, user) for user in users] + [issue(subset) for subset in subsets]
 

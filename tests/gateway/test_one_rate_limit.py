@@ -59,13 +59,7 @@ def test_open311_posts_with_an_api_key_are_limited_with_the_clients_budget(clien
     refused = client.post("/open311/v2/requests.json", data=form)
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
     # Its API key and its tokens are one client: one budget.
-    from civic.gateway import service
-
-    with client.application.app_context():
-        from civic.core.db import unit_of_work
-
-        with unit_of_work():
-            token = service.issue_token(client=app_client, scope="reporting:read")["access_token"]
+    token = make.token_for(app_client, shown["client_secret"], ["reporting:read"])
     assert client.get("/v1/whoami", headers={"Authorization": f"Bearer {token}"}).status_code == 429
 
 

@@ -1,6 +1,8 @@
 """Reporting test helpers: organisations with categories, and a quick way to make reports."""
 import pytest
 
+from tests.builders import create_category, create_report
+
 POTHOLE = {"code": "pothole", "name": "Pothole", "group": "Roads", "keywords": ["road", "hole"],
            "description": "A hole in the road or pavement.", "lgsl_code": "1193",
            "attributes": [
@@ -37,15 +39,11 @@ class Place:
         self.category(self.homes_rw, DAMP)
 
     def category(self, headers, body):
-        response = self.client.post("/v1/reporting/categories", json=body, headers=headers)
-        assert response.status_code == 201, response.json
-        return response.json
+        return create_category(self.client, headers, **body)
 
     def report(self, headers=None, **overrides):
-        body = {"category": "fly-tipping", "description": "Mattress on the pavement", **WHERE, **overrides}
-        response = self.client.post("/v1/reporting/reports", json=body, headers=headers or self.council_rw)
-        assert response.status_code == 201, response.json
-        return response.json
+        """Fly-tipping at WHERE unless overridden (the shared builder's defaults)."""
+        return create_report(self.client, headers or self.council_rw, **overrides)
 
     def api_key(self, tenant, scopes=("reporting:read", "reporting:write"), **overrides) -> str:
         _, shown = self.make.client(tenant, scopes, with_api_key=True, **overrides)
