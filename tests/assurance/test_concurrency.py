@@ -21,7 +21,8 @@ import sqlalchemy as sa
 
 from tests.assurance.catalogue import Spec, documented_operations, openapi_path, operations
 from tests.assurance.world import World, body_for, url_for, values_for
-from tests.conftest import Builders, LiveServer, config_for, postgres_only
+from tests.builders import Builders
+from tests.conftest import LiveServer, config_for, postgres_only
 
 pytestmark = postgres_only
 CHANGES = ("POST", "PUT", "PATCH", "DELETE")
