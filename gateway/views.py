@@ -239,5 +239,5 @@ def _sign_in(client, grant):
                      error="The email or password is not right.")
     throttle.succeeded(ticket)
     _start_session(user)
-    session.commit()  # the sign-in time and throttle reset; the page below is a read
+    # The sign-in time and the throttle reset are committed with the request, by the core (a 200).
     return _page("consent.html", client=client, user=user, scopes=_scopes(grant))
