@@ -146,8 +146,24 @@ def _filter_to_the_tenant(state) -> None:
                                   "run it in tenant_context() or a listed place_wide()")
         return
     # Applies to the model wherever it appears: entities, FROM, joins, subqueries and relationship loads.
-    state.statement = state.statement.options(with_loader_criteria(
-        TenantOwned, lambda cls: cls.tenant_id == tenant, include_aliases=True, track_closure_variables=True))
+    options = [with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id == tenant, include_aliases=True,
+                                    track_closure_variables=True)]
+    world = _callers_world()
+    if world is not None:  # a client's request: its world too (a job or command keeps choosing its own)
+        options.append(with_loader_criteria(Sandboxed, lambda cls: cls.sandbox.is_(world), include_aliases=True,
+                                            track_closure_variables=True))
+    state.statement = state.statement.options(*options)
+
+
+def _callers_world() -> bool | None:
+    from flask import has_request_context
+
+    if _context.get() is not None or not has_request_context():
+        return None
+    from civic.core.auth import current_principal
+
+    principal = current_principal(optional=True)
+    return None if principal is None else principal.sandbox
 
 
 class Sandboxed:

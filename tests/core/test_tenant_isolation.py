@@ -57,6 +57,16 @@ def test_a_query_that_forgets_the_tenant_sees_only_the_callers_rows(app, two_pla
             (theirs["id"], "Theirs: damp in the flat")]
 
 
+def test_a_sandbox_clients_query_that_forgets_the_world_sees_only_sandbox_rows(app, make, two_places):
+    place, ours, theirs = two_places
+    sandbox = make.headers(place.council, "reporting:read", "reporting:write", sandbox=True)
+    test_record = place.report(headers=sandbox, description="A test record")
+    with app.test_request_context("/v1/reporting/reports", headers=sandbox):
+        assert [str(r.id) for r in session.scalars(sa.select(Report))] == [test_record["id"]]
+    with app.test_request_context("/v1/reporting/reports", headers=place.council_rw):
+        assert [str(r.id) for r in session.scalars(sa.select(Report))] == [ours["id"]]
+
+
 def test_the_api_never_shows_another_organisations_report(client, two_places):
     place, ours, theirs = two_places
     assert client.get(f"/v1/reporting/reports/{theirs['id']}", headers=place.council_rw).status_code == 404
