@@ -149,8 +149,8 @@ def _filter_to_the_tenant(state) -> None:
     options = [with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id == tenant, include_aliases=True,
                                     track_closure_variables=True)]
     world = _callers_world()
-    if world is not None:  # a client's request: its world too (a job or command keeps choosing its own)
-        options.append(with_loader_criteria(Sandboxed, lambda cls: cls.sandbox.is_(world), include_aliases=True,
+    if world is not None:  # a client's request: its world too (a job or command keeps choosing its own); "=" binds on PostgreSQL, "IS" does not
+        options.append(with_loader_criteria(Sandboxed, lambda cls: cls.sandbox == world, include_aliases=True,
                                             track_closure_variables=True))
     state.statement = state.statement.options(*options)
 
