@@ -59,6 +59,7 @@ PLACE_WIDE = {
     "reporting.rollup": "rollup: weekly counts are computed for every organisation",
     "reporting.warning": "early warning: alerts are computed for every organisation",
     "reporting.open311": "Open311: place-wide discovery, service lists and request lists",
+    "tests.inspection": "a test looks at the stored rows themselves, whoever they belong to",
 }
 
 
