@@ -117,8 +117,6 @@ def _listed(key: str):
 
 
 def _tenant_owned_tables() -> frozenset:
-    from civic.core.db import Base
-
     return frozenset(m.local_table for m in Base.registry.mappers if issubclass(m.class_, TenantOwned))
 
 
@@ -150,7 +148,8 @@ def _filter_to_the_tenant(state) -> None:
     options = [with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id == tenant, include_aliases=True,
                                     track_closure_variables=True)]
     world = _callers_world()
-    if world is not None:  # a client's request: its world too (a job or command keeps choosing its own); "=" binds on PostgreSQL, "IS" does not
+    if world is not None:  # a client's request: its world too (a job or a command keeps choosing its own)
+        # "=", not "IS": PostgreSQL takes no bound parameter after IS.
         options.append(with_loader_criteria(Sandboxed, lambda cls: cls.sandbox == world, include_aliases=True,
                                             track_closure_variables=True))
     state.statement = state.statement.options(*options)
