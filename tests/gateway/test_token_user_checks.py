@@ -1,4 +1,5 @@
 """A staff user's role change or disabling reaches every token of theirs at once, refresh included."""
+from civic.core.tenancy import place_wide
 from tests.gateway.helpers import authorize_url, basic, bearer, code_from, pkce, sign_in_and_approve
 
 REDIRECT = "https://staff.example.org/callback"
@@ -65,7 +66,7 @@ def test_a_token_of_a_disabled_user_is_refused_even_if_issued_after_the_disable(
     assert client.patch(f"/v1/admin/users/{user.id}", json={"status": "disabled"}, headers=admin).status_code == 200
     assert client.get("/v1/whoami", headers=bearer(tokens["access_token"])).status_code == 401
     # A refresh that read the user just before the disable committed writes its token just after it.
-    with app.app_context(), unit_of_work() as s:
+    with app.app_context(), place_wide("tests.inspection"), unit_of_work() as s:
         late = service.issue_token(client=app_client, scope="booking:read", user_id=s.get(StaffUser, user.id).id)
     refused = client.get("/v1/whoami", headers=bearer(late["access_token"]))
     assert refused.status_code == 401 and refused.json["code"] == "unauthenticated"
