@@ -191,7 +191,7 @@ def test_exports_and_feeds_of_each_world_hold_only_that_world(app, client, org, 
 
 def test_the_demo_clients_book_in_the_sandbox_and_live_clients_do_not_see_it(app, client, make):
     from civic.demo import seed
-    from civic.core.tenancy import place_wide, tenant_by_slug
+    from civic.core.tenancy import tenant_by_slug
 
     with app.app_context(), place_wide("tests.inspection"):
         seed()

@@ -5,7 +5,7 @@ from civic.core.tenancy import place_wide
 
 def tenant_count(app) -> int:
     from civic.core.db import session
-    from civic.core.tenancy import Tenant, place_wide
+    from civic.core.tenancy import Tenant
 
     with app.app_context(), place_wide("tests.inspection"):
         return session.scalar(sa.select(sa.func.count()).select_from(Tenant))

@@ -158,7 +158,7 @@ def test_a_failing_job_is_retried_with_growing_backoff_then_dead_lettered(app, w
     worker.drain()
     assert job_row(app, failing_job).attempts == 3  # a dead job is never run again by itself
     with app.app_context(), place_wide("tests.inspection"):
-        from civic.core.tenancy import place_wide, tenant_by_slug
+        from civic.core.tenancy import tenant_by_slug
 
         assert tenant_by_slug("queued-with-the-job") is not None  # the change that queued it stays
 

@@ -28,7 +28,7 @@ def run(app, fn):
 
 def switch_off_reporting(app, tenant):
     from civic.core.db import session
-    from civic.core.tenancy import Tenant, place_wide
+    from civic.core.tenancy import Tenant
 
     run(app, lambda: setattr(session.get(Tenant, tenant.id), "components", ["booking"]))
 
