@@ -10,6 +10,7 @@ def _run(fn):
     from civic.app import create_app
     from civic.core.db import unit_of_work
     from civic.core.errors import Problem
+    from civic.core.tenancy import place_wide
 
     app = create_app()
     with app.app_context():
@@ -17,7 +18,7 @@ def _run(fn):
 
         g.civic_actor = "cli"
         try:
-            with unit_of_work():
+            with place_wide("platform.operator"), unit_of_work():
                 return fn()
         except Problem as problem:
             click.echo(f"error: {problem.detail} ({problem.code})", err=True)

@@ -14,7 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.core.db import Base, Entity, utcnow
-from civic.core.tenancy import Tenant, tenant_column
+from civic.core.tenancy import Tenant, TenantOwned, tenant_column
 
 ROLES = ("tenant_admin", "caseworker", "viewer")
 
@@ -23,7 +23,7 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-class Client(Entity, Base):
+class Client(TenantOwned, Entity, Base):
     __tablename__ = "gateway_client"
 
     tenant_id: Mapped[uuid.UUID] = tenant_column()
@@ -105,7 +105,7 @@ class Client(Entity, Base):
         return grant_type in ("authorization_code", "refresh_token")
 
 
-class Token(Base):
+class Token(TenantOwned, Base):
     __tablename__ = "gateway_token"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -140,7 +140,7 @@ class Token(Base):
         return self.revoked_at is not None
 
 
-class AuthorizationCode(Base):
+class AuthorizationCode(TenantOwned, Base):
     __tablename__ = "gateway_authorization_code"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -158,7 +158,7 @@ class AuthorizationCode(Base):
     used_at: Mapped[dt.datetime | None]
 
 
-class StaffUser(Entity, Base):
+class StaffUser(TenantOwned, Entity, Base):
     __tablename__ = "gateway_staff_user"
     __table_args__ = (sa.UniqueConstraint("tenant_id", "email", name="uq_gateway_staff_user_tenant_email"),)
 

@@ -15,7 +15,7 @@ from civic.core.auth import Principal, unauthenticated
 from civic.core.db import session, utcnow
 from civic.core.errors import Problem, not_found
 from civic.core.pagination import decode_cursor, encode_cursor, paginate
-from civic.core.tenancy import Tenant, current_world_is_sandbox, get_scoped, scoped, tenant_by_slug
+from civic.core.tenancy import Tenant, current_world_is_sandbox, get_scoped, place_wide, scoped, tenant_by_slug
 from civic.gateway.models import Client, StaffUser, Token, digest
 
 KNOWN_SCOPES = (*(f"{c}:{a}" for c in ALL_COMPONENTS for a in ("read", "write")), "clients:manage", "platform:admin")
@@ -329,6 +329,7 @@ def revoke_client(*, client: Client) -> Client:
     return client
 
 
+@place_wide("gateway.credentials")
 def client_by_api_key(api_key: str) -> Client | None:
     """The active client owning an Open311 API key, if its tenant is active."""
     if not api_key:
@@ -454,6 +455,7 @@ def token_scopes(*, scope: str, client_scopes, role: str | None, person: bool, s
     return frozenset(s for s in scopes if role_allows(role, s)) if person else frozenset(scopes)
 
 
+@place_wide("gateway.credentials")
 def principal_for(access_token: str):
     """Validate a bearer token: a Principal, or a 401 Problem saying why not."""
     row = session.execute(_PRINCIPAL_QUERY, {"token_hash": digest(access_token)}).first()

@@ -16,6 +16,7 @@ from civic.core.auth import public
 from civic.core.db import session
 from civic.core.errors import PROBLEM_TYPE, Problem
 from civic.core.edge import publishes_urls
+from civic.core.tenancy import place_wide
 from civic.gateway import oauth as oauth_server
 from civic.gateway import service, throttle
 from civic.gateway.models import StaffUser
@@ -86,6 +87,7 @@ def _counted(respond):
 
 @bp.post("/oauth/token")
 @public
+@place_wide("gateway.credentials")
 def token():
     """Exchange credentials, an authorization code or a refresh token for an access token."""
     if request.form.get("grant_type") == "password":
@@ -97,6 +99,7 @@ def token():
 
 @bp.post("/oauth/revoke")
 @public
+@place_wide("gateway.credentials")
 def revoke():
     """Revoke an access or refresh token (RFC 7009)."""
     return _counted(lambda: _as_problem(_server().create_endpoint_response("revocation")))
@@ -104,6 +107,7 @@ def revoke():
 
 @bp.post("/oauth/introspect")
 @public
+@place_wide("gateway.credentials")
 def introspect():
     """Tell a resource server whether a token is active (RFC 7662); for clients allowed to introspect."""
     def respond():
@@ -190,6 +194,7 @@ def _page(template: str, status: int = 200, headers: dict | None = None, **conte
 
 @bp.route("/oauth/authorize", methods=["GET", "POST"])
 @public
+@place_wide("gateway.sign_in")
 def authorize():
     """Staff sign-in and consent for an app using the authorization code flow with PKCE."""
     srv = _server()

@@ -9,7 +9,7 @@ from flask import current_app, g
 
 from civic.core.db import unit_of_work
 from civic.core.errors import Problem
-from civic.core.tenancy import tenant_by_slug
+from civic.core.tenancy import place_wide, tenant_by_slug
 from civic.gateway import service
 
 PLACE = [
@@ -30,7 +30,7 @@ def seed() -> dict:
     if current_app.config["ENV"] == "production":
         raise RuntimeError("the demo place has public credentials: it is never seeded in production")
     result = []
-    with unit_of_work():
+    with place_wide("platform.operator"), unit_of_work():
         for slug, name, kind, scopes in [*PLACE, STEWARD]:
             tenant = tenant_by_slug(slug) or service.create_tenant(slug=slug, name=name, kind=kind)
             client_id, secret = f"demo-{slug}", f"demo-{slug}-secret"

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from civic.core.db import Base, Entity
-from civic.core.tenancy import Sandboxed, tenant_column
+from civic.core.tenancy import Sandboxed, TenantOwned, tenant_column
 
 BANK_HOLIDAY_REGIONS = ("england-and-wales", "scotland", "northern-ireland")
 HOLD_STATUSES = ("held", "confirmed", "expired", "released")
@@ -28,7 +28,7 @@ def _resource_fk() -> Mapped[uuid.UUID]:
     return mapped_column(sa.ForeignKey("booking_resource.id", ondelete="CASCADE"), index=True)
 
 
-class Resource(Sandboxed, Entity, Base):
+class Resource(TenantOwned, Sandboxed, Entity, Base):
     """Something bookable: a room, an appointment diary, a collection round, a class with places."""
 
     __tablename__ = "booking_resource"
@@ -54,7 +54,7 @@ class Resource(Sandboxed, Entity, Base):
     metadata_: Mapped[dict] = mapped_column("metadata", default=dict)
 
 
-class OpeningException(Sandboxed, Entity, Base):
+class OpeningException(TenantOwned, Sandboxed, Entity, Base):
     """A dated change to the weekly hours: a closure (all day or some hours) or an extra opening."""
 
     __tablename__ = "booking_exception"
@@ -70,7 +70,7 @@ class OpeningException(Sandboxed, Entity, Base):
     metadata_: Mapped[dict] = mapped_column("metadata", default=dict)
 
 
-class Slot(Sandboxed, Base):
+class Slot(TenantOwned, Sandboxed, Base):
     """The capacity counter of one slot: bookings plus live holds that occupy it."""
 
     __tablename__ = "booking_slot"
@@ -84,7 +84,7 @@ class Slot(Sandboxed, Base):
     used: Mapped[int] = mapped_column(default=0)
 
 
-class Hold(Sandboxed, Entity, Base):
+class Hold(TenantOwned, Sandboxed, Entity, Base):
     """A place reserved for a few minutes, e.g. while the citizen pays."""
 
     __tablename__ = "booking_hold"
@@ -103,7 +103,7 @@ class Hold(Sandboxed, Entity, Base):
     metadata_: Mapped[dict] = mapped_column("metadata", default=dict)
 
 
-class Booking(Sandboxed, Entity, Base):
+class Booking(TenantOwned, Sandboxed, Entity, Base):
     """A place in a slot, for one attendee (whose name, email and phone are personal data)."""
 
     __tablename__ = "booking_booking"

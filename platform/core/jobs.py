@@ -5,6 +5,7 @@ so a killed worker's job is taken over when its lease runs out, and no job
 is run by two workers at once. Failures retry with exponential backoff, then
 the job is dead-lettered for a steward to see and retry.
 """
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from civic.core.db import Base, Entity, session, unit_of_work, utcnow
 from civic.core.errors import Problem, not_found
+from civic.core.tenancy import tenant_context
 
 log = logging.getLogger("civic.jobs")
 STATUSES = ("pending", "running", "done", "dead")
@@ -155,7 +157,9 @@ class Worker:
         try:
             if handler is None:
                 raise LookupError(f"no handler registered for job {job.name!r}")
-            handler(dict(job.payload), job)
+            # The job works for its tenant; a job with none declares `place_wide()` where it reads.
+            with tenant_context(job.tenant_id) if job.tenant_id else contextlib.nullcontext():
+                handler(dict(job.payload), job)
             savepoint.commit()
             return None
         except Exception as exc:  # the job is retried

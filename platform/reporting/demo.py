@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import g
 
 from civic.core.db import session, utcnow
+from civic.core.tenancy import place_wide
 from civic.reporting import rollup
 from civic.reporting.models import Category, Report, ReportUpdate
 from civic.reporting.service import locate, week_of
@@ -137,7 +138,7 @@ def _live_world():
 
 def seed(tenant_ids_by_slug: dict) -> None:
     """Give each demo organisation its categories and, once, 16 weeks of reports (a fly-tipping spike last)."""
-    with _live_world():
+    with _live_world(), place_wide("platform.operator"):
         _seed(tenant_ids_by_slug)
 
 

@@ -13,7 +13,7 @@ from flask import current_app
 
 from civic.core.db import session
 from civic.core.errors import Problem
-from civic.core.tenancy import Tenant
+from civic.core.tenancy import Tenant, place_wide
 from civic.reporting import open_tables
 from civic.reporting.insight_schemas import MAX_WINDOW_YEARS, PERIODS
 from civic.reporting.models import AreaWeeklyCount, Category, Report, WeeklyCount
@@ -54,6 +54,7 @@ def source_for(tenant_id, by: list[str], resolution: int):
     return AreaWeeklyCount if resolution <= AREA_RESOLUTION and "status" not in by else Report
 
 
+@place_wide("reporting.insight")
 def counts(*, tenant_id: uuid.UUID | None, by: list[str], start: dt.datetime, end: dt.datetime,
            resolution: int = 8, category: str | None = None) -> list[dict]:
     """Report counts grouped by the dimensions in `by`; every tenant's when `tenant_id` is None.
@@ -135,6 +136,7 @@ def geojson(items: list[dict], resolution: int) -> dict:
 
 
 # --- open data -------------------------------------------------------------------
+@place_wide("reporting.open_data")
 def open_data(*, columns: str, period: str | None, resolution: int, now: dt.datetime) -> dict:
     """One of the fixed published tables. All of them are worked out (and suppressed) together and kept
     for REPORTING_OPEN_DATA_CACHE_SECONDS (default 60): they are public, asked for often, and change only

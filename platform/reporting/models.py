@@ -6,14 +6,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.core.db import Base, Entity
-from civic.core.tenancy import Sandboxed, tenant_column
+from civic.core.tenancy import Sandboxed, TenantOwned, tenant_column
 
 STATUSES = ("open", "acknowledged", "in_progress", "closed")
 CLOSING_REASONS = ("fixed", "duplicate", "not_responsible", "referred")
 DATATYPES = ("string", "number", "datetime", "text", "singlevaluelist", "multivaluelist")
 
 
-class Category(Entity, Base):
+class Category(TenantOwned, Entity, Base):
     """A kind of report an organisation handles (an Open311 "service")."""
 
     __tablename__ = "reporting_category"
@@ -34,7 +34,7 @@ class Category(Entity, Base):
     metadata_: Mapped[dict] = mapped_column("metadata", default=dict)
 
 
-class Report(Sandboxed, Entity, Base):
+class Report(TenantOwned, Sandboxed, Entity, Base):
     """A citizen's report of a problem or need (an Open311 "service request"); live or sandbox (test)."""
 
     __tablename__ = "reporting_report"
@@ -86,7 +86,7 @@ class Report(Sandboxed, Entity, Base):
         return self.reporter is not None
 
 
-class ReportUpdate(Sandboxed, Entity, Base):
+class ReportUpdate(TenantOwned, Sandboxed, Entity, Base):
     """One entry in a report's history: a status change, a note (staff-only unless public), or both."""
 
     __tablename__ = "reporting_update"
@@ -107,7 +107,7 @@ class ReportUpdate(Sandboxed, Entity, Base):
     external_id: Mapped[str | None] = mapped_column(sa.String(100))
 
 
-class Transfer(Sandboxed, Entity, Base):
+class Transfer(TenantOwned, Sandboxed, Entity, Base):
     """The sender's read-only record of a report passed to the organisation that owns it."""
 
     __tablename__ = "reporting_transfer"
@@ -122,7 +122,7 @@ class Transfer(Sandboxed, Entity, Base):
     snapshot: Mapped[dict] = mapped_column(default=dict)
 
 
-class Alert(Entity, Base):
+class Alert(TenantOwned, Entity, Base):
     """An early warning: a category (in an area) had far more reports this week than usual."""
 
     __tablename__ = "reporting_alert"

@@ -15,6 +15,7 @@ from civic.core.auth import api_key_client, public
 from civic.core.db import utcnow
 from civic.core.edge import base_url, publishes_urls
 from civic.core.errors import Problem
+from civic.core.tenancy import place_wide
 from civic.core.schemas import FIRST_YEAR, LAST_YEAR, out_of_range
 from civic.reporting import public as place
 from civic.reporting import service
@@ -40,7 +41,8 @@ def route(path: str, **options):
         @functools.wraps(view)
         def wrapper(*args, fmt="xml", **kwargs):
             try:
-                return view(fmt, *args, **kwargs)
+                with place_wide("reporting.open311"):
+                    return view(fmt, *args, **kwargs)
             except Problem as problem:
                 messages = [problem.detail] + [f"{field}: {' '.join(msgs)}" for field, msgs in (problem.errors or {}).items()]
                 return error(fmt, ERROR_STATUS.get(problem.status, 400), " ".join(messages))

@@ -10,12 +10,14 @@ import datetime as dt
 import sqlalchemy as sa
 
 from civic.core.db import session
+from civic.core.tenancy import place_wide
 from civic.reporting.models import AreaWeeklyCount, Report, RollupState, WeeklyCount
 
 STATE = "weekly_counts"
 OVERLAP = dt.timedelta(minutes=2)
 
 
+@place_wide("reporting.rollup")
 def refresh(*, now: dt.datetime, full: bool = False) -> int:
     """Recount the weeks touched since the last run (all weeks the first time, or when `full`:
     after loading history in bulk); returns rows written."""

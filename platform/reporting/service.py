@@ -381,8 +381,9 @@ def transfer_report(*, tenant_id: uuid.UUID, report_id, to_tenant: str, category
     # The history goes with the report, as the sender's organisation did it; their private notes stay
     # behind (the sender keeps the snapshot).
     moved = sa.update(ReportUpdate).where(ReportUpdate.report_id == report.id)
-    session.execute(moved.values(tenant_id=receiver.id, actor=sender))
+    # Notes first: the session filters these statements to the sender, whose rows they stop being next.
     session.execute(moved.where(ReportUpdate.public.is_(False)).values(note=None))
+    session.execute(moved.values(tenant_id=receiver.id, actor=sender))
     session.add(ReportUpdate(tenant_id=receiver.id, report_id=report.id, from_status=transfer.snapshot["status"],
                              status="open", public=True, actor=sender,
                              note=f"Passed to {receiver.name}, who are responsible for this."))

@@ -18,7 +18,7 @@ from flask import current_app
 
 from civic.core.db import session
 from civic.core.pagination import paginate
-from civic.core.tenancy import Tenant
+from civic.core.tenancy import Tenant, place_wide
 from civic.reporting import events
 from civic.reporting.models import Alert, Category, Report
 from civic.reporting.service import AREA_RESOLUTION
@@ -55,6 +55,7 @@ def weekly_counts(now: dt.datetime) -> dict:
     return series
 
 
+@place_wide("reporting.warning")
 def detect_spikes(*, now: dt.datetime) -> list[Alert]:
     """Record (once a day) and announce each category and area whose last 7 days are a spike."""
     min_count = int(current_app.config["REPORTING_SPIKE_MIN_COUNT"])

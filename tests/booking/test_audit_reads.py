@@ -6,12 +6,13 @@ from civic.core import privacy
 from civic.core.audit import AuditEntry
 from civic.core.db import session, unit_of_work
 from tests.booking.conftest import at, next_weekday
+from civic.core.tenancy import place_wide
 
 PERSONAL = ("Sam Citizen", "sam@example.org", "+442079460018", "7946")
 
 
 def audit_rows(app, tenant_id, action=None) -> list[AuditEntry]:
-    with app.app_context():
+    with app.app_context(), place_wide("tests.inspection"):
         query = sa.select(AuditEntry).where(AuditEntry.tenant_id == tenant_id).order_by(AuditEntry.time, AuditEntry.id)
         if action:
             query = query.where(AuditEntry.action == action)
@@ -71,7 +72,7 @@ def test_an_export_records_which_bookings_it_contained_but_no_personal_values(ap
     first = org.book(client, room, start).json
     second = org.book(client, room, start).json
     org.book(client, room, start, attendee={"name": "Someone Else", "email": "else@example.org"})
-    with app.app_context(), unit_of_work():
+    with app.app_context(), place_wide("tests.inspection"), unit_of_work():
         g.civic_actor = "steward:subject-access"
         exported = privacy.export_subject(app, tenant_id=org.tenant.id, email="sam@example.org")
     assert {b["id"] for b in exported["booking"]} == {first["id"], second["id"]}

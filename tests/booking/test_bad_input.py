@@ -7,10 +7,11 @@ import sqlalchemy as sa
 from civic.booking.models import Booking, Hold, Slot
 from civic.core.db import session
 from tests.booking.conftest import at, iso, next_weekday
+from civic.core.tenancy import place_wide
 
 
 def nothing_written(app) -> bool:
-    with app.app_context():
+    with app.app_context(), place_wide("tests.inspection"):
         return all(session.scalar(sa.select(sa.func.count()).select_from(model)) == 0 for model in (Booking, Hold, Slot))
 
 

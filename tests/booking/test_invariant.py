@@ -12,6 +12,7 @@ from civic.core.db import session, unit_of_work
 from civic.core.errors import Problem
 from tests.booking.conftest import ALL_DAY, at, next_weekday
 from tests.booking.test_concurrency import overbooked_slots
+from civic.core.tenancy import place_wide
 
 CAPACITY = 2
 SLOTS = [at(next_weekday(1), hhmm) for hhmm in ("09:00", "10:00", "11:00")]
@@ -19,7 +20,7 @@ SLOTS = [at(next_weekday(1), hhmm) for hhmm in ("09:00", "10:00", "11:00")]
 
 def run(app, fn):
     """One unit of work, as one request would be: committed, or rolled back on a problem."""
-    with app.app_context():
+    with app.app_context(), place_wide("tests.inspection"):
         try:
             with unit_of_work():
                 return fn()

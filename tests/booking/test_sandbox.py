@@ -15,6 +15,7 @@ from civic.core.db import session, unit_of_work
 from tests.booking.conftest import at, iso, next_weekday
 from tests.booking.test_concurrency import overbooked_slots
 from tests.booking.test_service import let_time_pass
+from civic.core.tenancy import place_wide
 
 ATTENDEE = {"name": "Sam Citizen", "email": "sam@example.org", "phone": "020 7946 0018"}
 
@@ -139,7 +140,7 @@ def test_a_sandbox_hold_that_runs_out_is_expired_by_the_job_in_its_own_world(app
     worker.drain()
     assert client.get(f"/v1/booking/holds/{held['id']}", headers=test_mode).json["status"] == "expired"
     assert remaining(client, test_mode, copy, start) == 1
-    with app.app_context():  # the job's own changes (slot counter, event) stayed in the sandbox too
+    with app.app_context(), place_wide("tests.inspection"):  # the job's own changes (slot counter, event) stayed in the sandbox too
         assert session.scalar(sa.select(Slot.sandbox).where(Slot.resource_id == uuid.UUID(copy["id"]))) is True
         assert session.scalar(sa.select(Hold.sandbox).where(Hold.id == uuid.UUID(held["id"]))) is True
 
@@ -150,7 +151,7 @@ def test_every_record_a_sandbox_client_makes_is_a_sandbox_record(app, client, or
     assert client.post(f"/v1/booking/resources/{resource['id']}/exceptions", headers=test_mode,
                        json={"date": str(day + dt.timedelta(days=7)), "kind": "closed"}).status_code == 201
     live, *_ = a_world(client, org.both, lambda: org.resource(client), day)
-    with app.app_context():
+    with app.app_context(), place_wide("tests.inspection"):
         for model in (Resource, OpeningException, Slot, Hold, Booking):
             worlds = set(session.scalars(sa.select(model.sandbox).where(model.resource_id == uuid.UUID(resource["id"]))
                                          if model is not Resource else
@@ -166,7 +167,7 @@ def test_exports_and_feeds_of_each_world_hold_only_that_world(app, client, org, 
     real = book(client, org.both, live, start).json
     test = book(client, test_mode, copy, start).json
 
-    with app.app_context():
+    with app.app_context(), place_wide("tests.inspection"):
         live_export = privacy.export_subject(app, tenant_id=org.tenant.id, email="sam@example.org")
         g.civic_sandbox = True  # as a job or command working for a sandbox client
         test_export = privacy.export_subject(app, tenant_id=org.tenant.id, email="sam@example.org")
@@ -181,7 +182,7 @@ def test_exports_and_feeds_of_each_world_hold_only_that_world(app, client, org, 
     assert ids(client.get("/v1/booking/day", query_string=day, headers=org.both)) == [real["id"]]
     assert ids(client.get("/v1/booking/day", query_string=day, headers=test_mode)) == [test["id"]]
 
-    with app.app_context(), unit_of_work():  # erasing in one world leaves the other alone
+    with app.app_context(), place_wide("tests.inspection"), unit_of_work():  # erasing in one world leaves the other alone
         g.civic_sandbox = True
         assert privacy.erase_subject(app, tenant_id=org.tenant.id, email="sam@example.org") == 1
     assert client.get(f"/v1/booking/bookings/{real['id']}", headers=org.both).json["attendee"] == ATTENDEE | {
@@ -192,7 +193,7 @@ def test_the_demo_clients_book_in_the_sandbox_and_live_clients_do_not_see_it(app
     from civic.demo import seed
     from civic.core.tenancy import tenant_by_slug
 
-    with app.app_context():
+    with app.app_context(), place_wide("tests.inspection"):
         seed()
         council = tenant_by_slug("borough-council")
     token = client.post("/oauth/token", data={"grant_type": "client_credentials", "scope": "booking:read booking:write"},

@@ -12,13 +12,14 @@ from civic.core.db import session, unit_of_work
 from civic.core.events import Event
 from civic.core.jobs import Job
 from tests.booking.conftest import at, iso, next_weekday
+from civic.core.tenancy import place_wide
 
 # Every form the phone number was given or stored in (a bare "7946" can occur in a random id).
 PERSONAL = ("Sam Citizen", "sam@example.org", "+442079460018", "020 7946 0018", "02079460018")
 
 
 def events_of(app, tenant_id) -> list[Event]:
-    with app.app_context():
+    with app.app_context(), place_wide("tests.inspection"):
         return list(session.scalars(sa.select(Event).where(Event.tenant_id == tenant_id).order_by(Event.time)))
 
 
@@ -32,7 +33,7 @@ def hold(client, org, resource, start, **extra):
 def let_time_pass(app, hold_id):
     """The hold's minutes are up: move its expiry (and its job's run time) into the past."""
     past = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)
-    with app.app_context(), unit_of_work():
+    with app.app_context(), place_wide("tests.inspection"), unit_of_work():
         session.execute(sa.update(Hold).where(Hold.id == uuid.UUID(hold_id)).values(expires_at=past))
         session.execute(sa.update(Job).where(Job.name == service.EXPIRE_HOLD_JOB, Job.payload["hold_id"].as_string() == hold_id)
                         .values(run_at=past))
@@ -89,7 +90,7 @@ def test_a_hold_that_runs_out_gives_its_place_back_by_a_job(app, client, org, wo
     expired = [e for e in events_of(app, org.tenant.id) if e.type == "civic.booking.hold_expired"]
     assert len(expired) == 1 and expired[0].subject == held["id"]
 
-    with app.app_context(), unit_of_work():  # the job runs again one day: nothing changes
+    with app.app_context(), place_wide("tests.inspection"), unit_of_work():  # the job runs again one day: nothing changes
         assert service.expire_hold(tenant_id=org.tenant.id, hold_id=held["id"]) is False
     assert remaining(client, org, room, start) == 1
     late = client.post(f"/v1/booking/holds/{held['id']}/confirm", json={"attendee": {"name": "Kim"}}, headers=org.both)
@@ -128,13 +129,13 @@ def test_attendee_details_are_registered_exported_and_erased(app, client, org, o
     entry = next(e for e in privacy.registry(app) if e.component == "booking")
     assert entry.model is Booking and set(entry.fields) == {"attendee_name", "attendee_email", "attendee_phone"}
 
-    with app.app_context():
+    with app.app_context(), place_wide("tests.inspection"):
         exported = privacy.export_subject(app, tenant_id=org.tenant.id, email="SAM@example.org")
         by_phone = privacy.export_subject(app, tenant_id=org.tenant.id, phone="020 7946 0018")
     assert [b["id"] for b in exported["booking"]] == [mine["id"]] == [b["id"] for b in by_phone["booking"]]
     assert exported["booking"][0]["attendee"]["name"] == "Sam Citizen"
 
-    with app.app_context(), unit_of_work():
+    with app.app_context(), place_wide("tests.inspection"), unit_of_work():
         assert privacy.erase_subject(app, tenant_id=org.tenant.id, email="sam@example.org") == 1
     after = client.get(f"/v1/booking/bookings/{mine['id']}", headers=org.both).json
     assert after["attendee"] == {"name": None, "email": None, "phone": None} and after["status"] == "confirmed"
@@ -150,7 +151,7 @@ def test_a_staff_member_reading_attendee_details_is_audited_as_the_person(app, c
     client.get("/v1/booking/bookings", headers=org.both)
 
     def audit_rows():
-        with app.app_context():
+        with app.app_context(), place_wide("tests.inspection"):
             return list(session.scalars(sa.select(AuditEntry).where(AuditEntry.tenant_id == org.tenant.id, AuditEntry.subject_type == "booking",
                                                                     AuditEntry.actor.startswith("user:"))
                                         .order_by(AuditEntry.time)))
@@ -169,7 +170,7 @@ def test_a_staff_member_reading_attendee_details_is_audited_as_the_person(app, c
 def test_the_demo_place_gets_a_bulky_waste_round_and_a_clinic_once(app, client):
     from civic.demo import seed
 
-    with app.app_context():
+    with app.app_context(), place_wide("tests.inspection"):
         seed()
         seed()
         rows = session.execute(sa.text("SELECT t.slug, r.name FROM booking_resource r JOIN tenant t ON t.id = r.tenant_id "

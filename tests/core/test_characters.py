@@ -1,12 +1,13 @@
 """A NUL character is refused at the edge with a clear 422 (PostgreSQL cannot store one in text)."""
 import sqlalchemy as sa
+from civic.core.tenancy import place_wide
 
 
 def tenant_count(app) -> int:
     from civic.core.db import session
     from civic.core.tenancy import Tenant
 
-    with app.app_context():
+    with app.app_context(), place_wide("tests.inspection"):
         return session.scalar(sa.select(sa.func.count()).select_from(Tenant))
 
 

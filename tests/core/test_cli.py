@@ -5,6 +5,7 @@ from alembic.script import ScriptDirectory
 from civic.core import migrate
 
 from tests.core.conftest import civic, civic_env
+from civic.core.tenancy import place_wide
 
 def civic_here(*args: str, database_url: str, **env: str):
     """Invoke the real `civic` command in this process (no interpreter start-up to wait for)."""
@@ -84,10 +85,10 @@ def test_worker_once_runs_the_due_jobs_and_exits(app, database_url):
     from civic.core import jobs
     from civic.core.db import session, unit_of_work
 
-    with app.app_context(), unit_of_work():
+    with app.app_context(), place_wide("tests.inspection"), unit_of_work():
         job_id = jobs.enqueue("core.noop", {}).id
     result = civic_here("worker", "--once", database_url=database_url)
     assert result.exit_code == 0, result.output
-    with app.app_context():
+    with app.app_context(), place_wide("tests.inspection"):
         job = session.get(jobs.Job, job_id)
         assert (job.status, job.attempts) == ("done", 1)

@@ -11,6 +11,7 @@ from marshmallow import Schema, fields
 from civic.core import events, jobs
 from civic.core.db import session, unit_of_work, utcnow
 from tests.core.conftest import assert_problem, count
+from civic.core.tenancy import place_wide
 
 
 class NData(Schema):
@@ -78,9 +79,9 @@ def test_a_successful_request_leaves_the_change_its_event_and_its_job(outbox_app
 # --- events ---------------------------------------------------------------------------------
 def test_an_event_is_a_cloudevents_envelope(app, make):
     tenant = make.tenant()
-    with app.app_context(), unit_of_work():
+    with app.app_context(), place_wide("tests.inspection"), unit_of_work():
         event = HAPPENED.emit(tenant_id=tenant.id, subject="b-1", data={"slot": "09:00"})
-    with app.app_context():
+    with app.app_context(), place_wide("tests.inspection"):
         stored = session.get(events.Event, event.id).envelope()
     assert stored["specversion"] == "1.0"
     assert uuid.UUID(stored["id"]) == event.id
@@ -101,7 +102,7 @@ def test_each_subscriber_gets_one_job_per_event(app, make, worker):
     events.subscribe(app, "civic.test.happened", "test.b")
     events.subscribe(app, "civic.test.other", "test.b")
     tenant = make.tenant()
-    with app.app_context(), unit_of_work():
+    with app.app_context(), place_wide("tests.inspection"), unit_of_work():
         first = HAPPENED.emit(tenant_id=tenant.id, subject="1", data={})
         second = HAPPENED.emit(tenant_id=tenant.id, subject="2", data={})
     worker.drain()
@@ -115,7 +116,7 @@ def test_a_job_subscribed_twice_still_runs_once_per_event(app, make, worker):
     jobs.register(app, "test.audit_everything", lambda payload, job: runs.append(payload["id"]))
     events.subscribe(app, "civic.test.happened", "test.audit_everything")
     events.subscribe(app, "*", "test.audit_everything")
-    with app.app_context(), unit_of_work():
+    with app.app_context(), place_wide("tests.inspection"), unit_of_work():
         event = HAPPENED.emit(tenant_id=make.tenant().id, subject="1", data={})
     worker.drain()
     assert runs == [str(event.id)]
@@ -123,13 +124,13 @@ def test_a_job_subscribed_twice_still_runs_once_per_event(app, make, worker):
 
 # --- jobs -----------------------------------------------------------------------------------
 def job_row(app, job_id) -> jobs.Job:
-    with app.app_context():
+    with app.app_context(), place_wide("tests.inspection"):
         return session.get(jobs.Job, job_id)
 
 
 def make_due(app, job_id) -> None:
     """Skip the backoff wait: the job is due now (the wait itself is not what is tested)."""
-    with app.app_context(), unit_of_work():
+    with app.app_context(), place_wide("tests.inspection"), unit_of_work():
         session.execute(sa.update(jobs.Job).where(jobs.Job.id == job_id).values(run_at=utcnow()))
 
 
@@ -137,7 +138,7 @@ def make_due(app, job_id) -> None:
 def failing_job(app, make):
     """A job that always fails, queued together with a tenant (the change it belongs to)."""
     jobs.register(app, "test.always_fails", _always_fails, max_attempts=3)
-    with app.app_context(), unit_of_work():
+    with app.app_context(), place_wide("tests.inspection"), unit_of_work():
         from civic.gateway import service
 
         tenant = service.create_tenant(slug="queued-with-the-job", name="Queued")
@@ -167,7 +168,7 @@ def test_a_failing_job_is_retried_with_growing_backoff_then_dead_lettered(app, w
     assert job.last_error == "ConnectionError: the letter service is down (attempt 3)"
     worker.drain()
     assert job_row(app, failing_job).attempts == 3  # a dead job is never run again by itself
-    with app.app_context():
+    with app.app_context(), place_wide("tests.inspection"):
         from civic.core.tenancy import tenant_by_slug
 
         assert tenant_by_slug("queued-with-the-job") is not None  # the change that queued it stays
@@ -195,7 +196,7 @@ def test_a_steward_lists_dead_jobs_and_retries_them(app, client, steward, worker
 
 def test_a_job_with_no_handler_fails_and_says_why(app, worker, make):
     jobs.register(app, "test.removed_later", lambda payload, job: None, max_attempts=1)
-    with app.app_context(), unit_of_work():
+    with app.app_context(), place_wide("tests.inspection"), unit_of_work():
         job = jobs.enqueue("test.removed_later", {})
     del app.extensions["civic.job_handlers"]["test.removed_later"]
     worker.drain()
@@ -207,7 +208,7 @@ def test_a_failing_handler_does_not_undo_the_other_jobs_of_its_batch(app, worker
     done = []
     jobs.register(app, "test.ok", lambda payload, job: done.append(payload["n"]))
     jobs.register(app, "test.always_fails", _always_fails)
-    with app.app_context(), unit_of_work():
+    with app.app_context(), place_wide("tests.inspection"), unit_of_work():
         ids = [jobs.enqueue("test.ok", {"n": 1}).id, jobs.enqueue("test.always_fails", {}).id,
                jobs.enqueue("test.ok", {"n": 2}).id]
     worker.drain()
@@ -235,12 +236,12 @@ def test_a_periodic_job_is_queued_once_per_period(app, worker, monkeypatch):
     worker.drain()
     worker.drain()
     assert len(runs) == 2 and runs[0] != runs[1]
-    with app.app_context():
+    with app.app_context(), place_wide("tests.inspection"):
         assert session.scalar(sa.select(sa.func.count()).select_from(jobs.Job).where(jobs.Job.name == "test.tick")) == 2
 
 
 def test_the_core_noop_job_runs(app, worker):
-    with app.app_context(), unit_of_work():
+    with app.app_context(), place_wide("tests.inspection"), unit_of_work():
         job = jobs.enqueue("core.noop", {})
     worker.drain()
     assert job_row(app, job.id).status == "done"
@@ -256,7 +257,7 @@ def test_a_job_whose_lease_ran_out_while_waiting_in_a_batch_is_left_for_a_fresh_
     jobs.register(app, "test.slow", lambda payload, job: time.sleep(1.2))
     jobs.register(app, "test.quick", lambda payload, job: ran.append(job.attempts))
     now = utcnow()
-    with app.app_context(), unit_of_work():
+    with app.app_context(), place_wide("tests.inspection"), unit_of_work():
         slow = jobs.enqueue("test.slow", {}, run_at=now - dt.timedelta(seconds=2))
         quick = jobs.enqueue("test.quick", {}, run_at=now - dt.timedelta(seconds=1))
     worker = jobs.Worker(app)

@@ -6,7 +6,7 @@ import pytest
 from civic.core import privacy
 from civic.core.db import session
 from civic.core.errors import Problem
-from civic.core.tenancy import get_scoped, scoped
+from civic.core.tenancy import get_scoped, place_wide, scoped
 from civic.gateway.models import StaffUser
 from tests.core.conftest import assert_problem
 
@@ -14,7 +14,7 @@ from tests.core.conftest import assert_problem
 def test_scoped_queries_only_see_their_own_tenant(app, make):
     food_bank, council = make.tenant("food-bank"), make.tenant("council")
     ours, theirs = make.user(food_bank), make.user(council)
-    with app.app_context():
+    with app.app_context(), place_wide("tests.inspection"):
         assert [u.id for u in session.scalars(scoped(StaffUser, food_bank.id))] == [ours.id]
         assert get_scoped(StaffUser, food_bank.id, ours.id).id == ours.id
         assert get_scoped(StaffUser, food_bank.id, str(ours.id)).id == ours.id

@@ -15,6 +15,7 @@ from civic.core import jobs
 from civic.core.db import session, unit_of_work
 from tests.conftest import postgres_only
 from tests.core.conftest import civic_env
+from civic.core.tenancy import place_wide
 
 
 def start_worker(database_url: str, **env: str) -> subprocess.Popen:
@@ -51,13 +52,13 @@ def wait_for(condition, processes=(), timeout: float = 60.0, what: str = "condit
 
 def job_states(app) -> list[tuple]:
     """(id, status, attempts, locked_by) of the test's jobs (components may queue periodic ones of their own)."""
-    with app.app_context():
+    with app.app_context(), place_wide("tests.inspection"):
         return list(session.execute(sa.select(jobs.Job.id, jobs.Job.status, jobs.Job.attempts, jobs.Job.locked_by)
                                     .where(jobs.Job.name == "core.noop")))
 
 
 def enqueue_noops(app, count: int, **payload) -> list:
-    with app.app_context(), unit_of_work():
+    with app.app_context(), place_wide("tests.inspection"), unit_of_work():
         return [jobs.enqueue("core.noop", dict(payload)).id for _ in range(count)]
 
 

@@ -4,6 +4,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from tests.gateway.helpers import basic, bearer, client_credentials
+from civic.core.tenancy import place_wide
 
 
 def test_client_credentials_gives_a_token_that_works(client, make):
@@ -75,7 +76,7 @@ def test_old_secret_fails_after_the_grace_period(app, client, make, steward):
     tenant = make.tenant()
     app_client, shown = make.client(tenant, ["booking:read"])
     client.post(f"/v1/admin/clients/{app_client.client_id}/rotate", json={"grace_seconds": 60}, headers=steward)
-    with app.app_context(), unit_of_work() as s:  # a minute later
+    with app.app_context(), place_wide("tests.inspection"), unit_of_work() as s:  # a minute later
         s.execute(sa.update(Client).where(Client.id == app_client.id).values(
             previous_secret_expires_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)))
     assert client_credentials(client, app_client.client_id, shown["client_secret"]).status_code == 401
@@ -99,7 +100,7 @@ def test_the_secret_is_shown_once_and_stored_hashed(app, client, make, steward):
     secret, api_key = created.json["client_secret"], created.json["api_key"]
     again = client.get(f"/v1/admin/clients/{created.json['client_id']}", headers=steward).json
     assert "client_secret" not in again and "api_key" not in again and again["has_api_key"] is True
-    with app.test_request_context():
+    with app.test_request_context(), place_wide("tests.inspection"):
         from civic.core.auth import api_key_client
         from civic.core.db import session
         from civic.gateway.models import Client

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from tests.gateway.helpers import (authorize_url, basic, bearer, client_credentials, code_from, csrf_of, pkce,
                                    sign_in_and_approve)
+from civic.core.tenancy import place_wide
 
 REDIRECT = "https://staff.example.org/callback"
 PASSWORD = "correct horse battery"
@@ -35,7 +36,7 @@ def assert_unauthenticated(response):
 def run_db(app, statement):
     from civic.core.db import unit_of_work
 
-    with app.app_context(), unit_of_work() as s:
+    with app.app_context(), place_wide("tests.inspection"), unit_of_work() as s:
         s.execute(statement)
 
 
@@ -235,7 +236,7 @@ def test_verifier_without_challenge(app, client, org):
     from civic.gateway.models import AuthorizationCode, StaffUser, digest
 
     tenant, app_client, secret = org
-    with app.app_context():
+    with app.app_context(), place_wide("tests.inspection"):
         from civic.core.db import session, unit_of_work
 
         with unit_of_work():

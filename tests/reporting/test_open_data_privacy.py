@@ -10,6 +10,7 @@ import pytest
 
 from tests.reporting.conftest import HELP, WHERE
 from tests.reporting.test_suppression import attack
+from civic.core.tenancy import place_wide
 
 DEMAND = "/v1/reporting/open-data/demand"
 THRESHOLD = 5
@@ -30,7 +31,7 @@ def seed_place(app, place, rng: random.Random, *, sandbox=False, days=(8, 380)):
             (place.homes, "damp-mould", 30), (place.council, "needs-help", 9)]
     from flask import g
 
-    with app.app_context(), unit_of_work():
+    with app.app_context(), place_wide("tests.inspection"), unit_of_work():
         g.civic_sandbox = sandbox  # new reports take this world, as a sandbox client's would
         for tenant, code, count in plan:
             for _ in range(count):
@@ -51,7 +52,7 @@ def refresh(app):
     from civic.core.db import unit_of_work, utcnow
     from civic.reporting import rollup
 
-    with app.app_context(), unit_of_work():
+    with app.app_context(), place_wide("tests.inspection"), unit_of_work():
         rollup.refresh(now=utcnow(), full=True)
 
 
@@ -89,7 +90,7 @@ def truth(app) -> dict:
     from civic.core.db import session
     from civic.reporting.models import Category, Report
 
-    with app.app_context():
+    with app.app_context(), place_wide("tests.inspection"):
         rows = session.execute(sa.select(Category.name, Report.week, Report.area, sa.func.count())
                                .join(Category, Report.category_id == Category.id)
                                .where(Report.sandbox.is_(False)).group_by(Category.name, Report.week, Report.area))
@@ -187,7 +188,7 @@ def test_totals_of_one_to_four_are_withheld_like_cells(client, app, place):
     from civic.core.db import unit_of_work, utcnow
     from civic.reporting import service
 
-    with app.app_context(), unit_of_work():
+    with app.app_context(), place_wide("tests.inspection"), unit_of_work():
         for i in range(40):
             service.create_report(tenant_id=place.council.id, category_code="fly-tipping", **WHERE,
                                   created_at=utcnow() - dt.timedelta(days=9 + i % 20))
@@ -339,7 +340,7 @@ def test_category_names_in_the_public_csv_cannot_run_as_formulas(client, app, pl
     from civic.reporting import service
 
     place.category(place.council_rw, {"code": "formula", "name": "=HYPERLINK(\"http://x\")", "group": "Odd"})
-    with app.app_context(), unit_of_work():
+    with app.app_context(), place_wide("tests.inspection"), unit_of_work():
         for i in range(12):
             service.create_report(tenant_id=place.council.id, category_code="formula", **WHERE,
                                   created_at=utcnow() - dt.timedelta(days=9 + i))

