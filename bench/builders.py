@@ -23,9 +23,11 @@ class BuildFailed(AssertionError):
 
 
 def _run(app, fn):
+    """One unit of work as the platform's operator would run it (the command line's place-wide context)."""
     from civic.core.db import unit_of_work
+    from civic.core.tenancy import place_wide
 
-    with app.app_context(), unit_of_work():
+    with app.app_context(), place_wide("platform.operator"), unit_of_work():
         return fn()
 
 
@@ -67,8 +69,10 @@ def _oauth(app, path: str, *, form: dict, headers: dict, respond):
     spends nothing of the token endpoint's rate limit or lock-out counters (the test's own budget).
     """
     from civic.core.db import session
+    from civic.core.tenancy import place_wide
 
-    with app.test_request_context(path, method="POST", data=form, headers=headers):
+    # The token endpoint looks credentials up before any tenant is known, as its view does.
+    with app.test_request_context(path, method="POST", data=form, headers=headers), place_wide("gateway.credentials"):
         response = respond()
         if response.status_code >= 400:
             raise BuildFailed(f"{path} refused: {response.status_code} {response.get_data(as_text=True)}")
