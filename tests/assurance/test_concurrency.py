@@ -11,9 +11,7 @@ no transition recorded twice, no place given back twice. A 404 is allowed only w
 has gone from the caller (deleted, or transferred to another organisation).
 """
 import re
-import threading
 import types
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -23,6 +21,7 @@ from tests.assurance.catalogue import Spec, documented_operations, openapi_path,
 from tests.assurance.world import World, body_for, url_for, values_for
 from tests.builders import Builders
 from tests.conftest import LiveServer, config_for, postgres_only
+from tests.helpers import together
 
 pytestmark = postgres_only
 CHANGES = ("POST", "PUT", "PATCH", "DELETE")
@@ -74,18 +73,6 @@ def answer_json(answer) -> dict:
     except ValueError:
         return {}
     return body if isinstance(body, dict) else {}
-
-
-def together(*calls):
-    """Run every call at once (released by one barrier); their results in order."""
-    barrier = threading.Barrier(len(calls))
-
-    def run(call):
-        barrier.wait()
-        return call()
-
-    with ThreadPoolExecutor(len(calls)) as pool:
-        return list(pool.map(run, calls))
 
 
 # --- what a run leaves behind, made comparable across two fresh objects -----------------------

@@ -2,17 +2,9 @@
 from civic.core import events
 from tests.booking.conftest import at, iso, next_weekday
 from tests.booking.test_service import events_of, hold, let_time_pass
+from tests.helpers import check_payloads
 
 ATTENDEE = {"name": "Sam Citizen", "email": "sam@example.org", "phone": "020 7946 0018"}
-
-
-def check_payloads(app, stored) -> set[str]:
-    """Each stored event's data loads cleanly with its declared schema; returns the types seen."""
-    for event in stored:
-        declared = events.DECLARED[event.type]
-        assert declared.schema().validate(event.data) == {}, (event.type, event.data)
-        assert event.source == f"/civic/{declared.component}"
-    return {event.type for event in stored}
 
 
 def test_every_booking_event_is_emitted_with_its_declared_payload(app, client, org, worker):

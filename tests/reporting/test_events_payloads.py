@@ -1,17 +1,9 @@
 """Every reporting event, emitted by the real flows, carries its declared payload; and the place-wide
 counts follow each report's change as soon as the workers run, through the event subscriber."""
 from civic.core import events
+from tests.helpers import check_payloads
 from tests.reporting.conftest import REPORTER
 from tests.reporting.test_insight import seed_reports
-
-
-def check_payloads(app, stored) -> set[str]:
-    """Each stored event's data loads cleanly with its declared schema; returns the types seen."""
-    for event in stored:
-        declared = events.DECLARED[event.type]
-        assert declared.schema().validate(event.data) == {}, (event.type, event.data)
-        assert event.source == f"/civic/{declared.component}"
-    return {event.type for event in stored}
 
 
 def stored_events(app, component):

@@ -1,27 +1,14 @@
 """Reporting under concurrent requests: a real multi-worker server, requests released together."""
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 
 from tests.conftest import postgres_only
+from tests.helpers import together
 from tests.reporting.conftest import WHERE
 
 pytestmark = postgres_only
 ROUNDS = 5
-
-
-def together(*calls):
-    """Run every call at once (released by one barrier); their results in order."""
-    barrier = threading.Barrier(len(calls))
-
-    def run(call):
-        barrier.wait()
-        return call()
-
-    with ThreadPoolExecutor(len(calls)) as pool:
-        return list(pool.map(run, calls))
 
 
 @pytest.fixture
