@@ -39,6 +39,38 @@ class Problem(Exception):
         self.errors, self.headers, self.extra = errors, headers or {}, extra
 
 
+class ProblemType:
+    """A declared error code: `SLOT_FULL = declare("slot_unavailable", 409, "That slot is full", means=..., action=...)`.
+
+    Each component declares its codes in its own `problems.py`; `raise SLOT_FULL("detail")` (or
+    `SLOT_FULL(detail, errors=..., headers=...)`) builds the Problem with the declared status and title.
+    `REGISTRY` holds every declared code: the error catalogue is built from it.
+    """
+
+    __slots__ = ("code", "status", "title", "means", "action")
+
+    def __init__(self, code: str, status: int, title: str, *, means: str, action: str):
+        self.code, self.status, self.title, self.means, self.action = code, status, title, means, action
+
+    def __call__(self, detail: str = "", **kwargs) -> Problem:
+        return Problem(self.status, self.code, detail or self.title, title=self.title, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"ProblemType({self.code!r}, {self.status})"
+
+
+REGISTRY: dict[str, ProblemType] = {}
+
+
+def declare(code: str, status: int, title: str, *, means: str, action: str) -> ProblemType:
+    """Declare an error code once, with what it means and what the caller should do about it."""
+    known = REGISTRY.get(code)
+    if known is not None and (known.status, known.title) != (status, title):
+        raise ValueError(f"problem code {code!r} is already declared differently")
+    REGISTRY[code] = known or ProblemType(code, status, title, means=means, action=action)
+    return REGISTRY[code]
+
+
 def not_found(what: str = "resource") -> Problem:
     return Problem(404, "not_found", f"No such {what}.", title="Not found")
 

@@ -141,3 +141,18 @@ def test_a_conflict_found_only_at_commit_is_a_409_problem_with_the_usual_headers
     assert response.headers["X-Request-ID"]
     assert count(app, "tenant") == tenants
     assert count(app, "core_idempotency_key") == 0  # the key is free for a retry
+
+
+def test_a_declared_code_builds_its_problem_and_cannot_be_redeclared_differently():
+    import pytest as _pytest
+
+    from civic.core.errors import REGISTRY, declare
+
+    full = declare("test_room_full", 409, "The room is full", means="m", action="a")
+    problem = full("No places left on Friday.")
+    assert (problem.status, problem.code, problem.title, problem.detail) == (409, "test_room_full", "The room is full",
+                                                                             "No places left on Friday.")
+    assert declare("test_room_full", 409, "The room is full", means="m", action="a") is full
+    with _pytest.raises(ValueError):
+        declare("test_room_full", 400, "Other", means="m", action="a")
+    del REGISTRY["test_room_full"]
