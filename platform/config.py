@@ -23,10 +23,15 @@ class Setting(NamedTuple):
     shown: str | None = None
 
 
+# Packages of civic that are not components. Installed, the gateway and the migrations sit beside the
+# components (civic/gateway/, civic/migrations/; in a checkout they are folders of their own).
+NOT_COMPONENTS = frozenset({"core", "gateway", "migrations"})
+
+
 def discover_components() -> tuple[str, ...]:
     """The components: folders under platform/ (but the core) whose `__init__.py` defines `init_app(app, api)`."""
     return tuple(sorted(init.parent.name for init in PLATFORM.glob("*/__init__.py")
-                        if init.parent.name != "core" and "def init_app(" in init.read_text()))
+                        if init.parent.name not in NOT_COMPONENTS and "def init_app(" in init.read_text()))
 
 
 ALL_COMPONENTS = discover_components()
