@@ -1,11 +1,14 @@
 """Builders shared by the tests and the benchmarks: `create_*(app or http, ..., **overrides)`.
 
 Organisations, clients and staff users are made by the gateway's services, each in a unit
-of work of its own. An app's tokens come from the OAuth server's client-credentials grant, as
-an integrator gets them; a person's from the same token generator and `save_token`. Resources, bookings, categories and reports are made over
-the HTTP API with a Flask test client. Nothing here needs pytest, so `python -m bench` can use it.
+of work of its own. Tokens come from the OAuth server's grants, as an integrator gets them: an app's
+from the client-credentials grant, a person's from the authorization-code grant with PKCE (the person
+signed in and approved the app). Resources, bookings, categories and reports are made over the HTTP
+API with a Flask test client. Nothing here needs pytest, so `python -m bench` can use it.
 """
 import base64
+import hashlib
+import secrets
 import urllib.parse
 import uuid
 from types import SimpleNamespace
@@ -15,6 +18,8 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 RESOURCE = {"name": "Community room", "kind": "room", "capacity": 1, "slot_minutes": 60, "max_advance_days": 400,
             "opening_hours": {day: [{"start": "09:00", "end": "17:00"}] for day in WEEKDAYS}}
 ATTENDEE = {"name": "Sam Citizen", "email": "sam@example.org", "phone": "020 7946 0018"}
+# Where a builder's staff app says it lives: the authorization-code grant sends its code there.
+STAFF_APP = "https://staff-app.example.org/callback"
 REPORT = {"category": "fly-tipping", "description": "Mattress on the pavement", "lat": 51.5072, "long": -0.1276}
 
 
@@ -41,10 +46,11 @@ def create_tenant(app, slug: str | None = None, **overrides):
 
 
 def create_client(app, tenant, scopes=("booking:read",), **overrides):
-    """A client of `tenant`; returns (client, its one-time secrets)."""
+    """A client of `tenant` (people can sign in through it, at STAFF_APP); returns (client, its one-time secrets)."""
     from civic.gateway import service
 
     name = overrides.pop("name", "Test app")
+    overrides.setdefault("redirect_uris", [STAFF_APP])
     return _run(app, lambda: service.create_client(tenant_id=tenant.id, name=name, scopes=list(scopes), **overrides))
 
 
@@ -62,17 +68,19 @@ def _basic(client, secret: str) -> dict:
     return {"Authorization": "Basic " + base64.b64encode(pair.encode()).decode()}
 
 
-def _oauth(app, path: str, *, form: dict, headers: dict, respond):
+def _oauth(app, path: str, *, respond, form: dict | None = None, headers: dict | None = None,
+           query: str = "", context: str = "gateway.credentials"):
     """Run one OAuth server call as the endpoint at `path` would, and commit what it stored.
 
     The server is called directly rather than through the HTTP view, so that making a fixture
-    spends nothing of the token endpoint's rate limit or lock-out counters (the test's own budget).
+    spends nothing of the endpoint's rate limit or lock-out counters (the test's own budget).
     """
     from civic.core.db import session
     from civic.core.tenancy import place_wide
 
-    # The token endpoint looks credentials up before any tenant is known, as its view does.
-    with app.test_request_context(path, method="POST", data=form, headers=headers), place_wide("gateway.credentials"):
+    # The OAuth endpoints look credentials up before any tenant is known, as their views do.
+    url = f"{path}?{query}" if query else path
+    with app.test_request_context(url, method="POST", data=form or {}, headers=headers or {}), place_wide(context):
         response = respond()
         if response.status_code >= 400:
             raise BuildFailed(f"{path} refused: {response.status_code} {response.get_data(as_text=True)}")
@@ -80,29 +88,67 @@ def _oauth(app, path: str, *, form: dict, headers: dict, respond):
         return response
 
 
-def mint_token(app, client, secret: str, scopes=None, *, user=None) -> str:
-    """An access token for `client`: the token endpoint's client-credentials grant, or a person's token.
+def _client_auth(client, secret: str | None) -> tuple[dict, dict]:
+    """(form fields, headers) that authenticate `client` at the token endpoint: Basic, or a public client's id."""
+    return ({}, _basic(client, secret)) if secret else ({"client_id": client.client_id}, {})
 
-    With `user`, see `store_token`: the same generator and `save_token` as the authorization-code
-    grant, without its sign-in and consent pages.
+
+def mint_token(app, client, secret: str | None, scopes=None, *, user=None) -> str:
+    """An access token for `client` from the token endpoint's grants: client credentials, or for `user`
+    the authorization-code grant (see `person_token`).
+
+    None asks for nothing (so gets all the client's scopes); an empty list asks, explicitly, for none.
     """
     from civic.gateway.oauth import server
 
     if user is not None:
-        return store_token(app, client, scopes or (), user=user)
-    # None asks for nothing (so gets all the client's scopes); an empty list asks, explicitly, for none.
+        return person_token(app, client, secret, scopes, user=user)
     scope = None if scopes is None else " ".join(scopes) or " "
     form = {"grant_type": "client_credentials", **({"scope": scope} if scope is not None else {})}
     response = _oauth(app, "/oauth/token", form=form, headers=_basic(client, secret), respond=server.create_token_response)
     return response.get_json()["access_token"]
 
 
+def person_token(app, client, secret: str | None, scopes=None, *, user) -> str:
+    """`user`'s token through `client`: the authorization-code grant with PKCE, as a staff app gets one.
+
+    `user` has signed in and approves the app: the consent page's "approve" calls
+    `create_authorization_response` with them, here in-process (no page, no password check, no throttle).
+    Then the code and its verifier are exchanged at the token endpoint. So the token holds what the grant
+    gives: the scopes asked for that the app has and the person's role allows; a disabled person gets none.
+    """
+    from civic.core.db import session
+    from civic.gateway.models import StaffUser
+    from civic.gateway.oauth import server
+
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+    redirect = client.redirect_uris[0] if client.redirect_uris else STAFF_APP
+    query = {"response_type": "code", "client_id": client.client_id, "redirect_uri": redirect, "state": "builder",
+             "code_challenge": challenge, "code_challenge_method": "S256", **({"scope": " ".join(scopes)} if scopes else {})}
+
+    def approve():
+        grant = server.get_consent_grant(end_user=None)
+        return server.create_authorization_response(grant_user=session.get(StaffUser, user.id), grant=grant)
+
+    approved = _oauth(app, "/oauth/authorize", query=urllib.parse.urlencode(query), respond=approve,
+                      context="gateway.sign_in")
+    answer = urllib.parse.parse_qs(urllib.parse.urlparse(approved.headers.get("Location", "")).query)
+    if "code" not in answer:
+        raise BuildFailed(f"/oauth/authorize gave no code: {approved.status_code} {approved.headers.get('Location')}")
+    form, headers = _client_auth(client, secret)
+    form |= {"grant_type": "authorization_code", "code": answer["code"][0], "redirect_uri": redirect,
+             "code_verifier": verifier}
+    response = _oauth(app, "/oauth/token", form=form, headers=headers, respond=server.create_token_response)
+    return response.get_json()["access_token"]
+
+
 def store_token(app, client, scopes=(), *, user=None) -> str:
     """Test-only: a token made by the endpoint's generator and stored by its `save_token`, with no grant's checks.
 
-    For a person's token: it says exactly `scopes`, as one issued before a demotion still does (the
-    API narrows it to the person's current role on every request). Also for races a grant would
-    refuse today, such as a token written just after its person was disabled.
+    For what no grant would issue today but a stored token can still say: a person's token holding
+    exactly `scopes`, as one issued before a demotion does (the API narrows it to the person's current
+    role on every request), or one written just after its person was disabled (a race).
     """
     from civic.core.db import session
     from civic.gateway.models import Client, StaffUser

@@ -1,12 +1,13 @@
 """The tests' builders: `make.thing(tenant, **overrides)` over the shared `create_*` builders in bench.builders.
 
 Each builder commits its own unit of work (or makes its object over the HTTP API), so what it
-returns exists for every later request. Tokens come from the OAuth server's token machinery (bench.builders.mint_token).
+returns exists for every later request. Tokens come from the OAuth server's grants (bench.builders.mint_token):
+client credentials for an app, the authorization-code grant with PKCE for a person (`user=`).
 """
 from bench import builders
-from bench.builders import (PASSWORD, WEEKDAYS, BuildFailed, bearer, create_booking, create_category, create_client,  # noqa: F401
-                            create_report, create_resource, create_tenant, create_token, create_user, mint_token,
-                            post_booking, store_token)
+from bench.builders import (PASSWORD, STAFF_APP, WEEKDAYS, BuildFailed, bearer, create_booking,  # noqa: F401
+                            create_category, create_client, create_report, create_resource, create_tenant,
+                            create_token, create_user, mint_token, person_token, post_booking, store_token)
 
 BOOKING = ("booking:read", "booking:write")
 REPORTING = ("reporting:read", "reporting:write")

@@ -58,3 +58,27 @@ def test_component_builders_make_real_objects_of_their_tenant_only(client, make)
     reader = make.headers(theirs, "booking:read", "reporting:read")
     assert client.get(f"/v1/booking/bookings/{booking['id']}", headers=reader).status_code == 404
     assert client.get(f"/v1/reporting/reports/{report['id']}", headers=reader).status_code == 404
+
+
+def test_a_persons_token_comes_from_the_authorization_code_grant(app, client, make):
+    """It holds what the grant gives (the app's scopes the role allows), from a used code; none for a disabled person."""
+    import sqlalchemy as sa
+
+    from civic.core.db import session
+    from civic.core.tenancy import place_wide
+    from civic.gateway.models import AuthorizationCode, Token, digest
+
+    tenant = make.tenant()
+    app_client, shown = make.client(tenant, ["booking:read", "booking:write"])
+    viewer = make.user(tenant, role="viewer")
+    token = make.token_for(app_client, shown["client_secret"], ["booking:read", "booking:write"], user=viewer)
+    assert client.get("/v1/whoami", headers={"Authorization": f"Bearer {token}"}).json["scopes"] == ["booking:read"]
+    with app.app_context(), place_wide("gateway.credentials"):
+        row = session.scalars(sa.select(Token).where(Token.access_token_hash == digest(token))).one()
+        code = session.get(AuthorizationCode, row.code_id)
+        assert (row.user_id, row.scope, code.used_at is not None, code.code_challenge_method) == (
+            viewer.id, "booking:read", True, "S256")
+    admin = make.headers(tenant, "clients:manage")
+    assert client.patch(f"/v1/admin/users/{viewer.id}", json={"status": "disabled"}, headers=admin).status_code == 200
+    with pytest.raises(BuildFailed, match="invalid_grant"):
+        make.token_for(app_client, shown["client_secret"], ["booking:read"], user=viewer)
