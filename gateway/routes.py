@@ -6,10 +6,9 @@ from flask_smorest import Blueprint
 
 from civic.core import audit, jobs
 from civic.core.auth import current_principal, require, require_any
-from civic.core.errors import Problem
 from civic.core.pagination import page_schema, paginate
 from civic.core.tenancy import Tenant
-from civic.gateway import schemas, service
+from civic.gateway import problems, schemas, service
 from civic.gateway.models import Client
 
 admin = Blueprint("admin", __name__, url_prefix="/v1/admin",
@@ -23,6 +22,14 @@ def _tenant_scope(slug: str | None) -> uuid.UUID | None:
 
 def _staff_scope(slug: str | None) -> uuid.UUID | None:
     return service.staff_scope(principal=current_principal(), slug=slug)
+
+
+def _new_for(scope, data: dict, detail: str) -> uuid.UUID:
+    """The organisation a new client or user is for: the caller's own, or the `tenant` a steward names."""
+    tenant_id = scope(data.pop("tenant", None))
+    if tenant_id is None:
+        raise problems.TENANT_REQUIRED(detail, errors={"tenant": ["Required for stewards."]})
+    return tenant_id
 
 
 def _client(client_ref, lock: bool = True):
@@ -102,10 +109,7 @@ class Clients(MethodView):
     @admin.response(201, schemas.ClientCreatedSchema)
     def post(self, data):
         """Create an API client. The secret (and API key) are in this response only: store them now."""
-        tenant_id = _tenant_scope(data.pop("tenant", None))
-        if tenant_id is None:
-            raise Problem(422, "tenant_required", "Say which organisation the client is for.",
-                          errors={"tenant": ["Required for stewards."]})
+        tenant_id = _new_for(_tenant_scope, data, "Say which organisation the client is for.")
         _grant(data)
         client, shown = service.create_client(tenant_id=tenant_id, **data)
         client.client_secret, client.api_key = shown.get("client_secret"), shown.get("api_key")  # this answer only
@@ -171,10 +175,7 @@ class Users(MethodView):
     @admin.response(201, schemas.UserSchema)
     def post(self, data):
         """Add a staff user who can sign in to staff-facing apps."""
-        tenant_id = _staff_scope(data.pop("tenant", None))
-        if tenant_id is None:
-            raise Problem(422, "tenant_required", "Say which organisation the user belongs to.",
-                          errors={"tenant": ["Required for stewards."]})
+        tenant_id = _new_for(_staff_scope, data, "Say which organisation the user belongs to.")
         data.pop("reference", None), data.pop("metadata_", None)
         _grant(data)
         return service.create_user(tenant_id=tenant_id, **data)
