@@ -2,7 +2,7 @@
 
 Each event type is declared once, in its component's `events.py`, as an `EventType` (type name,
 one-line description, marshmallow payload schema) and emitted only through it; emitting an
-undeclared type raises. A rolled-back change leaves no event. Subscribers are job names: emitting
+undeclared type, or a payload its schema refuses, raises. A rolled-back change leaves no event. Subscribers are job names: emitting
 an event queues one outbox job per subscriber in the same transaction, so each runs after commit,
 at least once, retried with backoff and dead-lettered, and its failure never undoes the change.
 """
@@ -58,6 +58,7 @@ class EventType:
             raise ValueError(f"event type {type!r} is declared twice")
         self.type, self.description, self.schema = type, description, schema
         self.component = type.split(".")[1]
+        self._checker = schema()  # one instance: marshmallow schemas are reusable and this is per emit
         DECLARED[type] = self
 
     def __repr__(self) -> str:
@@ -71,6 +72,18 @@ class EventType:
         """Run job `job_name` (with the event envelope as payload) after each of these events commits."""
         subscribe(app, self.type, job_name)
 
+    def check(self, data: dict) -> None:
+        """Refuse a payload its schema does not accept (a field missing, of the wrong kind, or undeclared).
+
+        Done on every emit, in production too: the payload is built by the platform's own code, never by
+        a caller, so a refusal is a bug, and a 500 that rolls the change back beats publishing an event its
+        subscribers (and, soon, webhooks) cannot read or that carries a field nobody declared (personal
+        data slips in that way). It costs a marshmallow `validate` of a dozen fields, about 0.05 ms.
+        """
+        errors = self._checker.validate(data)
+        if errors:
+            raise InvalidPayload(f"{self.type} payload does not match {self.schema.__name__}: {errors}")
+
     def fields(self) -> list[str]:
         return list(self.schema().fields)
 
@@ -80,6 +93,10 @@ class EventType:
 
         converter = OpenAPIConverter(openapi_version="3.0.3", schema_name_resolver=lambda schema: None, spec=None)
         return converter.schema2jsonschema(self.schema)
+
+
+class InvalidPayload(ValueError):
+    """An event's data does not match its declared payload schema."""
 
 
 def subscribe(app, event_type: str, job_name: str) -> None:
@@ -94,6 +111,7 @@ def emit(event_type: str, *, tenant_id: uuid.UUID | None, subject: str | None, d
     declared = DECLARED.get(event_type)
     if declared is None:
         raise LookupError(f"event type {event_type!r} is not declared in any component's events.py")
+    declared.check(data)
     event = Event(id=uuid.uuid4(), type=event_type, tenant_id=tenant_id, subject=subject, data=data,
                   source=f"/civic/{declared.component}", time=utcnow())
     session.add(event)

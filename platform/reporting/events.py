@@ -1,6 +1,7 @@
 """Events the reporting component emits. None carries personal data: ids, codes, areas and counts.
 
-Emit them as `events.REPORT_CREATED.emit(tenant_id=..., subject=str(report.id), data=...)`.
+Every `data` carries `sandbox` (true for a sandbox client's test reports), so a subscriber can tell
+test from live. Emit them as `events.REPORT_CREATED.emit(tenant_id=..., subject=str(report.id), data=...)`.
 """
 from marshmallow import Schema, fields
 
@@ -17,6 +18,7 @@ class ReportCreatedData(Schema):
     area = fields.String(required=True, allow_none=True,
                          metadata={"description": "H3 cell at resolution 7, or null without a location."})
     source = fields.String(required=True, metadata={"description": '"api", "open311:<client>", ...'})
+    sandbox = fields.Boolean(required=True)
 
 
 class StatusChangedData(Schema):
@@ -25,6 +27,7 @@ class StatusChangedData(Schema):
     from_status = fields.String(required=True)
     status = fields.String(required=True)
     closing_reason = fields.String(required=True, allow_none=True)
+    sandbox = fields.Boolean(required=True)
 
 
 class TransferredData(Schema):
@@ -33,6 +36,7 @@ class TransferredData(Schema):
     to_tenant_id = fields.UUID(required=True)
     from_category = fields.String(required=True)
     to_category = fields.String(required=True)
+    sandbox = fields.Boolean(required=True)
 
 
 class DemandSpikeData(Schema):
@@ -46,6 +50,8 @@ class DemandSpikeData(Schema):
     baseline_mean = fields.Float(required=True)
     baseline_sd = fields.Float(required=True)
     threshold = fields.Float(required=True)
+    sandbox = fields.Boolean(required=True, metadata={
+        "description": "Always false: spikes are counted from live reports only."})
 
 
 REPORT_CREATED = EventType("civic.reporting.report_created", "A report was made.", ReportCreatedData)

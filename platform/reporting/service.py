@@ -196,7 +196,7 @@ def create_report(*, tenant_id: uuid.UUID, category_code: str, description: str 
                              actor=audit.current_actor(), created_at=created_at, updated_at=created_at))
     events.REPORT_CREATED.emit(tenant_id=tenant_id, subject=str(report.id), data={
         "report_id": str(report.id), "category": category.code, "category_id": str(category.id),
-        "status": "open", "area": report.area, "source": source})
+        "status": "open", "area": report.area, "source": source, "sandbox": bool(report.sandbox)})
     return report
 
 
@@ -344,7 +344,7 @@ def _change(*, tenant_id, report_id, status, closing_reason, note, public, media
     if changed:
         events.STATUS_CHANGED.emit(tenant_id=tenant_id, subject=str(report.id), data={
             "report_id": str(report.id), "category": report.category.code, "from_status": previous,
-            "status": status, "closing_reason": closing_reason})
+            "status": status, "closing_reason": closing_reason, "sandbox": bool(report.sandbox)})
     return report, update
 
 
@@ -390,7 +390,8 @@ def transfer_report(*, tenant_id: uuid.UUID, report_id, to_tenant: str, category
     session.flush()
     events.TRANSFERRED.emit(tenant_id=receiver.id, subject=str(report.id), data={
         "report_id": str(report.id), "from_tenant_id": str(tenant_id), "to_tenant_id": str(receiver.id),
-        "from_category": transfer.from_category_code, "to_category": category.code})
+        "from_category": transfer.from_category_code, "to_category": category.code,
+        "sandbox": bool(report.sandbox)})
     return transfer
 
 

@@ -76,7 +76,8 @@ def detect_spikes(*, now: dt.datetime) -> list[Alert]:
         category = session.get(Category, category_id)
         events.DEMAND_SPIKE.emit(tenant_id=tenant_id, subject=str(alert.id), data={
             "alert_id": str(alert.id), "category": category.code, "category_id": str(category_id), "area": area,
-            "window_start": alert.window_start.isoformat(), "window_end": now.isoformat(), **figures})
+            "window_start": alert.window_start.isoformat(), "window_end": now.isoformat(), **figures,
+            "sandbox": False})  # counted from live reports only
         found.append(alert)
     return found
 

@@ -36,6 +36,26 @@ def test_an_undeclared_event_type_cannot_be_emitted(app, make):
     assert count(app, "core_event") == before
 
 
+@pytest.mark.parametrize("data", [{}, {"tenant_id": "not-a-uuid"}, {"tenant_id": None},
+                                  {"tenant_id": "5f0c3c1e-3f0e-4d8e-9d8e-1c2b3a4d5e6f", "email": "sam@example.org"}],
+                         ids=["missing", "wrong kind", "null", "undeclared field"])
+def test_a_payload_its_schema_refuses_cannot_be_emitted_and_nothing_is_written(app, make, data):
+    tenant = make.tenant()
+    before = count(app, "core_event")
+    with app.app_context(), pytest.raises(events.InvalidPayload, match="civic.declaredtest.tenant_made"):
+        with unit_of_work():
+            TENANT_MADE.emit(tenant_id=tenant.id, subject=str(tenant.id), data=data)
+    assert count(app, "core_event") == before
+
+
+def test_production_checks_payloads_too(app, make):
+    """Not only tests: the check is in `emit` itself, whatever CIVIC_ENV says."""
+    tenant = make.tenant()
+    app.config.update(ENV="production", TESTING=False, DEBUG=False)
+    with app.app_context(), pytest.raises(events.InvalidPayload), unit_of_work():
+        TENANT_MADE.emit(tenant_id=tenant.id, subject=str(tenant.id), data={"tenant_id": "nope"})
+
+
 def test_an_undeclared_event_type_cannot_be_subscribed_to(app):
     with pytest.raises(LookupError, match="civic.booking.booked"):
         events.subscribe(app, "civic.booking.booked", "core.noop")

@@ -75,3 +75,19 @@ def test_each_report_queues_its_recount_with_it_and_a_burst_is_counted(app, clie
     with app.app_context():
         statuses = session.scalars(sa.select(jobs.Job.status).where(jobs.Job.id.in_([j.id for j in queued]))).all()
     assert set(statuses) == {"done"}
+
+
+def test_a_sandbox_clients_report_says_so_in_its_events(app, client, make):
+    tenant = make.tenant()
+    make.category(tenant, code="fly-tipping")
+    for sandbox in (True, False):
+        headers = make.headers(tenant, "reporting:read", "reporting:write", sandbox=sandbox)
+        made = client.post("/v1/reporting/reports", json={"category": "fly-tipping", "description": "Sofa by the bins",
+                                                          "lat": 51.5072, "long": -0.1276}, headers=headers)
+        assert made.status_code == 201, made.json
+        moved = client.post(f"/v1/reporting/reports/{made.json['id']}/status", json={"status": "acknowledged"},
+                            headers=headers)
+        assert moved.status_code == 200, moved.json
+        stored = [e for e in stored_events(app, "reporting") if e.subject == made.json["id"]]
+        assert {e.type: e.data["sandbox"] for e in stored} == {
+            "civic.reporting.report_created": sandbox, "civic.reporting.status_changed": sandbox}
