@@ -5,8 +5,7 @@ import marshmallow as ma
 
 from civic.core.pagination import PageQuerySchema
 from civic.core.schemas import StrictSchema
-
-CODE = ma.validate.Regexp(r"^[A-Za-z0-9_-]{1,50}$", error="Letters, digits, '-' and '_' only (up to 50).")
+from civic.reporting.schemas import CODE  # a category's code: one format for both
 EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.timezone.utc)
 MAX_WINDOW_YEARS = 5
