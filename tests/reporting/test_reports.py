@@ -151,7 +151,8 @@ def test_a_report_transferred_to_its_owner_leaves_a_read_only_record(client, app
     assert "Passed to" in history[-1]["note"]
     moved = events_of(app, "civic.reporting.transferred")
     assert moved == [{"report_id": report["id"], "from_tenant_id": str(place.council.id),
-                      "to_tenant_id": str(place.homes.id), "from_category": "fly-tipping", "to_category": "damp-mould"}]
+                      "to_tenant_id": str(place.homes.id), "from_category": "fly-tipping", "to_category": "damp-mould",
+                      "sandbox": False}]
 
 
 @pytest.mark.parametrize("body, code", [({"tenant": "atlantis", "category": "x"}, "unknown_tenant"),
