@@ -6,10 +6,9 @@ from flask_smorest import Blueprint
 
 from civic.core import audit, jobs
 from civic.core.auth import current_principal, require, require_any
-from civic.core.errors import Problem
 from civic.core.pagination import page_schema, paginate
 from civic.core.tenancy import Tenant
-from civic.gateway import schemas, service
+from civic.gateway import problems, schemas, service
 from civic.gateway.models import Client
 
 admin = Blueprint("admin", __name__, url_prefix="/v1/admin",
@@ -104,8 +103,8 @@ class Clients(MethodView):
         """Create an API client. The secret (and API key) are in this response only: store them now."""
         tenant_id = _tenant_scope(data.pop("tenant", None))
         if tenant_id is None:
-            raise Problem(422, "tenant_required", "Say which organisation the client is for.",
-                          errors={"tenant": ["Required for stewards."]})
+            raise problems.TENANT_REQUIRED("Say which organisation the client is for.",
+                                           errors={"tenant": ["Required for stewards."]})
         _grant(data)
         client, shown = service.create_client(tenant_id=tenant_id, **data)
         client.client_secret, client.api_key = shown.get("client_secret"), shown.get("api_key")  # this answer only
@@ -173,8 +172,8 @@ class Users(MethodView):
         """Add a staff user who can sign in to staff-facing apps."""
         tenant_id = _staff_scope(data.pop("tenant", None))
         if tenant_id is None:
-            raise Problem(422, "tenant_required", "Say which organisation the user belongs to.",
-                          errors={"tenant": ["Required for stewards."]})
+            raise problems.TENANT_REQUIRED("Say which organisation the user belongs to.",
+                                           errors={"tenant": ["Required for stewards."]})
         data.pop("reference", None), data.pop("metadata_", None)
         _grant(data)
         return service.create_user(tenant_id=tenant_id, **data)

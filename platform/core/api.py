@@ -2,9 +2,11 @@
 import http
 
 import flask_smorest
+from apispec.ext.marshmallow import MarshmallowPlugin
 from flask_smorest.utils import prepare_response
 
 from civic.core.errors import ProblemSchema, handle_http_exception
+from civic.core.openapi import ExamplesPlugin
 
 DESCRIPTION = """One shared platform for a whole place. Every organisation (council departments,
 the NHS, housing associations, voluntary groups) builds its public services from shared
@@ -25,6 +27,13 @@ creating POST that carries an `Idempotency-Key` header.
 
 class Api(flask_smorest.Api):
     ERROR_SCHEMA = ProblemSchema
+
+    def _init_spec(self, **kwargs):
+        """flask-smorest's spec, plus examples, error answers and who may call each operation."""
+        ma_plugin = MarshmallowPlugin()
+        extra = [*(kwargs.get("extra_plugins") or ()), ExamplesPlugin(ma_plugin)]
+        kwargs.update(marshmallow_plugin=ma_plugin, extra_plugins=extra)
+        super()._init_spec(**kwargs)
 
     def handle_http_exception(self, error):
         return handle_http_exception(error)

@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 
 from civic.core.auth import current_principal, public, require_any
 from civic.core.db import utcnow
-from civic.core.errors import Problem
+from civic.core.errors import not_found
 from civic.core.formats import csv_response
 from civic.core.pagination import page_schema
 from civic.reporting import insight, service, warning
@@ -35,7 +35,7 @@ def _scope(slug: str | None):
         return None if principal.is_steward else principal.tenant_id
     tenant = service.reporting_tenant_by_slug(slug)
     if tenant is None or not (principal.is_steward or tenant.id == principal.tenant_id):
-        raise Problem(404, "not_found", "No such organisation.")
+        raise not_found("organisation")
     return tenant.id
 
 
@@ -78,7 +78,7 @@ class TimeSeries(MethodView):
 class Map(MethodView):
     @require_any(*READERS)
     @blp.arguments(schemas.InsightQuerySchema, location="query")
-    @blp.response(200, {"type": "object"}, content_type="application/geo+json")
+    @blp.response(200, {"type": "object"}, content_type="application/geo+json", example=schemas.MAP_EXAMPLE)
     def get(self, query):
         """Reports per map area as GeoJSON hexagons, to drop straight onto a map."""
         items, _ = _counts(query, ["area"])
