@@ -317,9 +317,11 @@ class WhoAmI(MethodView):
 
 
 def init_app(app, api) -> None:
-    from civic.gateway import limits, views
+    from civic.core.openapi import document
+    from civic.gateway import limits, oauth_docs, views
 
     api.register_blueprint(admin)
     api.register_blueprint(me)
     app.register_blueprint(views.bp)
+    document(api, oauth_docs.PATHS, oauth_docs.TAG)
     limits.init_app(app)

@@ -91,6 +91,25 @@ def who_may_call(security: list | None) -> str:
         ", ".join(f"`{s}`" for s in scopes) + "."
 
 
+def document(api, paths: dict, tag: dict) -> None:
+    """Put routes that are not flask-smorest views (OAuth, Open311) in the spec, with operations written by hand.
+
+    An operation that documents its own error answers (its own format) keeps them; the rest is filled in
+    as for every operation."""
+    from werkzeug.routing import Rule
+
+    api.spec.tag(tag)
+    for rule, operations in paths.items():  # Flask rules: `/open311/v2/requests/<report_id>.<fmt>`
+        api.spec.path(rule=Rule(rule), operations=copy.deepcopy(operations), parameters=[])
+
+
+def error_answer(description: str, media_type: str, schema: dict, examples: dict) -> dict:
+    """A hand-written error answer: `examples` is {code: example body}."""
+    return {"description": description, "content": {media_type: {"schema": schema, "examples": {
+        code: {"summary": REGISTRY[code].title if code in REGISTRY else code, "value": value}
+        for code, value in examples.items()}}}}
+
+
 class ExamplesPlugin(BasePlugin):
     """An apispec plugin (after flask-smorest's marshmallow one): fills each operation in as above."""
 
@@ -129,6 +148,9 @@ class ExamplesPlugin(BasePlugin):
                     media["example"] = example
 
     def _errors(self, path: str, operation: dict) -> None:
+        responses = operation.setdefault("responses", {})
+        if any(str(status)[0] in "45" and "content" in answer for status, answer in responses.items()):
+            return  # the operation documents its own error answers (OAuth's and Open311's formats)
         codes = codes_named(operation.get("description", ""))
         if operation.get("security"):
             codes += ["unauthenticated", "insufficient_scope"]
@@ -141,7 +163,6 @@ class ExamplesPlugin(BasePlugin):
         for code in dict.fromkeys(codes):
             kind = REGISTRY[code]
             by_status.setdefault(kind.status, {})[code] = {"summary": kind.title, "value": kind.example()}
-        responses = operation.setdefault("responses", {})
         for status, examples in sorted(by_status.items()):
             responses[str(status)] = {
                 "description": http.HTTPStatus(status).phrase + ": " + ", ".join(f"`{c}`" for c in examples),
