@@ -237,8 +237,9 @@ class UserById(MethodView):
     def patch(self, data, user_id):
         """Change a staff user's role or name, or disable them (their sessions end at once).
 
-        A role or status change ends their sign-in sessions and refresh tokens. Recorded in the audit log.
-        Errors: `role_not_held`, `sandbox_no_staff`."""
+        A role or status change ends their sign-in sessions at once; a disabled person's refresh
+        tokens stop working, and a token refreshed after a change carries only what the new role allows.
+        Recorded in the audit log. Errors: `role_not_held`, `sandbox_no_staff`."""
         user = service.get_user(tenant_id=_staff_scope(None), user_id=user_id)
         _grant(data, user=user)
         return service.update_user(user=user, **data)

@@ -19,7 +19,12 @@ components: booking, reporting, casework, payments and messages.
 
 Send the `access_token` you get back as `Authorization: Bearer <token>`.
 
-**Errors** are always `application/problem+json` with a stable `code` you can test for.
+**Guides**, step by step with curl: [Your first booking in 10 minutes](/docs/guides/first-booking),
+[Sign your staff in](/docs/guides/sign-in-staff), [Onboard an organisation](/docs/guides/onboard-organisation),
+[Take reports from FixMyStreet and any Open311 client](/docs/guides/open311).
+
+**Errors** are always `application/problem+json` with a stable `code` you can test for; its `type`
+is a page saying what it means and what to do, and [/problems](/problems) lists every code.
 **Lists** are paginated with `limit` and the `next` cursor. **Retries** are safe for any
 creating POST that carries an `Idempotency-Key` header.
 """

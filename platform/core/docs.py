@@ -4,7 +4,11 @@ Swagger UI's files come from the `swagger-ui-bundle` package, so the docs work
 with no internet and behind a strict Content Security Policy. Every problem's `type`
 is `/problems/{code}` here: a page for people, JSON for programs (`Accept: application/json`).
 """
+import functools
+from pathlib import Path
+
 from flask import Blueprint, Response, abort, jsonify, request, send_from_directory
+from markdown_it import MarkdownIt
 from markupsafe import escape
 from swagger_ui_bundle import swagger_ui_path
 
@@ -117,3 +121,35 @@ def problem(code: str):
                  f"<p>HTTP status {kind.status}.</p><h2>What it means</h2><p>{escape(kind.means)}</p>"
                  f"<h2>What to do</h2><p>{escape(kind.action)}</p>"
                  '<p><a href="/problems">All error codes</a> · <a href="/docs">API documentation</a></p>')
+
+
+# --- the guides (docs/guides/*.md; tests/core/test_docs_guides.py runs their steps) ----------------
+GUIDES = Path(__file__).resolve().parents[2] / "docs" / "guides"
+
+
+@functools.cache
+def guides() -> dict[str, tuple[str, str]]:
+    """name -> (title, HTML); raw HTML in a guide is shown as text, never run."""
+    render = MarkdownIt("commonmark", {"html": False}).render
+    return {path.stem: (path.read_text().splitlines()[0].lstrip("# "), render(path.read_text()))
+            for path in sorted(GUIDES.glob("*.md"))}
+
+
+@docs.get("/docs/guides")
+@public
+def guide_list():
+    """The step-by-step guides."""
+    items = "".join(f'<li><a href="/docs/guides/{escape(name)}">{escape(title)}</a></li>'
+                    for name, (title, _html) in guides().items())
+    return _html("Guides", f"<h1>Guides</h1><ul>{items}</ul><p>Every operation is in the "
+                 '<a href="/docs">API documentation</a>; every error code in <a href="/problems">the catalogue</a>.</p>')
+
+
+@docs.get("/docs/guides/<name>")
+@public
+def guide(name: str):
+    """One guide, as a page."""
+    if name not in guides():
+        raise not_found("guide")
+    title, body = guides()[name]
+    return _html(title, body + '<p><a href="/docs/guides">All guides</a> · <a href="/docs">API documentation</a></p>')

@@ -47,3 +47,17 @@ def test_the_guide_runs_as_written(guide, demo_place, live_server, tmp_path):
     result = subprocess.run(["bash", "-c", PREAMBLE + script.replace("http://127.0.0.1:5000", server.url)],
                             cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}\n{server.logs()[-2000:]}"
+
+
+def test_the_guides_are_served_in_the_docs(client):
+    listing = client.get("/docs/guides").get_data(as_text=True)
+    for guide in GUIDES:
+        assert f'href="/docs/guides/{guide.stem}"' in listing
+        page = client.get(f"/docs/guides/{guide.stem}")
+        assert page.status_code == 200 and page.mimetype == "text/html"
+        assert "<pre><code" in page.get_data(as_text=True)
+        assert "default-src 'none'" in page.headers["Content-Security-Policy"]
+    assert client.get("/docs/guides/../README").status_code == 404
+    assert client.get("/docs/guides/nope").status_code == 404
+    spec = client.get("/openapi.json").get_json()
+    assert all(f"/docs/guides/{guide.stem}" in spec["info"]["description"] for guide in GUIDES)
