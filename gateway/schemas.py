@@ -10,8 +10,28 @@ SLUG = ma.validate.Regexp(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", error="Lowe
 COMPONENT = ma.fields.String(validate=ma.validate.OneOf(ALL_COMPONENTS))
 RATE = ma.validate.Regexp(r"^\d+ per (second|minute|hour|day)$", error="Like '600 per minute'.")
 
+# The examples of the API documentation: a hospice joining the demo place with a volunteer rota app.
+WHEN = "2026-11-02T09:30:00+00:00"
+TENANT = {"id": "8d0e3c52-4b7a-4f1e-9c6d-2a5b7e9f1c34", "created_at": WHEN, "updated_at": WHEN,
+          "reference": "ONB-2026-014", "metadata": {"contact_team": "Volunteering"},
+          "slug": "riverside-hospice", "name": "Riverside Hospice", "kind": "voluntary", "status": "active",
+          "components": ["booking"], "rate_limit": None}
+CLIENT = {"id": "5a9e1f0c-7d2b-4c3e-8b6a-1f4d9e2c7a50", "created_at": WHEN, "updated_at": WHEN,
+          "reference": None, "metadata": {}, "client_id": "cl_Vt3kQ9xYp2LmN8aRw4sJ1g", "tenant": "riverside-hospice",
+          "name": "Volunteer rota app", "scopes": ["booking:read", "booking:write"], "confidential": True,
+          "redirect_uris": [], "sandbox": False, "with_api_key": False, "can_introspect": False, "rate_limit": None,
+          "has_api_key": False, "status": "active", "revoked_at": None}
+SECRET = "cs_3xQv8yZt1LmP0aKs9dWf7hJr2nBc5eGu6iOy4tRq8wE"
+USER = {"id": "c3f8a1d2-6e4b-4f7a-9d0c-5b2e8a1f3c67", "created_at": WHEN, "updated_at": WHEN,
+        "reference": None, "metadata": {}, "tenant": "riverside-hospice",
+        "email": "sam.okafor@riverside-hospice.example", "name": "Sam Okafor", "role": "caseworker",
+        "password": "kettle-harbour-violet-29", "status": "active", "last_sign_in_at": None}
+
 
 class TenantSchema(ResourceSchema):
+    class Meta(ResourceSchema.Meta):
+        example = TENANT
+
     slug = ma.fields.String(required=True, validate=SLUG, metadata={"description": "Short name used in URLs, e.g. `food-bank`."})
     name = ma.fields.String(required=True, validate=ma.validate.Length(1, 200))
     kind = ma.fields.String(load_default="other", validate=ma.validate.OneOf(TENANT_KINDS))
@@ -22,6 +42,9 @@ class TenantSchema(ResourceSchema):
 
 
 class TenantUpdateSchema(StrictSchema):
+    class Meta(StrictSchema.Meta):
+        example = {"name": "Riverside Hospice and Day Centre", "components": ["booking", "reporting"]}
+
     name = ma.fields.String(validate=ma.validate.Length(1, 200))
     kind = ma.fields.String(validate=ma.validate.OneOf(TENANT_KINDS))
     components = ma.fields.List(COMPONENT, allow_none=True)
@@ -35,6 +58,9 @@ class TenantQuerySchema(StrictSchema):
 
 
 class ClientSchema(ResourceSchema):
+    class Meta(ResourceSchema.Meta):
+        example = CLIENT
+
     client_id = ma.fields.String(dump_only=True, metadata={"description": "Public identifier; use it with the secret at /oauth/token."})
     tenant = ma.fields.String(metadata={"description": "The organisation's slug (stewards only; tenant admins create for their own)."})
     name = ma.fields.String(required=True, validate=ma.validate.Length(1, 200))
@@ -60,6 +86,9 @@ class ClientSchema(ResourceSchema):
 
 
 class ClientCreatedSchema(ClientSchema):
+    class Meta(ClientSchema.Meta):
+        example = {**CLIENT, "client_secret": SECRET, "api_key": None}
+
     client_secret = ma.fields.String(dump_only=True, allow_none=True,
                                      metadata={"description": "Shown once: store it now. Null for a public client."})
     api_key = ma.fields.String(dump_only=True, allow_none=True,
@@ -67,6 +96,10 @@ class ClientCreatedSchema(ClientSchema):
 
 
 class ClientUpdateSchema(StrictSchema):
+    class Meta(StrictSchema.Meta):
+        example = {"name": "Volunteer rota app (staff sign-in)",
+                   "redirect_uris": ["https://rota.riverside-hospice.example/signed-in"]}
+
     name = ma.fields.String(validate=ma.validate.Length(1, 200))
     scopes = ma.fields.List(ma.fields.String(), validate=ma.validate.Length(min=1))
     redirect_uris = ma.fields.List(ma.fields.Url(require_tld=False, schemes={"https", "http"}))
@@ -84,12 +117,19 @@ class ClientQuerySchema(StrictSchema):
 
 
 class RotateSchema(StrictSchema):
+    class Meta(StrictSchema.Meta):
+        example = {"grace_seconds": 3600}
+
     grace_seconds = ma.fields.Integer(load_default=None, validate=ma.validate.Range(0, 30 * 24 * 3600),
                                       metadata={"description": "How long the old secret keeps working (default 24 h; 0 stops it at once)."})
     api_key = ma.fields.Boolean(load_default=False, metadata={"description": "Rotate the API key instead of the secret."})
 
 
 class RotatedSchema(ma.Schema):
+    class Meta(ma.Schema.Meta):
+        example = {"client_id": CLIENT["client_id"], "client_secret": "cs_9mWq2Lx7Tb4Ny1Pc8Rk3Vz6Hd0Fs5Ja2Ge7Uo1Ki4",
+                   "previous_secret_expires_at": "2026-11-09T10:30:00+00:00"}
+
     client_id = ma.fields.String()
     client_secret = ma.fields.String()
     api_key = ma.fields.String()
@@ -97,6 +137,9 @@ class RotatedSchema(ma.Schema):
 
 
 class UserSchema(ResourceSchema):
+    class Meta(ResourceSchema.Meta):
+        example = USER
+
     tenant = ma.fields.String(metadata={"description": "The organisation's slug (stewards only)."})
     email = ma.fields.Email(required=True)
     name = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=200))
@@ -107,17 +150,26 @@ class UserSchema(ResourceSchema):
 
 
 class UserUpdateSchema(StrictSchema):
+    class Meta(StrictSchema.Meta):
+        example = {"role": "viewer"}
+
     name = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=200))
     role = ma.fields.String(validate=ma.validate.OneOf(ROLES))
     status = ma.fields.String(validate=ma.validate.OneOf(("active", "disabled")))
 
 
 class PasswordResetSchema(StrictSchema):
+    class Meta(StrictSchema.Meta):
+        example = {"password": "lantern-meadow-copper-41"}
+
     password = ma.fields.String(load_default=None, validate=ma.validate.Length(min=12, max=200),
                                 metadata={"description": "Leave out to have one generated and returned once."})
 
 
 class PasswordResetResultSchema(ma.Schema):
+    class Meta(ma.Schema.Meta):
+        example = {"password": None}
+
     password = ma.fields.String(allow_none=True, metadata={
         "description": "The generated password, shown once; null when you chose the password yourself."})
 
@@ -129,6 +181,12 @@ class UserQuerySchema(StrictSchema):
 
 
 class JobSchema(ma.Schema):
+    class Meta(ma.Schema.Meta):
+        example = {"id": "e2b7c4d1-9a3f-4e6b-8c1d-7f5a2b9e0c48", "name": "booking.send_reminder", "status": "dead",
+                   "attempts": 5, "max_attempts": 5, "run_at": "2026-11-03T08:00:00+00:00",
+                   "last_error": "TimeoutError", "created_at": "2026-11-03T07:55:00+00:00",
+                   "updated_at": "2026-11-03T08:41:00+00:00", "finished_at": "2026-11-03T08:41:00+00:00"}
+
     id = ma.fields.UUID()
     name = ma.fields.String()
     status = ma.fields.String()
@@ -148,6 +206,12 @@ class JobQuerySchema(StrictSchema):
 
 
 class AuditSchema(ma.Schema):
+    class Meta(ma.Schema.Meta):
+        example = {"id": "f4a1c9e2-3b7d-4a8f-9e0c-6d2b5a8f1c73", "time": "2026-11-02T09:31:12+00:00",
+                   "tenant_id": TENANT["id"], "actor": "client:demo-platform-steward", "action": "client.created",
+                   "subject_type": "client", "subject_id": CLIENT["client_id"], "detail": {"scopes": CLIENT["scopes"]},
+                   "request_id": "3f2b6c1e9a0d4e57b8c2a1f06d9e4b7c"}
+
     id = ma.fields.UUID()
     time = ma.fields.AwareDateTime()
     tenant_id = ma.fields.UUID(allow_none=True)
@@ -166,6 +230,10 @@ class AuditQuerySchema(StrictSchema):
 
 
 class WhoAmISchema(ma.Schema):
+    class Meta(ma.Schema.Meta):
+        example = {"tenant": "food-bank", "tenant_name": "Riverside Food Bank", "client_id": "demo-food-bank",
+                   "scopes": ["booking:read", "booking:write"], "user_id": None, "sandbox": True}
+
     tenant = ma.fields.String(metadata={"description": "Your organisation's slug."})
     tenant_name = ma.fields.String()
     client_id = ma.fields.String()

@@ -13,9 +13,10 @@ from civic.config import ALL_COMPONENTS
 from civic.core import audit
 from civic.core.auth import Principal, unauthenticated
 from civic.core.db import session, utcnow
-from civic.core.errors import Problem, not_found
+from civic.core.errors import not_found
 from civic.core.pagination import decode_cursor, encode_cursor, paginate
 from civic.core.tenancy import Tenant, current_world_is_sandbox, get_scoped, place_wide, scoped, tenant_by_slug
+from civic.gateway import problems
 from civic.gateway.models import Client, StaffUser, Token, digest
 
 KNOWN_SCOPES = (*(f"{c}:{a}" for c in ALL_COMPONENTS for a in ("read", "write")), "clients:manage", "platform:admin")
@@ -42,7 +43,7 @@ def _audit_detail(changes: dict) -> dict:
 
 def _problem_if_taken(slug: str) -> None:
     if tenant_by_slug(slug) is not None:
-        raise Problem(409, "slug_taken", f"A tenant with slug {slug!r} already exists.")
+        raise problems.SLUG_TAKEN(f"A tenant with slug {slug!r} already exists.")
 
 
 # --- tenants ---------------------------------------------------------------
@@ -117,10 +118,6 @@ def audit_page(*, tenant_ref: str | None, limit: int = 20, after: str | None = N
 
 
 # --- grants: the one rule every admin change passes -------------------------------
-def _grant_refused(code: str, detail: str) -> Problem:
-    return Problem(403, code, detail)
-
-
 def _per_second(rate: str) -> float:
     """A rate limit as requests per second (the strictest of several), to compare limits of any unit."""
     return min(item.amount / item.get_expiry() for item in limits.parse_many(rate))
@@ -162,41 +159,41 @@ def check_grant(*, principal: Principal, changes: dict, client: Client | None = 
     if changes.get("scopes"):
         _check_scopes(changes["scopes"])  # an unknown scope is a mistake (422) before it is a refusal
     if principal.sandbox and changes.get("sandbox") is False:
-        raise _grant_refused("sandbox_only", "A sandbox client can only create sandbox clients.")
+        raise problems.SANDBOX_ONLY("A sandbox client can only create sandbox clients.")
     in_sandbox = changes["sandbox"] if changes.get("sandbox") is not None else (
         client.sandbox if client is not None else principal.sandbox)
     if in_sandbox and "platform:admin" in (changes.get("scopes") or ()):
-        raise Problem(422, "sandbox_not_steward", "A sandbox client cannot be the platform steward.",
-                      errors={"scopes": ["platform:admin is for live clients only."]})
+        raise problems.SANDBOX_NOT_STEWARD("A sandbox client cannot be the platform steward.",
+                                           errors={"scopes": ["platform:admin is for live clients only."]})
     if principal.is_steward:
         return
     asked = set(changes.get("scopes") or ()) | (client.scope_set if client is not None else set())
     missing = sorted(asked - principal.scopes)
     if missing:
-        raise _grant_refused("scope_not_held", f"You cannot give or use scopes you do not hold: {' '.join(missing)}.")
+        raise problems.SCOPE_NOT_HELD(f"You cannot give or use scopes you do not hold: {' '.join(missing)}.")
     # Acting on a client (a PATCH, or a rotation that hands over its secret) gives the caller what the
     # client already holds, so what it holds is checked like what is asked for.
     keeps_introspecting = client is not None and client.can_introspect and changes.get("can_introspect") is not False
     if changes.get("can_introspect") or keeps_introspecting:
-        raise _grant_refused("introspection_not_held", "Only the platform steward lets a client introspect tokens.")
+        raise problems.INTROSPECTION_NOT_HELD("Only the platform steward lets a client introspect tokens.")
     rate = changes["rate_limit"] if "rate_limit" in changes else (client.rate_limit if client is not None else None)
     rates = [rate] if rate else []
     if rates:
         tenant = session.get(Tenant, principal.tenant_id)
         ceiling = tenant.rate_limit or current_app.config["RATELIMIT_DEFAULT"]
         if not all(_within(rate, ceiling) for rate in rates):
-            raise _grant_refused("rate_limit_not_held", f"Your organisation's rate limit is {ceiling}; ask the "
-                                                        "platform steward for more.")
+            raise problems.RATE_LIMIT_NOT_HELD(f"Your organisation's rate limit is {ceiling}; ask the "
+                                                   "platform steward for more.")
     level = _caller_level(principal)
     for role in (changes.get("role"), user.role if user is not None else None):
         if role is not None and _rank(role) > level:
-            raise _grant_refused("role_not_held", f"You cannot give or change the role {role}: it is above your own.")
+            raise problems.ROLE_NOT_HELD(f"You cannot give or change the role {role}: it is above your own.")
 
 
 def staff_scope(*, principal: Principal, slug: str | None) -> uuid.UUID | None:
     """Where the caller may manage staff users: as tenant_scope, but never from the sandbox."""
     if principal.sandbox:
-        raise _grant_refused("sandbox_no_staff", "A sandbox client cannot see or manage staff users.")
+        raise problems.SANDBOX_NO_STAFF("A sandbox client cannot see or manage staff users.")
     return tenant_scope(principal=principal, slug=slug)
 
 
@@ -204,8 +201,8 @@ def staff_scope(*, principal: Principal, slug: str | None) -> uuid.UUID | None:
 def _check_scopes(scopes: list[str]) -> None:
     unknown = [s for s in scopes if s not in KNOWN_SCOPES]
     if unknown:
-        raise Problem(422, "unknown_scope", f"Unknown scope(s): {' '.join(unknown)}.",
-                      errors={"scopes": [f"Choose from: {' '.join(KNOWN_SCOPES)}"]})
+        raise problems.UNKNOWN_SCOPE(f"Unknown scope(s): {' '.join(unknown)}.",
+                                     errors={"scopes": [f"Choose from: {' '.join(KNOWN_SCOPES)}"]})
 
 
 def create_client(*, tenant_id: uuid.UUID, name: str, scopes: list[str], confidential: bool = True,
@@ -288,7 +285,7 @@ def update_client(*, client: Client, **changes) -> Client:
 def rotate_client_secret(*, client: Client, grace_seconds: int | None = None) -> str:
     """Issue a new secret; the old one keeps working for the grace period (default 24 h, may be 0)."""
     if not client.confidential:
-        raise Problem(409, "public_client", "Public clients have no secret to rotate.")
+        raise problems.PUBLIC_CLIENT("Public clients have no secret to rotate.")
     _refuse_if_revoked(client)
     grace = current_app.config["SECRET_GRACE_SECONDS"] if grace_seconds is None else grace_seconds
     secret = "cs_" + secrets.token_urlsafe(32)
@@ -303,7 +300,7 @@ def rotate_client_secret(*, client: Client, grace_seconds: int | None = None) ->
 
 def _refuse_if_revoked(client: Client) -> None:
     if client.revoked_at:
-        raise Problem(409, "client_revoked", "This client is revoked.")
+        raise problems.CLIENT_REVOKED("This client is revoked.")
 
 
 def rotate_api_key(*, client: Client) -> str:
@@ -343,8 +340,8 @@ def client_by_api_key(api_key: str) -> Client | None:
 # --- staff users -----------------------------------------------------------
 def _check_password(password: str) -> None:
     if len(password) < 12:
-        raise Problem(422, "weak_password", "Passwords need at least 12 characters.",
-                      errors={"password": ["At least 12 characters."]})
+        raise problems.WEAK_PASSWORD("Passwords need at least 12 characters.",
+                                     errors={"password": ["At least 12 characters."]})
 
 
 def create_user(*, tenant_id: uuid.UUID, email: str, role: str, password: str, name: str | None = None) -> StaffUser:
@@ -352,7 +349,7 @@ def create_user(*, tenant_id: uuid.UUID, email: str, role: str, password: str, n
     _check_password(password)
     email = email.strip().lower()
     if session.scalars(scoped(StaffUser, tenant_id).where(StaffUser.email == email)).first():
-        raise Problem(409, "email_taken", "This organisation already has a staff user with that email.")
+        raise problems.EMAIL_TAKEN("This organisation already has a staff user with that email.")
     user = StaffUser(tenant_id=tenant_id, email=email, role=role, name=name, password_hash=_hasher.hash(password))
     session.add(user)
     session.flush()

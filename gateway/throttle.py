@@ -32,7 +32,7 @@ from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
 from civic.core.db import dialect, session, utcnow
-from civic.core.errors import Problem
+from civic.gateway import problems
 from civic.gateway.models import Throttle
 
 PERSON_LIMIT = 100  # failed sign-ins from anywhere before a person's sign-in itself is locked
@@ -113,8 +113,8 @@ def reserve(*, principal: str, address: str, person: bool = False) -> Ticket:
             wait = max(wait, (started + _lock() - now).total_seconds(), 1)
     if wait:
         session.rollback()  # a refused attempt counts nowhere: hammering cannot lock anyone else
-        raise Problem(429, "too_many_failures", "Too many failed attempts. Wait before trying again.",
-                      title="Too many failed attempts", headers={"Retry-After": str(max(1, math.ceil(wait)))})
+        raise problems.TOO_MANY_FAILURES("Too many failed attempts. Wait before trying again.",
+                                         headers={"Retry-After": str(max(1, math.ceil(wait)))})
     session.commit()  # own commit: concurrent attempts must see this one before any credential is checked
     return Ticket(keys)
 

@@ -14,11 +14,11 @@ from flask import session as cookie
 
 from civic.core.auth import public
 from civic.core.db import session
-from civic.core.errors import PROBLEM_TYPE, Problem
+from civic.core.errors import Problem, type_uri
 from civic.core.edge import publishes_urls
 from civic.core.tenancy import place_wide
 from civic.gateway import oauth as oauth_server
-from civic.gateway import service, throttle
+from civic.gateway import problems, service, throttle
 from civic.gateway.models import StaffUser
 
 bp = Blueprint("oauth", __name__, template_folder="templates")
@@ -39,7 +39,8 @@ def _as_problem(response):
     except ValueError:
         return response
     error = body.get("error", "invalid_request")
-    body.update({"type": PROBLEM_TYPE + error, "title": error.replace("_", " ").capitalize(),
+    kind = problems.OAUTH_ERRORS.get(error)
+    body.update({"type": type_uri(error), "title": kind.title if kind else error.replace("_", " ").capitalize(),
                  "status": response.status_code, "detail": body.get("error_description") or error, "code": error})
     response.set_data(json.dumps(body))
     response.mimetype = "application/problem+json"
@@ -115,7 +116,7 @@ def introspect():
             return _as_problem(_server().create_endpoint_response("introspection"))
         except oauth_server.IntrospectionNotAllowed:
             session.rollback()
-            raise Problem(403, "introspection_not_allowed", "This client is not allowed to introspect tokens.")
+            raise problems.INTROSPECTION_NOT_ALLOWED("This client is not allowed to introspect tokens.")
 
     return _counted(respond)
 

@@ -46,14 +46,21 @@ class Resources(MethodView):
     @blp.arguments(schemas.BookableQuerySchema, location="query")
     @blp.response(200, page_schema(schemas.BookableSchema))
     def get(self, query):
-        """List the things people can book: rooms, appointments, collection rounds, sessions."""
+        """List the things people can book: rooms, appointments, collection rounds, sessions.
+
+        Filter by `active` or `kind`; a page of 20 by default (`limit`, then `after` with the `next` cursor).
+        A sandbox client sees only sandbox resources. Errors: `invalid_cursor`."""
         return service.list_resources(tenant_id=current_tenant_id(), **query)
 
     @require(WRITE)
     @blp.arguments(schemas.BookableSchema)
     @blp.response(201, schemas.BookableSchema)
     def post(self, data):
-        """Add something people can book, with its capacity, slot length and weekly opening hours."""
+        """Add something people can book, with its capacity, slot length and weekly opening hours.
+
+        The resource is bookable at once, in its time zone's local hours; bank holidays are closed unless
+        `open_on_bank_holidays`. The answer carries an `ETag` for later changes. Nothing is sent to anyone.
+        Errors: `slot_too_long`, `slots_overlap`."""
         return etag.tagged(service.create_resource(tenant_id=current_tenant_id(), **data), 201)
 
 
@@ -62,7 +69,9 @@ class ResourceById(MethodView):
     @require(READ)
     @blp.response(200, schemas.BookableSchema)
     def get(self, resource_id):
-        """One bookable resource."""
+        """One bookable resource.
+
+        With its `ETag` header, to send as `If-Match` when you change it."""
         return etag.tagged(service.get_resource(tenant_id=current_tenant_id(), resource_id=resource_id))
 
     @require(WRITE)
@@ -72,7 +81,9 @@ class ResourceById(MethodView):
     def patch(self, data, resource_id):
         """Change a resource: send only the fields to change. Set `active` to false to stop new bookings.
 
-        Send `If-Match` with the ETag you read to change it only if no one else has since (else a 412)."""
+        Send `If-Match` with the ETag you read to change it only if no one else has since. Existing bookings
+        stay as they are; capacity cannot drop below the places already taken in a future slot.
+        Errors: `precondition_failed`, `capacity_below_bookings`, `slot_too_long`, `slots_overlap`."""
         return etag.tagged(service.update_resource(tenant_id=current_tenant_id(), resource_id=resource_id,
                                                    if_match=etag.if_match(), **data))
 
@@ -83,14 +94,18 @@ class Exceptions(MethodView):
     @blp.arguments(schemas.PageQuerySchema, location="query")
     @blp.response(200, page_schema(schemas.ExceptionSchema))
     def get(self, query, resource_id):
-        """List a resource's closures and extra openings."""
+        """List a resource's closures and extra openings.
+
+        Oldest first, a page at a time. Errors: `invalid_cursor`."""
         return service.list_exceptions(tenant_id=current_tenant_id(), resource_id=resource_id, **query)
 
     @require(WRITE)
     @blp.arguments(schemas.ExceptionSchema)
     @blp.response(201, schemas.ExceptionSchema)
     def post(self, data, resource_id):
-        """Close on a date (all day, or between two times), or open for extra hours on a date."""
+        """Close on a date (all day, or between two times), or open for extra hours on a date.
+
+        Availability changes at once; bookings already made on that date are kept (cancel them if needed)."""
         return service.add_exception(tenant_id=current_tenant_id(), resource_id=resource_id, **data)
 
 
@@ -99,7 +114,9 @@ class ExceptionById(MethodView):
     @require(WRITE)
     @blp.response(204)
     def delete(self, resource_id, exception_id):
-        """Remove a closure or extra opening."""
+        """Remove a closure or extra opening.
+
+        The resource's weekly hours apply to that date again."""
         service.delete_exception(tenant_id=current_tenant_id(), resource_id=resource_id, exception_id=exception_id)
 
 
@@ -109,7 +126,11 @@ class Availability(MethodView):
     @blp.arguments(schemas.AvailabilityQuerySchema, location="query")
     @blp.response(200, schemas.AvailabilitySchema)
     def get(self, query, resource_id):
-        """Free slots between two times (up to 62 days), with places left, in UTC and local time."""
+        """Free slots between two times (up to 62 days), with places left, in UTC and local time.
+
+        `from` and `to` need a time zone offset (e.g. `2027-03-01T00:00:00Z`). Full slots are listed with
+        `remaining` 0; slots inside the minimum notice or beyond the booking window are left out.
+        Errors: `end_before_start`, `range_too_long`."""
         return service.availability(tenant_id=current_tenant_id(), resource_id=resource_id,
                                     start=query["from_"], end=query["to"])
 
@@ -119,7 +140,9 @@ class ResourceCalendar(MethodView):
     @require(READ)
     @blp.doc(**ICS_DOC)
     def get(self, resource_id):
-        """The resource's bookings as a calendar file, to add to a staff calendar (no personal details)."""
+        """The resource's bookings as a calendar file, to add to a staff calendar (no personal details).
+
+        An iCalendar (.ics) file with one event per slot that has bookings, and how many."""
         return _ics(calendars.resource_calendar(tenant_id=current_tenant_id(), resource_id=resource_id), "calendar.ics")
 
 
@@ -130,7 +153,13 @@ class Holds(MethodView):
     @blp.arguments(schemas.HoldSchema)
     @blp.response(201, schemas.HoldSchema)
     def post(self, data):
-        """Keep a place for a few minutes (default 10) while the person pays or fills in details."""
+        """Keep a place for a few minutes (default 10) while the person pays or fills in details.
+
+        The place counts as taken until the hold is confirmed, released or runs out; when it runs out
+        the place is given back by itself and `civic.booking.hold_expired` is sent.
+        Errors: `slot_unavailable`, `resource_inactive`, `slot_in_past`, `inside_minimum_notice`,
+        `beyond_booking_window`, `bank_holiday`, `closed_day`, `outside_opening_hours`, `slot_not_on_grid`,
+        `end_before_start`."""
         return service.create_hold(tenant_id=current_tenant_id(), **data)
 
 
@@ -139,7 +168,9 @@ class HoldById(MethodView):
     @require(READ)
     @blp.response(200, schemas.HoldSchema)
     def get(self, hold_id):
-        """One hold: is it still held, confirmed, released or expired?"""
+        """One hold: is it still held, confirmed, released or expired?
+
+        A confirmed hold names its `booking_id`."""
         return service.get_hold(tenant_id=current_tenant_id(), hold_id=hold_id)
 
 
@@ -149,7 +180,10 @@ class HoldConfirm(MethodView):
     @blp.arguments(schemas.ConfirmHoldSchema)
     @blp.response(201, schemas.BookingSchema)
     def post(self, data, hold_id):
-        """Turn a hold into a booking before it runs out."""
+        """Turn a hold into a booking before it runs out.
+
+        Sends `civic.booking.created` then `civic.booking.confirmed` (which the platform's message and
+        payment components can act on). Errors: `hold_expired`, `hold_not_active`."""
         return service.confirm_hold(tenant_id=current_tenant_id(), hold_id=hold_id, **data)
 
 
@@ -158,7 +192,9 @@ class HoldRelease(MethodView):
     @require(WRITE)
     @blp.response(200, schemas.HoldSchema)
     def post(self, hold_id):
-        """Give a held place back now (for example when the person gives up paying)."""
+        """Give a held place back now (for example when the person gives up paying).
+
+        The place is free for others at once. Errors: `hold_expired`, `hold_not_active`."""
         return service.release_hold(tenant_id=current_tenant_id(), hold_id=hold_id)
 
 
@@ -169,14 +205,21 @@ class Bookings(MethodView):
     @blp.arguments(schemas.BookingQuerySchema, location="query")
     @blp.response(200, page_schema(schemas.BookingSchema))
     def get(self, query):
-        """List bookings, by resource, start time, status or your own reference."""
+        """List bookings, by resource, start time, status or your own reference.
+
+        The answer has attendees' personal details: each read is recorded in the audit log.
+        Errors: `invalid_cursor`."""
         return service.list_bookings(tenant_id=current_tenant_id(), **query)
 
     @require(WRITE)
     @blp.arguments(schemas.BookingSchema)
     @blp.response(201, schemas.BookingSchema)
     def post(self, data):
-        """Book a place straight away (no hold first)."""
+        """Book a place straight away (no hold first).
+
+        Sends `civic.booking.created`. Errors: `slot_unavailable`, `resource_inactive`, `slot_in_past`,
+        `inside_minimum_notice`, `beyond_booking_window`, `bank_holiday`, `closed_day`,
+        `outside_opening_hours`, `slot_not_on_grid`, `end_before_start`."""
         return service.create_booking(tenant_id=current_tenant_id(), **data)
 
 
@@ -185,7 +228,9 @@ class BookingById(MethodView):
     @require(READ)
     @blp.response(200, schemas.BookingSchema)
     def get(self, booking_id):
-        """One booking, with the attendee's details."""
+        """One booking, with the attendee's details.
+
+        Your reading it is recorded in the audit log (ids only, never the details)."""
         return service.get_booking(tenant_id=current_tenant_id(), booking_id=booking_id)
 
 
@@ -194,7 +239,9 @@ class BookingCalendar(MethodView):
     @require(READ)
     @blp.doc(**ICS_DOC)
     def get(self, booking_id):
-        """One booking as a calendar file, to attach to a confirmation message."""
+        """One booking as a calendar file, to attach to a confirmation message.
+
+        An iCalendar (.ics) file with the slot's start and end; a cancelled booking's event says so."""
         return _ics(calendars.booking_calendar(tenant_id=current_tenant_id(), booking_id=booking_id), "booking.ics")
 
 
@@ -204,7 +251,9 @@ class BookingCancel(MethodView):
     @blp.arguments(schemas.CancelSchema)
     @blp.response(200, schemas.BookingSchema)
     def post(self, data, booking_id):
-        """Cancel a booking, with an optional reason; the place becomes free again."""
+        """Cancel a booking, with an optional reason; the place becomes free again.
+
+        Sends `civic.booking.cancelled`. Errors: `booking_cancelled`."""
         return service.cancel_booking(tenant_id=current_tenant_id(), booking_id=booking_id,
                                       **data)
 
@@ -215,7 +264,11 @@ class BookingReschedule(MethodView):
     @blp.arguments(schemas.RescheduleSchema)
     @blp.response(200, schemas.BookingSchema)
     def post(self, data, booking_id):
-        """Move a booking to another slot; it keeps its id. If the new slot is full, nothing changes."""
+        """Move a booking to another slot; it keeps its id. If the new slot is full, nothing changes.
+
+        Sends `civic.booking.rescheduled`. Errors: `slot_unavailable`, `same_slot`, `booking_cancelled`,
+        `slot_in_past`, `inside_minimum_notice`, `beyond_booking_window`, `bank_holiday`, `closed_day`,
+        `outside_opening_hours`, `slot_not_on_grid`."""
         return service.reschedule_booking(tenant_id=current_tenant_id(), booking_id=booking_id,
                                           **data)
 
@@ -226,5 +279,7 @@ class DayList(MethodView):
     @blp.arguments(schemas.DayQuerySchema, location="query")
     @blp.response(200, schemas.DayListSchema)
     def get(self, query):
-        """Everyone booked on one day across all your resources, in time order: the list to print at reception."""
+        """Everyone booked on one day across all your resources, in time order: the list to print at reception.
+
+        Cancelled bookings are left out. The answer has attendees' personal details: the read is audited."""
         return service.day_list(tenant_id=current_tenant_id(), **query)

@@ -1,11 +1,12 @@
-"""What the booking API accepts and returns."""
+"""What the booking API accepts and returns, with the examples the API documentation shows."""
+import datetime as dt
 import functools
 import re
 import zoneinfo
 
 import marshmallow as ma
 
-from civic.booking.availability import WEEKDAYS, zone
+from civic.booking.availability import WEEKDAYS, bank_holidays, zone
 from civic.booking.models import BANK_HOLIDAY_REGIONS, BOOKING_STATUSES, EXCEPTION_KINDS, HOLD_STATUSES
 from civic.core import contact
 from civic.core.pagination import PageQuerySchema
@@ -14,6 +15,55 @@ from civic.core.schemas import ResourceSchema, StrictSchema
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
 MAX_HOLD_MINUTES = 60
 When = ma.fields.AwareDateTime  # a time without an offset is rejected: we never guess the zone
+
+
+# --- examples: the demo council's bulky-waste collection round -----------------------------------
+WHEN = "2026-11-02T09:15:00+00:00"
+RESOURCE_ID, HOLD_ID, BOOKING_ID = ("0b7f6a5e-3c1d-4e8a-9f2b-6d4c8e1a2b3c", "7c2d9e41-5a6b-4f8c-b3d1-2e9f0a7b6c54",
+                                    "a41e6b0d-8c3f-4d2a-9e7b-5f1c3d8a0e96")
+LONDON = zone("Europe/London")
+RESOURCE = {"id": RESOURCE_ID, "created_at": WHEN, "updated_at": WHEN, "reference": "BW-NORTH",
+            "metadata": {"ward": "Northgate"}, "name": "Bulky waste collection", "kind": "collection_round",
+            "description": "Collection of up to three large household items from the kerbside.", "capacity": 8,
+            "time_zone": "Europe/London", "slot_minutes": 240, "step_minutes": 240, "buffer_before_minutes": 0,
+            "buffer_after_minutes": 0, "min_notice_minutes": 2880, "max_advance_days": 42,
+            "bank_holiday_region": "england-and-wales", "open_on_bank_holidays": False,
+            "opening_hours": {day: [{"start": "08:00", "end": "16:00"}] for day in WEEKDAYS[:5]}, "active": True}
+ATTENDEE = {"name": "Margaret Hughes", "email": "margaret.hughes@example.com", "phone": "+447911123456"}
+
+
+def collection_day(weeks: int = 2) -> dt.date:
+    """A working day about `weeks` ahead (never a bank holiday): examples stay bookable as time passes."""
+    day = dt.date.today() + dt.timedelta(weeks=weeks)
+    while day.weekday() >= 5 or day in bank_holidays("england-and-wales"):
+        day += dt.timedelta(days=1)
+    return day
+
+
+def _slot(hour: int, weeks: int = 2) -> tuple[str, str, str, str]:
+    """A collection slot's start and end, in UTC and London time."""
+    start = dt.datetime.combine(collection_day(weeks), dt.time(hour), LONDON)
+    end = start + dt.timedelta(minutes=240)
+    utc = dt.timezone.utc
+    return start.astimezone(utc).isoformat(), end.astimezone(utc).isoformat(), start.isoformat(), end.isoformat()
+
+
+def _slot_times(hour: int = 8) -> dict:
+    start, end, start_local, end_local = _slot(hour)
+    return {"resource_id": RESOURCE_ID, "start": start, "end": end, "time_zone": "Europe/London",
+            "start_local": start_local, "end_local": end_local}
+
+
+def _hold_example() -> dict:
+    expires = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) + dt.timedelta(minutes=10)
+    return {"id": HOLD_ID, "created_at": WHEN, "updated_at": WHEN, "reference": "web-7731", "metadata": {},
+            **_slot_times(), "minutes": 10, "expires_at": expires.isoformat(), "status": "held", "booking_id": None}
+
+
+def _booking_example() -> dict:
+    return {"id": BOOKING_ID, "created_at": WHEN, "updated_at": WHEN, "reference": "web-7731",
+            "metadata": {"items": "sofa, fridge"}, **_slot_times(), "attendee": ATTENDEE, "status": "confirmed",
+            "hold_id": None, "cancel_reason": None, "cancelled_at": None}
 
 
 def _minutes(low: int, high: int, default: int | None, description: str) -> ma.fields.Integer:
@@ -32,6 +82,9 @@ def _time_zone(name: str) -> None:
 
 
 class TimeRangeSchema(StrictSchema):
+    class Meta(StrictSchema.Meta):
+        example = {"start": "08:00", "end": "16:00"}
+
     start = ma.fields.String(required=True, validate=ma.validate.Regexp(HHMM, error="Use HH:MM, e.g. 09:00."),
                              metadata={"example": "09:00"})
     end = ma.fields.String(required=True, validate=ma.validate.Regexp(HHMM, error="Use HH:MM, e.g. 17:00 (24:00 for midnight)."),
@@ -52,6 +105,9 @@ def _check_week(week: dict) -> None:
 
 class BookableSchema(ResourceSchema):
     """A bookable resource."""
+
+    class Meta(ResourceSchema.Meta):
+        example = RESOURCE
 
     name = ma.fields.String(required=True, validate=ma.validate.Length(1, 200), metadata={"example": "Bulky waste collection"})
     kind = ma.fields.String(load_default="appointment", validate=ma.validate.Length(1, 50),
@@ -85,6 +141,9 @@ class BookableSchema(ResourceSchema):
 class BookableUpdateSchema(BookableSchema):
     """Changes to a resource: send only the fields to change (use with partial=True)."""
 
+    class Meta(BookableSchema.Meta):
+        example = {**RESOURCE, "capacity": 10, "description": "Up to three large items; a fridge counts as one."}
+
 
 class BookableQuerySchema(PageQuerySchema, StrictSchema):
     active = ma.fields.Boolean(load_default=None)
@@ -93,6 +152,12 @@ class BookableQuerySchema(PageQuerySchema, StrictSchema):
 
 class ExceptionSchema(ResourceSchema):
     """A dated closure or extra opening."""
+
+    class Meta(ResourceSchema.Meta):
+        example = lambda: {"id": "3e8b1c6f-2d4a-4b9e-8f7c-0a5d2e9b1c68", "created_at": WHEN, "updated_at": WHEN,  # noqa: E731
+                           "reference": None, "metadata": {}, "resource_id": RESOURCE_ID,
+                           "date": collection_day(4).isoformat(), "kind": "closed", "start_time": None,
+                           "end_time": None, "reason": "Crew training day"}
 
     resource_id = ma.fields.UUID(dump_only=True)
     date = ma.fields.Date(required=True)
@@ -119,6 +184,10 @@ class AvailabilityQuerySchema(StrictSchema):
 
 
 class AvailableSlotSchema(ma.Schema):
+    class Meta(ma.Schema.Meta):
+        example = lambda: {key: value for key, value in _slot_times().items()  # noqa: E731
+                           if key not in ("resource_id", "time_zone")} | {"capacity": 8, "remaining": 5}
+
     start = ma.fields.String(metadata={"description": "UTC."})
     end = ma.fields.String()
     start_local = ma.fields.String(metadata={"description": "The same instant in the resource's time zone."})
@@ -138,6 +207,10 @@ class Prebuilt(ma.fields.List):
 
 
 class AvailabilitySchema(ma.Schema):
+    class Meta(ma.Schema.Meta):
+        example = lambda: {"resource_id": RESOURCE_ID, "time_zone": "Europe/London",  # noqa: E731
+                           "slots": [AvailableSlotSchema.Meta.example()]}
+
     resource_id = ma.fields.UUID()
     time_zone = ma.fields.String()
     slots = Prebuilt(ma.fields.Nested(AvailableSlotSchema))
@@ -163,6 +236,9 @@ def _local(obj, when) -> str:
 class HoldSchema(_SlotTimes, ResourceSchema):
     """A place kept for you for a few minutes."""
 
+    class Meta(ResourceSchema.Meta):
+        example = _hold_example
+
     minutes = ma.fields.Integer(load_only=True, load_default=10, validate=ma.validate.Range(1, MAX_HOLD_MINUTES),
                                 metadata={"description": f"How long to hold the place (1-{MAX_HOLD_MINUTES} minutes, default 10)."})
     expires_at = When(dump_only=True, format="iso")
@@ -173,6 +249,9 @@ class HoldSchema(_SlotTimes, ResourceSchema):
 class AttendeeSchema(StrictSchema):
     """The person the booking is for (personal data: kept only as long as needed)."""
 
+    class Meta(StrictSchema.Meta):
+        example = ATTENDEE
+
     name = ma.fields.String(required=True, validate=ma.validate.Length(1, 200))
     email = contact.Email(load_default=None, allow_none=True, validate=ma.validate.Length(max=320))
     phone = contact.Phone(load_default=None, allow_none=True,
@@ -181,6 +260,9 @@ class AttendeeSchema(StrictSchema):
 
 class BookingSchema(_SlotTimes, ResourceSchema):
     """A booking."""
+
+    class Meta(ResourceSchema.Meta):
+        example = _booking_example
 
     attendee = ma.fields.Nested(AttendeeSchema, required=True)
     status = ma.fields.String(dump_only=True, metadata={"enum": list(BOOKING_STATUSES)})
@@ -191,6 +273,9 @@ class BookingSchema(_SlotTimes, ResourceSchema):
 
 class ConfirmHoldSchema(ResourceSchema):
     """Who the booking is for; `reference` and `metadata` default to the hold's."""
+
+    class Meta(ResourceSchema.Meta):
+        example = {"attendee": ATTENDEE, "metadata": {"items": "sofa, fridge"}}
 
     attendee = ma.fields.Nested(AttendeeSchema, required=True)
 
@@ -204,11 +289,17 @@ class BookingQuerySchema(PageQuerySchema, StrictSchema):
 
 
 class CancelSchema(StrictSchema):
+    class Meta(StrictSchema.Meta):
+        example = {"reason": "Resident took the items to the tip themselves."}
+
     reason = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=500),
                               metadata={"description": "Why it was cancelled (shown to staff)."})
 
 
 class RescheduleSchema(StrictSchema):
+    class Meta(StrictSchema.Meta):
+        example = lambda: {"start": _slot(12)[2]}  # noqa: E731  (the afternoon slot of the same day)
+
     start = When(required=True, metadata={"description": "Start of the new slot."})
     end = When(load_default=None)
 
@@ -219,6 +310,10 @@ class DayQuerySchema(StrictSchema):
 
 
 class DayListSchema(ma.Schema):
+    class Meta(ma.Schema.Meta):
+        example = lambda: {"date": collection_day().isoformat(), "time_zone": "Europe/London",  # noqa: E731
+                           "items": [_booking_example()]}
+
     date = ma.fields.Date()
     time_zone = ma.fields.String()
     items = ma.fields.List(ma.fields.Nested(BookingSchema))

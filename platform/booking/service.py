@@ -6,11 +6,11 @@ import uuid
 import sqlalchemy as sa
 
 from civic.booking import availability as grid
-from civic.booking import events, slots
+from civic.booking import events, problems, slots
 from civic.booking.models import Booking, Hold, OpeningException, Resource, Slot
 from civic.core import audit, etag, jobs
 from civic.core.db import session, utcnow
-from civic.core.errors import Problem, not_found
+from civic.core.errors import Problem, ProblemType, not_found
 from civic.core.pagination import paginate
 from civic.core.tenancy import get_scoped, scoped
 
@@ -21,11 +21,11 @@ MAX_AVAILABILITY_DAYS = 62
 # --- resources -------------------------------------------------------------------
 def _check_grid(resource: Resource) -> None:
     if resource.slot_minutes + resource.buffer_before_minutes + resource.buffer_after_minutes > 24 * 60:
-        raise Problem(422, "slot_too_long", "A slot and its buffers must fit in one day (1440 minutes).",
-                      errors={"slot_minutes": ["slot_minutes + buffer_before_minutes + buffer_after_minutes: at most 1440."]})
+        raise problems.SLOT_TOO_LONG("A slot and its buffers must fit in one day (1440 minutes).",
+                                     errors={"slot_minutes": ["slot_minutes + buffer_before_minutes + buffer_after_minutes: at most 1440."]})
     if resource.step_minutes < resource.slot_minutes + resource.buffer_before_minutes + resource.buffer_after_minutes:
-        raise Problem(422, "slots_overlap", "Slots may not overlap: the step must be at least the slot length plus buffers.",
-                      errors={"step_minutes": ["At least slot_minutes + buffer_before_minutes + buffer_after_minutes."]})
+        raise problems.SLOTS_OVERLAP("Slots may not overlap: the step must be at least the slot length plus buffers.",
+                                     errors={"step_minutes": ["At least slot_minutes + buffer_before_minutes + buffer_after_minutes."]})
 
 
 def create_resource(*, tenant_id: uuid.UUID, step_minutes: int | None = None, **fields) -> Resource:
@@ -66,7 +66,7 @@ def _resource_for_booking(tenant_id: uuid.UUID, resource_id) -> Resource:
     if resource is None:
         raise not_found("resource")
     if not resource.active:
-        raise Problem(409, "resource_inactive", "This resource is not taking bookings.")
+        raise problems.RESOURCE_INACTIVE("This resource is not taking bookings.")
     return resource
 
 
@@ -78,9 +78,9 @@ def update_resource(*, tenant_id: uuid.UUID, resource_id, if_match: str | None =
         busiest = session.scalar(sa.select(sa.func.max(Slot.used)).where(
             Slot.resource_id == resource.id, Slot.sandbox.is_(resource.sandbox), Slot.start >= utcnow())) or 0
         if busiest > changes["capacity"]:
-            raise Problem(409, "capacity_below_bookings",
-                          f"A future slot already has {busiest} places taken; capacity cannot be less.",
-                          errors={"capacity": [f"At least {busiest}."]})
+            raise problems.CAPACITY_BELOW_BOOKINGS(
+                f"A future slot already has {busiest} places taken; capacity cannot be less.",
+                errors={"capacity": [f"At least {busiest}."]})
     if "step_minutes" in changes and changes["step_minutes"] is None:
         del changes["step_minutes"]  # null: back to the default, slot length plus buffers
         resource.step_minutes = 0
@@ -129,32 +129,32 @@ def _exceptions_by_date(resource: Resource, first: dt.date, last: dt.date) -> di
     return found
 
 
-def _bad_slot(code: str, detail: str) -> Problem:
-    return Problem(422, code, detail, errors={"start": [detail]})
+def _bad_slot(kind: ProblemType, detail: str) -> Problem:
+    return kind(detail, errors={"start": [detail]})
 
 
 def check_slot(resource: Resource, start: dt.datetime, end: dt.datetime | None) -> dt.datetime:
     """Raise the right 422 if `start` is not a bookable slot of the resource; return the slot's end."""
     if end is not None and end <= start:
-        raise Problem(422, "end_before_start", "The end must be after the start.", errors={"end": ["Must be after start."]})
+        raise problems.END_BEFORE_START("The end must be after the start.", errors={"end": ["Must be after start."]})
     now = utcnow()
     if start <= now:
-        raise _bad_slot("slot_in_past", "That time has already passed.")
+        raise _bad_slot(problems.SLOT_IN_PAST, "That time has already passed.")
     if start < now + dt.timedelta(minutes=resource.min_notice_minutes):
-        raise _bad_slot("inside_minimum_notice", f"Book at least {resource.min_notice_minutes} minutes ahead.")
+        raise _bad_slot(problems.INSIDE_MINIMUM_NOTICE, f"Book at least {resource.min_notice_minutes} minutes ahead.")
     if start > now + dt.timedelta(days=resource.max_advance_days):
-        raise _bad_slot("beyond_booking_window", f"Bookings open {resource.max_advance_days} days ahead.")
+        raise _bad_slot(problems.BEYOND_BOOKING_WINDOW, f"Bookings open {resource.max_advance_days} days ahead.")
     local_day = start.astimezone(grid.zone(resource.time_zone)).date()
     day = grid.plan_day(resource, local_day, _exceptions_by_date(resource, local_day, local_day).get(local_day, []))
     if start not in day.starts:
         code = grid.why_not_offered(resource, day, start)
-        raise _bad_slot(code, {"bank_holiday": "Closed on this bank holiday.", "closed_day": "Closed at that time.",
+        raise _bad_slot(problems.NOT_OFFERED[code], {"bank_holiday": "Closed on this bank holiday.", "closed_day": "Closed at that time.",
                                "slot_not_on_grid": "That is not the start of a slot.",
                                "outside_opening_hours": "That is outside the opening hours."}[code])
     slot_end = start + dt.timedelta(minutes=resource.slot_minutes)
     if end is not None and end != slot_end:
-        raise Problem(422, "slot_not_on_grid", f"A slot lasts {resource.slot_minutes} minutes.",
-                      errors={"end": [f"Must be {slot_end.isoformat()}."]})
+        raise problems.SLOT_NOT_ON_GRID(f"A slot lasts {resource.slot_minutes} minutes.",
+                                       errors={"end": [f"Must be {slot_end.isoformat()}."]})
     return slot_end
 
 
@@ -162,10 +162,10 @@ def availability(*, tenant_id: uuid.UUID, resource_id, start: dt.datetime, end: 
     """Every slot from `start` to `end` with its remaining places, in UTC and local time."""
     resource = get_resource(tenant_id=tenant_id, resource_id=resource_id)
     if end <= start:
-        raise Problem(422, "end_before_start", "`to` must be after `from`.", errors={"to": ["Must be after from."]})
+        raise problems.END_BEFORE_START("`to` must be after `from`.", errors={"to": ["Must be after from."]})
     if end - start > dt.timedelta(days=MAX_AVAILABILITY_DAYS):
-        raise Problem(422, "range_too_long", f"Ask for at most {MAX_AVAILABILITY_DAYS} days at a time.",
-                      errors={"to": [f"At most {MAX_AVAILABILITY_DAYS} days after from."]})
+        raise problems.RANGE_TOO_LONG(f"Ask for at most {MAX_AVAILABILITY_DAYS} days at a time.",
+                                      errors={"to": [f"At most {MAX_AVAILABILITY_DAYS} days after from."]})
     result = {"resource_id": resource.id, "time_zone": resource.time_zone, "slots": []}
     now = utcnow()
     start = max(start, now + dt.timedelta(minutes=resource.min_notice_minutes), now + dt.timedelta(microseconds=1))
@@ -207,8 +207,8 @@ def _finish_hold(hold: Hold, status: str) -> None:
         return
     if hold.status == "held":  # its time ran out
         slots.end_hold(hold, "expired")
-        raise Problem(409, "hold_expired", "This hold has expired and its place was given back. Make a new one.")
-    raise Problem(409, "hold_not_active", f"This hold is already {hold.status}.")
+        raise problems.HOLD_EXPIRED("This hold has expired and its place was given back. Make a new one.")
+    raise problems.HOLD_NOT_ACTIVE(f"This hold is already {hold.status}.")
 
 
 def release_hold(*, tenant_id: uuid.UUID, hold_id) -> Hold:
@@ -315,7 +315,7 @@ def cancel_booking(*, tenant_id: uuid.UUID, booking_id, reason: str | None = Non
     """Cancel a booking and give its place back."""
     booking = get_scoped(Booking, tenant_id, booking_id, what="booking", lock=True)
     if booking.status == "cancelled":
-        raise Problem(409, "booking_cancelled", "This booking is already cancelled.")
+        raise problems.BOOKING_CANCELLED("This booking is already cancelled.")
     slots.give_back(slot=booking.slot_id)
     booking.status, booking.cancel_reason, booking.cancelled_at = "cancelled", reason, utcnow()
     session.flush()
@@ -330,11 +330,11 @@ def reschedule_booking(*, tenant_id: uuid.UUID, booking_id, start: dt.datetime,
     """Move a booking to another slot of the same resource, keeping its id: all or nothing."""
     booking = get_scoped(Booking, tenant_id, booking_id, what="booking", lock=True)
     if booking.status == "cancelled":
-        raise Problem(409, "booking_cancelled", "A cancelled booking cannot be moved.")
+        raise problems.BOOKING_CANCELLED("A cancelled booking cannot be moved.")
     resource = _resource_for_booking(tenant_id, booking.resource_id)
     slot_end = check_slot(resource, start, end)
     if start == booking.start:
-        raise _bad_slot("same_slot", "The booking is already in that slot.")
+        raise _bad_slot(problems.SAME_SLOT, "The booking is already in that slot.")
     new_slot, old_slot = slots.slot_id(resource=resource, start=start), booking.slot_id
     slots.lock(new_slot, old_slot)
     slots.take_place(slot=new_slot, capacity=resource.capacity)

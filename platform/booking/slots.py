@@ -17,10 +17,9 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from civic.booking import events
+from civic.booking import events, problems
 from civic.booking.models import Hold, Resource, Slot
 from civic.core.db import dialect, session, utcnow
-from civic.core.errors import Problem
 
 
 def slot_id(*, resource: Resource, start: dt.datetime) -> uuid.UUID:
@@ -57,7 +56,7 @@ def take_place(*, slot: uuid.UUID, capacity: int) -> None:
             return
         if attempt == 0 and not sweep_expired(slot=slot):
             break
-    raise Problem(409, "slot_unavailable", "That slot is full. Choose another time.", title="Slot unavailable")
+    raise problems.SLOT_UNAVAILABLE("That slot is full. Choose another time.")
 
 
 def give_back(*, slot: uuid.UUID) -> None:

@@ -2,9 +2,11 @@
 import http
 
 import flask_smorest
+from apispec.ext.marshmallow import MarshmallowPlugin
 from flask_smorest.utils import prepare_response
 
 from civic.core.errors import ProblemSchema, handle_http_exception
+from civic.core.openapi import ExamplesPlugin
 
 DESCRIPTION = """One shared platform for a whole place. Every organisation (council departments,
 the NHS, housing associations, voluntary groups) builds its public services from shared
@@ -17,7 +19,12 @@ components: booking, reporting, casework, payments and messages.
 
 Send the `access_token` you get back as `Authorization: Bearer <token>`.
 
-**Errors** are always `application/problem+json` with a stable `code` you can test for.
+**Guides**, step by step with curl: [Your first booking in 10 minutes](/docs/guides/first-booking),
+[Sign your staff in](/docs/guides/sign-in-staff), [Onboard an organisation](/docs/guides/onboard-organisation),
+[Take reports from FixMyStreet and any Open311 client](/docs/guides/open311).
+
+**Errors** are always `application/problem+json` with a stable `code` you can test for; its `type`
+is a page saying what it means and what to do, and [/problems](/problems) lists every code.
 **Lists** are paginated with `limit` and the `next` cursor. **Retries** are safe for any
 creating POST that carries an `Idempotency-Key` header.
 """
@@ -25,6 +32,13 @@ creating POST that carries an `Idempotency-Key` header.
 
 class Api(flask_smorest.Api):
     ERROR_SCHEMA = ProblemSchema
+
+    def _init_spec(self, **kwargs):
+        """flask-smorest's spec, plus examples, error answers and who may call each operation."""
+        ma_plugin = MarshmallowPlugin()
+        extra = [*(kwargs.get("extra_plugins") or ()), ExamplesPlugin(ma_plugin)]
+        kwargs.update(marshmallow_plugin=ma_plugin, extra_plugins=extra)
+        super()._init_spec(**kwargs)
 
     def handle_http_exception(self, error):
         return handle_http_exception(error)

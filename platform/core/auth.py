@@ -12,6 +12,7 @@ import uuid
 from flask import current_app, g, request
 from flask_smorest import Blueprint
 
+from civic.core import problems
 from civic.core.errors import Problem
 
 PUBLIC_ATTR = "_civic_public"
@@ -76,8 +77,7 @@ def _bearer() -> str | None:
 
 
 def unauthenticated(detail: str, error: str = "invalid_token") -> Problem:
-    return Problem(401, "unauthenticated", detail, title="Unauthenticated",
-                   headers={"WWW-Authenticate": f'Bearer realm="civic", error="{error}"'})
+    return problems.UNAUTHENTICATED(detail, headers={"WWW-Authenticate": f'Bearer realm="civic", error="{error}"'})
 
 
 def authenticate() -> None:
@@ -112,8 +112,7 @@ def current_tenant_id() -> uuid.UUID:
 
 
 def _insufficient_scope(scopes: tuple[str, ...], detail: str) -> Problem:
-    return Problem(403, "insufficient_scope", detail, title="Insufficient scope",
-                   headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{" ".join(scopes)}"'})
+    return problems.INSUFFICIENT_SCOPE(detail, headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{" ".join(scopes)}"'})
 
 
 def check_scopes(principal: Principal, scopes: tuple[str, ...]) -> None:
@@ -129,7 +128,7 @@ def check_components(principal: Principal, scopes: tuple[str, ...]) -> None:
         return
     for component in dict.fromkeys(scope.split(":", 1)[0] for scope in scopes):
         if component in current_app.config["COMPONENTS"] and component not in principal.components:
-            raise Problem(403, "component_disabled", f"The {component} component is not enabled for your organisation.")
+            raise problems.COMPONENT_DISABLED(f"The {component} component is not enabled for your organisation.")
 
 
 def _document(function, security: list) -> None:

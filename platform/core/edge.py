@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, make_response, request
 
-from civic.core.errors import Problem
+from civic.core import problems
 
 # Probes and scrapers call by address; these answers publish no URL.
 HOST_EXEMPT = {"health.healthz", "health.readyz", "health.metrics"}
@@ -67,12 +67,12 @@ def init_app(app) -> None:
     @app.before_request
     def _check_host():
         if hosts and request.endpoint not in HOST_EXEMPT and not host_allowed(request.host, hosts):
-            raise Problem(400, "host_not_allowed", "This host name is not served here.")
+            raise problems.HOST_NOT_ALLOWED("This host name is not served here.")
 
     @app.errorhandler(InsecureTransportError)
     def _insecure(_error):
         # Authlib refuses OAuth over plain http (except loopback): a client error, not a 500.
         from civic.core.errors import handle_problem
 
-        return handle_problem(Problem(400, "https_required",
+        return handle_problem(problems.HTTPS_REQUIRED(
                                       "OAuth needs https. Behind a TLS-terminating proxy, set CIVIC_PROXY_X_PROTO."))

@@ -6,26 +6,17 @@ from flask import json, request
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("civic.errors")
-PROBLEM_TYPE = "https://civic.example/problems/"
+PROBLEM_PATH = "/problems/"  # each code's page: the platform serves the catalogue it is built from
 
-# Stable codes for the errors Flask and werkzeug raise themselves.
-HTTP_CODES = {
-    400: "bad_request",
-    401: "unauthenticated",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    406: "not_acceptable",
-    409: "conflict",
-    412: "precondition_failed",
-    413: "body_too_large",
-    415: "unsupported_media_type",
-    422: "validation_failed",
-    428: "precondition_required",
-    429: "rate_limited",
-    500: "internal_error",
-    503: "service_unavailable",
-}
+
+def type_uri(code: str) -> str:
+    """The `type` of a problem: the page on this platform that says what the code means and what to do."""
+    from civic.core.edge import base_url  # here: edge raises problems itself
+
+    try:
+        return base_url() + PROBLEM_PATH + code
+    except RuntimeError:  # outside a request (a job, a command): the path alone
+        return PROBLEM_PATH + code
 
 
 class Problem(Exception):
@@ -35,7 +26,8 @@ class Problem(Exception):
                  errors: dict | None = None, headers: dict | None = None, **extra):
         super().__init__(detail or code)
         self.status, self.code, self.detail = status, code, detail
-        self.title = title or code.replace("_", " ").capitalize()
+        known = REGISTRY.get(code)
+        self.title = title or (known.title if known else code.replace("_", " ").capitalize())
         self.errors, self.headers, self.extra = errors, headers or {}, extra
 
 
@@ -58,6 +50,17 @@ class ProblemType:
     def __repr__(self) -> str:
         return f"ProblemType({self.code!r}, {self.status})"
 
+    def describe(self) -> dict:
+        """This code's entry in the catalogue."""
+        return {"code": self.code, "status": self.status, "title": self.title, "means": self.means,
+                "action": self.action, "type": type_uri(self.code)}
+
+    def example(self, detail: str = "") -> dict:
+        """A realistic answer with this code, for the API documentation."""
+        return {"type": type_uri(self.code), "title": self.title, "status": self.status,
+                "detail": detail or self.means, "code": self.code,
+                "request_id": "3f2b6c1e9a0d4e57b8c2a1f06d9e4b7c"}
+
 
 REGISTRY: dict[str, ProblemType] = {}
 
@@ -72,7 +75,7 @@ def declare(code: str, status: int, title: str, *, means: str, action: str) -> P
 
 
 def not_found(what: str = "resource") -> Problem:
-    return Problem(404, "not_found", f"No such {what}.", title="Not found")
+    return problems.NOT_FOUND(f"No such {what}.")
 
 
 class ProblemSchema(ma.Schema):
@@ -90,7 +93,7 @@ class ProblemSchema(ma.Schema):
 def problem_response(status: int, code: str, title: str, detail: str = "", *, errors=None, headers=None, extra=None):
     from flask import current_app, g
 
-    body = {"type": PROBLEM_TYPE + code, "title": title, "status": status, "detail": detail or title, "code": code}
+    body = {"type": type_uri(code), "title": title, "status": status, "detail": detail or title, "code": code}
     if errors:
         body["errors"] = errors
     if extra:
@@ -121,15 +124,19 @@ def handle_http_exception(error: HTTPException):
     if status == 405 and getattr(error, "valid_methods", None):
         headers["Allow"] = ", ".join(error.valid_methods)
     if status == 422 or "messages" in data:
-        return problem_response(422, "validation_failed", "Some fields are not valid",
-                                "Check the `errors` field for what to fix.",
-                                errors=_flatten_messages(data.get("messages") or data.get("errors") or {}),
-                                headers=headers)
+        return respond(problems.VALIDATION_FAILED, "Check the `errors` field for what to fix.",
+                       errors=_flatten_messages(data.get("messages") or data.get("errors") or {}), headers=headers)
     if status == 400 and "messages" not in data and "json" in (error.description or "").lower():
-        return problem_response(400, "malformed_json", "The body is not valid JSON", error.description, headers=headers)
-    code = HTTP_CODES.get(status, "http_error")
+        return respond(problems.MALFORMED_JSON, error.description, headers=headers)
+    kind = problems.BY_HTTP_STATUS.get(status, problems.HTTP_ERROR)
     detail = data.get("message") or error.description or error.name
-    return problem_response(status, code, error.name, detail, headers=headers)
+    return problem_response(status, kind.code, kind.title if kind is not problems.HTTP_ERROR else error.name,
+                            detail, headers=headers)
+
+
+def respond(kind: ProblemType, detail: str = "", **kwargs):
+    """The problem+json answer for a declared code, where raising is not possible (handlers, after_request)."""
+    return handle_problem(kind(detail, **kwargs))
 
 
 def handle_problem(error: Problem):
@@ -139,13 +146,12 @@ def handle_problem(error: Problem):
 
 def handle_database_unavailable(error: Exception):
     log.error("database unavailable: %s", type(error).__name__)
-    return problem_response(503, "database_unavailable", "The database is unavailable",
-                            "Please try again in a moment.", headers={"Retry-After": "5"})
+    return respond(problems.DATABASE_UNAVAILABLE, "Please try again in a moment.", headers={"Retry-After": "5"})
 
 
 def concurrent_change() -> Problem:
-    return Problem(409, "concurrent_change", "Another change to the same data happened at the same time. Try again.",
-                   title="Concurrent change", headers={"Retry-After": "1"})
+    return problems.CONCURRENT_CHANGE("Another change to the same data happened at the same time. Try again.",
+                                      headers={"Retry-After": "1"})
 
 
 def _rollback() -> None:
@@ -164,13 +170,12 @@ def handle_unexpected(error: Exception):
     if isinstance(error, sqlalchemy.exc.IntegrityError):  # a unique or foreign key raced us during a flush
         _rollback()
         log.warning("conflict on %s %s: %s", request.method, request.path, type(error.orig).__name__)
-        return problem_response(409, "conflict", "Conflict", "The change conflicts with another one. Try again.")
+        return respond(problems.CONFLICT, "The change conflicts with another one. Try again.")
     if is_transient(error):
         _rollback()
         return handle_problem(concurrent_change())
     log.exception("unhandled error on %s %s", request.method, request.path)
-    return problem_response(500, "internal_error", "Internal server error",
-                            "Something went wrong on our side. It has been logged.")
+    return respond(problems.INTERNAL_ERROR, "Something went wrong on our side. It has been logged.")
 
 
 def is_disconnect(error: Exception) -> bool:
@@ -194,3 +199,6 @@ def init_app(app) -> None:
     app.register_error_handler(Problem, handle_problem)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)
+
+
+from civic.core import problems  # noqa: E402  (the core's codes are declared with `declare` above)

@@ -10,7 +10,7 @@ import hashlib
 
 from flask import request
 
-from civic.core.errors import Problem
+from civic.core import problems
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
@@ -39,9 +39,8 @@ def check(obj, if_match: str | None) -> None:
     current = tag(obj)
     if "*" in given or current in given:  # strong comparison: a W/ tag is never equal
         return
-    raise Problem(412, "precondition_failed",
-                  "The resource changed since you read it: read it again, then send your change with its new ETag.",
-                  title="Precondition failed", headers={"ETag": current})
+    raise problems.PRECONDITION_FAILED(
+                  "The resource changed since you read it: read it again, then send your change with its new ETag.", headers={"ETag": current})
 
 
 # For `@blp.doc(**etag.IF_MATCH_DOC)` on each method that honours If-Match.

@@ -13,6 +13,12 @@ blp = Blueprint("events", __name__, url_prefix="/v1/events",
 
 
 class EventTypeSchema(Schema):
+    class Meta(Schema.Meta):
+        example = {"type": "civic.booking.confirmed", "component": "booking",
+                   "description": "A hold was turned into a booking.",
+                   "payload_schema": {"type": "object", "properties": {"booking_id": {"type": "string"},
+                                                                       "resource_id": {"type": "string"}}}}
+
     type = fields.String(metadata={"description": "The CloudEvents `type`, e.g. `civic.booking.created`."})
     component = fields.String(metadata={"description": "The part of the platform that emits it."})
     description = fields.String()
@@ -21,6 +27,9 @@ class EventTypeSchema(Schema):
 
 
 class EventTypeListSchema(Schema):
+    class Meta(Schema.Meta):
+        example = {"items": [EventTypeSchema.Meta.example]}
+
     items = fields.List(fields.Nested(EventTypeSchema))
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from civic.core import crypto
 from civic.core.db import Base, session, utcnow
+from civic.core import problems
 from civic.core.errors import Problem
 
 KEY_TTL = dt.timedelta(hours=24)
@@ -43,7 +44,7 @@ class IdempotencyKey(Base):
 
 
 def _in_progress() -> Problem:
-    return Problem(409, "idempotency_in_progress",
+    return problems.IDEMPOTENCY_IN_PROGRESS(
                    "A request with this Idempotency-Key is still being processed. Retry shortly.",
                    headers={"Retry-After": "1"})
 
@@ -89,7 +90,7 @@ def _reserve(record: dict) -> bool:
 
 def _replay(existing: IdempotencyKey, request_hash: str):
     if not hmac.compare_digest(existing.request_hash, request_hash):
-        raise Problem(422, "idempotency_key_reused",
+        raise problems.IDEMPOTENCY_KEY_REUSED(
                       "This Idempotency-Key was already used with a different request. Use a new key.")
     if existing.state != "complete":
         raise _in_progress()
@@ -97,7 +98,7 @@ def _replay(existing: IdempotencyKey, request_hash: str):
         body = crypto.decrypt(existing.response_body)
         headers = {name: crypto.decrypt(value) for name, value in (existing.response_headers or {}).items()}
     except ValueError:
-        raise Problem(409, "idempotency_key_unreadable",
+        raise problems.IDEMPOTENCY_KEY_UNREADABLE(
                       "The first answer to this Idempotency-Key can no longer be read. Use a new key.") from None
     response = current_app.response_class(body, status=existing.response_status)
     for name, value in headers.items():
@@ -113,7 +114,7 @@ def begin(principal):
     if request.method != "POST" or key is None:
         return None
     if not key.strip() or len(key) > 255:
-        raise Problem(422, "invalid_idempotency_key", "Idempotency-Key must be 1-255 characters.")
+        raise problems.INVALID_IDEMPOTENCY_KEY("Idempotency-Key must be 1-255 characters.")
     owner, request_hash, now = _owner(principal), _request_hash(), utcnow()
     existing = _find(owner, key)
     if existing is not None and existing.expires_at < now:

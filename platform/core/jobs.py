@@ -20,7 +20,8 @@ from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column
 
 from civic.core.db import Base, Entity, session, unit_of_work, utcnow
-from civic.core.errors import Problem, not_found
+from civic.core import problems
+from civic.core.errors import not_found
 from civic.core.tenancy import tenant_context
 
 log = logging.getLogger("civic.jobs")
@@ -230,7 +231,7 @@ def retry_job(*, job_id: uuid.UUID) -> Job:
     if job is None:
         raise not_found("job")
     if job.status != "dead":
-        raise Problem(409, "job_not_dead", "Only dead-lettered jobs can be retried.")
+        raise problems.JOB_NOT_DEAD("Only dead-lettered jobs can be retried.")
     job.status, job.attempts, job.run_at, job.finished_at = "pending", 0, utcnow(), None
     session.flush()
     return job

@@ -6,10 +6,10 @@ import sqlalchemy as sa
 from flask import request
 from werkzeug.exceptions import BadRequest
 
-from civic.core import idempotency
+from civic.core import idempotency, problems
 from civic.core.db import session
-from civic.core.errors import (Problem, concurrent_change, handle_database_unavailable, is_disconnect, is_transient,
-                               problem_response)
+from civic.core.errors import (Problem, concurrent_change, handle_database_unavailable, handle_problem, is_disconnect,
+                               is_transient, respond)
 
 log = logging.getLogger("civic.lifecycle")
 JSON_PREFIXES = ("/v1/",)
@@ -23,12 +23,12 @@ def _check_body() -> None:
     if not request.content_length and not request.headers.get("Transfer-Encoding"):
         return
     if not request.is_json:
-        raise Problem(415, "unsupported_media_type",
+        raise problems.UNSUPPORTED_MEDIA_TYPE(
                       f"Send JSON with `Content-Type: application/json` (got {request.mimetype or 'none'}).")
     try:
         request.get_json()
     except BadRequest:
-        raise Problem(400, "malformed_json", "The request body is not valid JSON.", title="Malformed JSON") from None
+        raise problems.MALFORMED_JSON("The request body is not valid JSON.") from None
     except RecursionError:  # nested deeper than the parser goes
         raise _too_deep() from None
 
@@ -57,7 +57,7 @@ def _check_no_unexpected_body() -> None:
     body = request.get_json(silent=True)
     if body and request.endpoint and not _takes_a_body():
         fields = list(body) if isinstance(body, dict) else ["_schema"]
-        raise Problem(422, "unexpected_body", "This call takes no body; leave it out.",
+        raise problems.UNEXPECTED_BODY("This call takes no body; leave it out.",
                       errors={f: ["Unknown field."] for f in fields})
 
 
@@ -81,8 +81,7 @@ def _refusal(text: str) -> str | None:
 
 
 def _too_deep() -> Problem:
-    return Problem(422, "json_too_deep", f"JSON may be nested at most {MAX_JSON_DEPTH} levels deep.",
-                   title="JSON nested too deep")
+    return problems.JSON_TOO_DEEP(f"JSON may be nested at most {MAX_JSON_DEPTH} levels deep.")
 
 
 def _json_refusals(value) -> dict[str, list[str]]:
@@ -117,9 +116,8 @@ def _check_characters() -> None:
     if request.method in WRITE_METHODS and request.is_json:
         errors.update(_json_refusals(request.get_json(silent=True)))
     if errors:
-        raise Problem(422, "invalid_character",
-                      "Text may not contain control characters (such as NUL, \\u0000) or unpaired surrogates.",
-                      title="Invalid character", errors=errors)
+        raise problems.INVALID_CHARACTER(
+            "Text may not contain control characters (such as NUL, \\u0000) or unpaired surrogates.", errors=errors)
 
 
 def run_view(principal, view, args, kwargs):
@@ -170,7 +168,7 @@ def init_app(app) -> None:
             session.rollback()
             idempotency.release()
             log.warning("conflict on commit", exc_info=True)
-            return problem_response(409, "conflict", "Conflict", "The change conflicts with another one. Try again.")
+            return respond(problems.CONFLICT, "The change conflicts with another one. Try again.")
         except sa.exc.SQLAlchemyError as exc:
             session.rollback()
             idempotency.release()
@@ -178,9 +176,7 @@ def init_app(app) -> None:
                 return handle_database_unavailable(exc)
             if is_transient(exc):
                 log.warning("transaction conflict on commit", exc_info=True)
-                problem = concurrent_change()
-                return problem_response(problem.status, problem.code, problem.title, problem.detail,
-                                        headers=problem.headers)
+                return handle_problem(concurrent_change())
             log.exception("commit failed")
-            return problem_response(500, "internal_error", "Internal server error", "The change could not be saved.")
+            return respond(problems.INTERNAL_ERROR, "The change could not be saved.")
         return response

@@ -12,7 +12,7 @@ import marshmallow as ma
 import sqlalchemy as sa
 
 from civic.core.db import session
-from civic.core.errors import Problem
+from civic.core import problems
 
 
 class PageQuerySchema(ma.Schema):
@@ -25,6 +25,7 @@ def page_schema(item_schema) -> type[ma.Schema]:
     """A `{"items": [...], "next": cursor|null}` schema around `item_schema`."""
     name = (item_schema.__name__ if isinstance(item_schema, type) else type(item_schema).__name__).removesuffix("Schema")
     return type(f"{name}PageSchema", (ma.Schema,), {
+        "item_schema": item_schema,  # its example is one item's (civic.core.openapi)
         "items": ma.fields.List(ma.fields.Nested(item_schema), required=True),
         "next": ma.fields.String(allow_none=True, metadata={"description": "Pass as `after` to get the next page; null on the last page."}),
     })
@@ -44,7 +45,7 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, uuid.UUID]:
             raise ValueError("cursor time without an offset")
         return created.astimezone(dt.timezone.utc), uuid.UUID(oid)  # year 1 at +05:00 overflows here, not in SQL
     except (ValueError, TypeError, AttributeError, OverflowError):  # AttributeError: an id that is not text
-        raise Problem(422, "invalid_cursor", "The `after` cursor is not one we gave you.",
+        raise problems.INVALID_CURSOR("The `after` cursor is not one we gave you.",
                       errors={"after": ["Not a valid cursor."]}) from None
 
 

@@ -242,7 +242,7 @@ def live_only(what: str) -> None:
     """Refuse (403 `sandbox_read_only`) a sandbox caller's change to live configuration, such as the
     categories Open311 publishes: a sandbox client may read it, never change it."""
     if current_world_is_sandbox():
-        from civic.core.errors import Problem
+        from civic.core import problems
 
-        raise Problem(403, "sandbox_read_only", f"A sandbox client may read {what} but not change them: "
+        raise problems.SANDBOX_READ_ONLY(f"A sandbox client may read {what} but not change them: "
                                                 "they are live. Use a live client.")

@@ -1,7 +1,7 @@
 """Open311 attributes: a category's extra questions, and checking the answers to them."""
 import datetime as dt
 
-from civic.core.errors import Problem
+from civic.reporting import problems
 
 DESCRIPTION_MAX = 4000  # Open311's limit for a report's description
 ANSWER_MAX = 4000
@@ -98,6 +98,6 @@ def validate_answers(definitions: list[dict], answers: dict, *, strict: bool = T
             errors[f"attributes.{code}"] = ["Required."]
     if errors:
         missing = all(messages == ["Required."] for messages in errors.values())
-        raise Problem(422, "missing_attribute" if missing else "invalid_attribute",
-                      "Some answers to the category's questions are missing or not valid.", errors=errors)
+        raise (problems.MISSING_ATTRIBUTE if missing else problems.INVALID_ATTRIBUTE)(
+            "Some answers to the category's questions are missing or not valid.", errors=errors)
     return clean

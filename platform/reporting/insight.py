@@ -12,9 +12,8 @@ import sqlalchemy as sa
 from flask import current_app
 
 from civic.core.db import session
-from civic.core.errors import Problem
 from civic.core.tenancy import Tenant, place_wide
-from civic.reporting import open_tables
+from civic.reporting import open_tables, problems
 from civic.reporting.insight_schemas import MAX_WINDOW_YEARS, PERIODS
 from civic.reporting.models import AreaWeeklyCount, Category, Report, WeeklyCount
 from civic.reporting.service import AREA_RESOLUTION, week_of
@@ -32,9 +31,9 @@ def window(start: dt.datetime | None, end: dt.datetime | None, now: dt.datetime)
     end = end or now
     start = start or end - dt.timedelta(weeks=DEFAULT_WEEKS)
     if end < start:
-        raise Problem(422, "bad_date_range", "end is before start.")
+        raise problems.BAD_DATE_RANGE("end is before start.")
     if end - start > MAX_WINDOW:
-        raise Problem(422, "window_too_long", f"start to end may span at most {MAX_WINDOW_YEARS} years.")
+        raise problems.WINDOW_TOO_LONG(f"start to end may span at most {MAX_WINDOW_YEARS} years.")
     return start, end
 
 
@@ -81,8 +80,8 @@ def counts(*, tenant_id: uuid.UUID | None, by: list[str], start: dt.datetime, en
     if by:
         query = query.group_by(*columns)
     most = current_app.config["REPORTING_INSIGHT_MAX_GROUPS"]
-    too_large = Problem(422, "answer_too_large", f"The answer would have more than {most} groups: "
-                                                 "choose a shorter window, fewer dimensions or larger areas.")
+    too_large = problems.ANSWER_TOO_LARGE(f"The answer would have more than {most} groups: "
+                                         "choose a shorter window, fewer dimensions or larger areas.")
     # The database groups by the finest cell (coarser areas are merged here): bound its rows too.
     rows = session.execute(query.limit(most * 20 + 1)).all()
     if len(rows) > most * 20:
@@ -144,7 +143,7 @@ def open_data(*, columns: str, period: str | None, resolution: int, now: dt.date
     period = period or ("13w" if columns == "week" else "52w")
     weeks = PERIODS[period]
     if columns == "area" and weeks != open_tables.PERIODS[-1]:
-        raise Problem(422, "table_not_offered", "Tables by area are published for period=52w only.")
+        raise problems.TABLE_NOT_OFFERED("Tables by area are published for period=52w only.")
     threshold = int(current_app.config["REPORTING_SUPPRESSION_THRESHOLD"])
     keep = float(current_app.config["REPORTING_OPEN_DATA_CACHE_SECONDS"])
     cache = current_app.extensions.setdefault("civic.reporting.open_data", {})

@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 
 from civic.core.auth import current_principal, public, require_any
 from civic.core.db import utcnow
-from civic.core.errors import Problem
+from civic.core.errors import not_found
 from civic.core.formats import csv_response
 from civic.core.pagination import page_schema
 from civic.reporting import insight, service, warning
@@ -35,7 +35,7 @@ def _scope(slug: str | None):
         return None if principal.is_steward else principal.tenant_id
     tenant = service.reporting_tenant_by_slug(slug)
     if tenant is None or not (principal.is_steward or tenant.id == principal.tenant_id):
-        raise Problem(404, "not_found", "No such organisation.")
+        raise not_found("organisation")
     return tenant.id
 
 
@@ -53,7 +53,10 @@ class Counts(MethodView):
     @blp.response(200, schemas.CountsSchema)
     @blp.doc(**csv_too("Counts"))
     def get(self, query):
-        """How many reports, grouped by category, status, week, area or street (`format=csv` for a spreadsheet)."""
+        """How many reports, grouped by category, status, week, area or street (`format=csv` for a spreadsheet).
+
+        Your own organisation's reports (a steward: the whole place, or one organisation with `tenant`);
+        sandbox reports are never counted. Errors: `bad_date_range`, `window_too_long`, `answer_too_large`."""
         by = query["by"].split(",")
         items, (start, end) = _counts(query, by)
         if query["format"] == "csv":
@@ -68,7 +71,9 @@ class TimeSeries(MethodView):
     @blp.arguments(schemas.InsightQuerySchema, location="query")
     @blp.response(200, schemas.CountsSchema)
     def get(self, query):
-        """Reports per week, with empty weeks as zero: ready for a chart."""
+        """Reports per week, with empty weeks as zero: ready for a chart.
+
+        Weeks start on Monday (UTC). Errors: `bad_date_range`, `window_too_long`."""
         items, (start, end) = _counts(query, ["week"])
         series = insight.weekly_series(items, start, end)
         return {"start": start, "end": end, "items": series, "total": sum(i["count"] for i in series)}
@@ -78,9 +83,12 @@ class TimeSeries(MethodView):
 class Map(MethodView):
     @require_any(*READERS)
     @blp.arguments(schemas.InsightQuerySchema, location="query")
-    @blp.response(200, {"type": "object"}, content_type="application/geo+json")
+    @blp.response(200, {"type": "object"}, content_type="application/geo+json", example=schemas.MAP_EXAMPLE)
     def get(self, query):
-        """Reports per map area as GeoJSON hexagons, to drop straight onto a map."""
+        """Reports per map area as GeoJSON hexagons, to drop straight onto a map.
+
+        Areas are H3 cells at `resolution` (default 8, about 0.7 km²). Errors: `bad_date_range`,
+        `window_too_long`, `answer_too_large`."""
         items, _ = _counts(query, ["area"])
         return current_app.response_class(json.dumps(insight.geojson(items, query["resolution"])),
                                           mimetype="application/geo+json")
@@ -93,9 +101,11 @@ class OpenData(MethodView):
     @open_data.response(200, schemas.OpenDataSchema)
     @open_data.doc(**csv_too("OpenData"))
     def get(self, query):
-        """Open data: reports across the whole place by category and week (or area), for the last 4, 13 or 52
-        complete weeks. Free to reuse under the Open Government Licence; small numbers are withheld so nobody
-        can be identified, even by combining tables."""
+        """Open data: reports across the whole place by category and week (or area), for whole recent weeks.
+
+        The last 4, 13 or 52 complete weeks. Free to reuse under the Open Government Licence; small numbers
+        are withheld so nobody can be identified, even by combining tables. Sandbox reports and private
+        categories are never included. Errors: `table_not_offered`."""
         table = insight.open_data(columns=query["columns"], period=query.get("period"), resolution=query["resolution"],
                                   now=utcnow())
         if query["format"] == "csv":
@@ -112,5 +122,8 @@ class Alerts(MethodView):
     @blp.arguments(schemas.AlertQuerySchema, location="query")
     @blp.response(200, page_schema(schemas.AlertSchema))
     def get(self, query):
-        """Early warnings from the last 7 days: categories with far more reports than usual (stewards see all)."""
+        """Early warnings from the last 7 days: categories with far more reports than usual (stewards see all).
+
+        Worked out each night; each new alert also sends `civic.reporting.demand_spike`.
+        Errors: `invalid_cursor`."""
         return warning.list_alerts(tenant_id=_scope(None), now=utcnow(), **query)

@@ -13,6 +13,15 @@ PERIODS = {"4w": 4, "13w": 13, "52w": 52}  # the open data's fixed windows, in w
 DATES = ma.validate.Range(EARLIEST, LATEST, error="Give a date from 1970-01-01 to 2100-01-01.")
 
 
+# The map's answer: one GeoJSON feature per H3 hexagon.
+MAP_EXAMPLE = {"type": "FeatureCollection", "features": [{
+    "type": "Feature", "id": "8819583923fffff",
+    "geometry": {"type": "Polygon", "coordinates": [[[-2.5908, 51.4608], [-2.5976, 51.4594], [-2.5986, 51.4549],
+                                                     [-2.5929, 51.4517], [-2.5861, 51.4531], [-2.5851, 51.4576],
+                                                     [-2.5908, 51.4608]]]},
+    "properties": {"area": "8819583923fffff", "count": 14, "resolution": 8}}]}
+
+
 def _dimensions(value: str) -> None:
     from civic.reporting.insight import DIMENSIONS
 
@@ -42,6 +51,11 @@ class CountsQuerySchema(InsightQuerySchema):
 
 
 class CountsSchema(ma.Schema):
+    class Meta(ma.Schema.Meta):
+        example = {"start": "2026-08-10T00:00:00+00:00", "end": "2026-11-02T00:00:00+00:00",
+                   "items": [{"category": "pothole", "count": 212}, {"category": "fly-tipping", "count": 301}],
+                   "total": 513}
+
     start = ma.fields.AwareDateTime(format="iso")
     end = ma.fields.AwareDateTime(format="iso")
     items = ma.fields.List(ma.fields.Dict(), metadata={"description": "One row per group, with its `count`."})
@@ -70,6 +84,9 @@ class OpenDataQuerySchema(StrictSchema):
 
 
 class OpenDataRowSchema(ma.Schema):
+    class Meta(ma.Schema.Meta):
+        example = {"category": "Pothole", "lgsl_code": "1193", "counts": [24, 31, None, 27], "total": 87}
+
     category = ma.fields.String(metadata={"description": "The category's name (public categories only)."})
     lgsl_code = ma.fields.String(allow_none=True, metadata={"description": "Local Government Service List code."})
     counts = ma.fields.List(ma.fields.Integer(allow_none=True),
@@ -79,6 +96,16 @@ class OpenDataRowSchema(ma.Schema):
 
 class OpenDataSchema(ma.Schema):
     """A stable, documented table: fields are only ever added, never renamed or removed."""
+
+    class Meta(ma.Schema.Meta):
+        example = {"title": "Reports by category and week", "licence": {
+                       "name": "Open Government Licence v3.0",
+                       "url": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"},
+                   "publisher": "Riverside Platform Steward", "generated_at": "2026-11-02T06:00:00+00:00",
+                   "period": {"name": "4w", "weeks": 4, "start": "2026-10-05", "end": "2026-11-01"},
+                   "columns_are": "week", "resolution": None, "suppression_threshold": 10, "suppressed_cells": 1,
+                   "columns": ["2026-10-05", "2026-10-12", "2026-10-19", "2026-10-26"],
+                   "rows": [OpenDataRowSchema.Meta.example], "column_totals": [24, 31, None, 27], "total": 87}
 
     title = ma.fields.String()
     licence = ma.fields.Dict(metadata={"description": "name and url: Open Government Licence v3.0."})
@@ -106,6 +133,13 @@ class AlertQuerySchema(PageQuerySchema):
 
 
 class AlertSchema(ma.Schema):
+    class Meta(ma.Schema.Meta):
+        example = {"id": "4b8e1d3a-9c2f-4e7b-8a5d-6f0c3e9b2a17", "created_at": "2026-11-02T06:00:00+00:00",
+                   "tenant_id": "1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d", "category_id": "2f6d8b1a-4c3e-4a7f-9b2d-8e1c5a7f3d90",
+                   "area": "all", "detected_on": "2026-11-02", "window_start": "2026-10-26T00:00:00+00:00",
+                   "window_end": "2026-11-02T00:00:00+00:00", "current": 46, "baseline_mean": 12.5,
+                   "baseline_sd": 3.1, "threshold": 21.8}
+
     id = ma.fields.UUID()
     created_at = ma.fields.AwareDateTime(format="iso")
     tenant_id = ma.fields.UUID()

@@ -14,11 +14,12 @@ from flask import Blueprint, current_app, g, request, url_for
 from civic.core.auth import api_key_client, public
 from civic.core.db import utcnow
 from civic.core.edge import base_url, publishes_urls
+from civic.core import problems as core_problems
 from civic.core.errors import Problem
 from civic.core.tenancy import place_wide
 from civic.core.schemas import FIRST_YEAR, LAST_YEAR, out_of_range
 from civic.reporting import public as place
-from civic.reporting import service
+from civic.reporting import problems, service
 from civic.reporting.open311_format import error, render, w3c
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
@@ -69,13 +70,13 @@ def _date(name: str) -> dt.datetime | None:
     except ValueError:
         moment = None
     if moment is None or moment.tzinfo is None:
-        raise Problem(400, "bad_date", f"{name} must be a W3C date-time with a time zone, e.g. 2026-01-31T00:00:00Z.")
+        raise problems.BAD_DATE(f"{name} must be a W3C date-time with a time zone, e.g. 2026-01-31T00:00:00Z.")
     try:
         moment = moment.astimezone(dt.timezone.utc)
     except OverflowError:
         moment = None
     if moment is None or out_of_range(moment):
-        raise Problem(400, "bad_date", f"{name} must be from {FIRST_YEAR} to {LAST_YEAR}.")
+        raise problems.BAD_DATE(f"{name} must be from {FIRST_YEAR} to {LAST_YEAR}.")
     return moment
 
 
@@ -84,17 +85,17 @@ def _float(name: str) -> float | None:
     try:
         return None if value is None else float(value)
     except ValueError:
-        raise Problem(400, "bad_location", f"{name} must be a number.") from None
+        raise problems.BAD_LOCATION(f"{name} must be a number.") from None
 
 
 def _api_client():
     client = api_key_client(_param("api_key"))
     if client is None:
-        raise Problem(403, "invalid_api_key", "Invalid api_key received -- can't proceed.")
+        raise problems.INVALID_API_KEY("Invalid api_key received -- can't proceed.")
     if "reporting:write" not in client.scopes:
-        raise Problem(403, "invalid_api_key", "This api_key may not send reports (it needs reporting:write).")
+        raise problems.INVALID_API_KEY("This api_key may not send reports (it needs reporting:write).")
     if service.reporting_tenant(client.tenant_id) is None:
-        raise Problem(403, "component_disabled", "This api_key's organisation does not run reporting.")
+        raise core_problems.COMPONENT_DISABLED("This api_key's organisation does not run reporting.")
     # The key's world (live or sandbox) is the world of everything this request reads and writes.
     g.civic_sandbox = bool(client.sandbox)
     return client
@@ -164,7 +165,7 @@ def requests(fmt):
     codes, statuses = _param("service_code"), _param("status")
     statuses = sorted({s.strip().lower() for s in statuses.split(",")}) if statuses else None
     if statuses and not set(statuses) <= {"open", "closed"}:
-        raise Problem(400, "bad_status", "status must be open, closed, or both (comma-separated).")
+        raise problems.BAD_STATUS("status must be open, closed, or both (comma-separated).")
     reports = place.requests(tenant=tenant, ids=ids.split(",") if ids else None,
                              codes=codes.split(",") if codes else None, start=_date("start_date"),
                              end=_date("end_date"), statuses=statuses, now=utcnow())
@@ -185,7 +186,7 @@ def _create(fmt, tenant):
     client = _api_client()
     code = _param("service_code")
     if code is None:
-        raise Problem(400, "service_code_required", "service_code was not provided.")
+        raise problems.SERVICE_CODE_REQUIRED("service_code was not provided.")
     category, owner = place.find_category(code=code, tenant=tenant, client_tenant_id=client.tenant_id)
     name = " ".join(p for p in (_param("first_name"), _param("last_name")) if p) or None
     report = service.create_report(
@@ -226,7 +227,7 @@ def service_request_updates(fmt):
         client = _api_client()
         status = _param("status")
         if status is None or _param("service_request_id") is None:
-            raise Problem(400, "missing_parameter", "service_request_id and status are required.")
+            raise problems.MISSING_PARAMETER("service_request_id and status are required.")
         update = place.post_update(client=client, report_id=_param("service_request_id"), status=status,
                                    description=_param("description"), update_id=_param("update_id"),
                                    media_url=_param("media_url"))

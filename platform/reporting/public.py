@@ -8,9 +8,9 @@ import uuid
 import sqlalchemy as sa
 
 from civic.core.db import session
-from civic.core.errors import Problem
+from civic.core import problems as core_problems
 from civic.core.tenancy import Tenant, scoped
-from civic.reporting import service
+from civic.reporting import problems, service
 from civic.reporting.models import Category, Report, ReportUpdate
 
 PLACE_SEPARATOR = ":"  # place-wide service codes are "<organisation slug>:<category code>"
@@ -33,7 +33,7 @@ def jurisdiction(slug: str | None) -> Tenant | None:
         return None
     tenant = service.reporting_tenant_by_slug(slug)
     if tenant is None:
-        raise Problem(404, "jurisdiction_not_found", f"jurisdiction_id {slug!r} was not found.")
+        raise problems.JURISDICTION_NOT_FOUND(f"jurisdiction_id {slug!r} was not found.")
     return tenant
 
 
@@ -61,15 +61,15 @@ def find_category(*, code: str, tenant: Tenant | None, client_tenant_id: uuid.UU
     if slug:
         owner = service.reporting_tenant_by_slug(slug)
         if owner is None or (tenant is not None and owner.id != tenant.id):
-            raise Problem(404, "unknown_category", f"service_code {code!r} was not found.")
+            raise problems.SERVICE_NOT_FOUND(f"service_code {code!r} was not found.")
     elif tenant is None:
-        raise Problem(404, "unknown_category",
-                      f"service_code {code!r} was not found: without jurisdiction_id, use a code from services.")
+        raise problems.SERVICE_NOT_FOUND(
+            f"service_code {code!r} was not found: without jurisdiction_id, use a code from services.")
     else:
         owner = tenant
     category = session.scalars(sa.select(Category).where(Category.tenant_id == owner.id, Category.code == plain)).first()
     if category is None or (not category.public and client_tenant_id != owner.id):
-        raise Problem(404, "unknown_category", f"service_code {code!r} was not found.")
+        raise problems.SERVICE_NOT_FOUND(f"service_code {code!r} was not found.")
     return category, owner
 
 
@@ -101,9 +101,9 @@ def requests(*, tenant: Tenant | None, ids: list[str] | None = None, codes: list
 def _window(start, end, now):
     """Open311's default and largest window: 90 days."""
     if start and end and end - start > MAX_SPAN:
-        raise Problem(400, "date_range_too_long", "start_date to end_date may not span more than 90 days.")
+        raise problems.DATE_RANGE_TOO_LONG("start_date to end_date may not span more than 90 days.")
     if start and end and end < start:
-        raise Problem(400, "bad_date_range", "end_date is before start_date.")
+        raise problems.BAD_DATE_RANGE("end_date is before start_date.")
     end = end or (start + MAX_SPAN if start else now)
     return start or end - MAX_SPAN, end
 
@@ -127,14 +127,14 @@ def request(*, report_id: str, tenant: Tenant | None) -> Report:
     report_uuid = _uuid(report_id)
     report = report_uuid and session.scalars(_visible(sa.select(Report), tenant).where(Report.id == report_uuid)).first()
     if not report:
-        raise Problem(404, "not_found", f"service_request_id {report_id!r} was not found.")
+        raise core_problems.NOT_FOUND(f"service_request_id {report_id!r} was not found.")
     return report
 
 
 def by_token(*, token: str, tenant: Tenant | None) -> Report:
     report = session.scalars(_visible(sa.select(Report), tenant).where(Report.token == token)).first()
     if report is None:
-        raise Problem(404, "not_found", f"token {token!r} was not found.")
+        raise core_problems.NOT_FOUND(f"token {token!r} was not found.")
     return report
 
 
@@ -186,9 +186,9 @@ def post_update(*, client, report_id: str, status: str, description: str | None,
     report_uuid = _uuid(report_id or "")
     report = report_uuid and session.scalars(scoped(Report, client.tenant_id).where(Report.id == report_uuid)).first()
     if not report:
-        raise Problem(404, "not_found", f"service_request_id {report_id!r} was not found.")
+        raise core_problems.NOT_FOUND(f"service_request_id {report_id!r} was not found.")
     if status.lower() not in FROM_FMS:
-        raise Problem(400, "invalid_status", f"status {status!r} is not one we know.")
+        raise problems.INVALID_STATUS(f"status {status!r} is not one we know.")
     new_status, reason = FROM_FMS[status.lower()]
     if report.status == "closed" and new_status == "closed" and reason is None:
         reason = report.closing_reason

@@ -1,4 +1,4 @@
-"""Reporting schemas: what the staff API takes and gives."""
+"""Reporting schemas: what the staff API takes and gives, with the examples the API documentation shows."""
 import marshmallow as ma
 
 from civic.core.pagination import PageQuerySchema
@@ -9,6 +9,28 @@ from civic.reporting.service import MEDIA_SCHEMES, MEDIA_URL_MAX
 
 CODE = ma.validate.Regexp(r"^[A-Za-z0-9_-]{1,50}$", error="Letters, digits, '-' and '_' only (up to 50).")
 
+# --- examples: the demo council's roads (a new blocked-drain category; a pothole on Mill Lane) ------------
+WHEN, LATER = "2026-11-02T08:40:00+00:00", "2026-11-03T11:05:00+00:00"
+CATEGORY_ID, REPORT_ID, UPDATE_ID, TRANSFER_ID = (
+    "2f6d8b1a-4c3e-4a7f-9b2d-8e1c5a7f3d90", "9b4e2c7a-1d8f-4e3b-a6c5-0f7d2b9e4a18",
+    "6e1a9c3f-7b2d-4f8e-9a0c-3d5b8e2f1a74", "d8c3a5e1-2f9b-4d7c-8e6a-1b4f7c0e9d25")
+YES_NO = [{"key": "yes", "name": "Yes"}, {"key": "no", "name": "No"}]
+CATEGORY = {"id": CATEGORY_ID, "created_at": WHEN, "updated_at": WHEN, "reference": None, "metadata": {},
+            "code": "blocked-drain", "name": "Blocked drain or gully", "description": "A road drain that is blocked "
+            "or overflowing.", "group": "Roads", "keywords": ["drain", "gully", "flooding"], "public": True,
+            "active": True, "lgsl_code": "1123",
+            "attributes": [{"code": "flooding", "datatype": "singlevaluelist", "required": True, "variable": True,
+                            "order": 1, "description": "Is the road flooding?", "datatype_description": None,
+                            "values": YES_NO}]}
+REPORT = {"id": REPORT_ID, "created_at": WHEN, "updated_at": WHEN, "reference": "CRM-104233",
+          "metadata": {"channel": "phone"}, "category": "pothole", "status": "open", "closing_reason": None,
+          "description": "Deep pothole in the cycle lane outside the primary school.", "lat": 51.4552,
+          "long": -2.5891, "address": "14 Mill Lane, Riverside", "uprn": None, "usrn": "11504321",
+          "attributes": {"depth": "deep"}, "reporter": {"name": "Priya Shah", "email": "priya.shah@example.com",
+                                                        "phone": None},
+          "media_url": "https://photos.example.org/mill-lane-pothole.jpg", "token": "5f1c9a2e7b3d8e40",
+          "source": "api", "transferred_from_tenant_id": None}
+
 
 def moment(**options) -> ma.fields.AwareDateTime:
     """A query's date-time: with a time zone, ISO 8601 (the core schemas bound its year)."""
@@ -16,12 +38,18 @@ def moment(**options) -> ma.fields.AwareDateTime:
 
 
 class AttributeValueSchema(StrictSchema):
+    class Meta(StrictSchema.Meta):
+        example = YES_NO[0]
+
     key = ma.fields.String(required=True, validate=ma.validate.Length(1, 100))
     name = ma.fields.String(required=True, validate=ma.validate.Length(1, 200))
 
 
 class AttributeSchema(StrictSchema):
     """An extra question asked for a category (an Open311 attribute)."""
+
+    class Meta(StrictSchema.Meta):
+        example = CATEGORY["attributes"][0]
 
     code = ma.fields.String(required=True, validate=CODE)
     datatype = ma.fields.String(required=True, validate=ma.validate.OneOf(DATATYPES))
@@ -48,6 +76,9 @@ def _unique_attributes(attributes: list) -> None:
 
 
 class CategorySchema(ResourceSchema):
+    class Meta(ResourceSchema.Meta):
+        example = CATEGORY
+
     code = ma.fields.String(required=True, validate=CODE,
                             metadata={"description": "Short code, unique in your organisation, e.g. `pothole`."})
     name = ma.fields.String(required=True, validate=ma.validate.Length(1, 200))
@@ -66,6 +97,8 @@ class CategorySchema(ResourceSchema):
 class CategoryUpdateSchema(CategorySchema):
     class Meta(CategorySchema.Meta):
         exclude = ("code",)
+        example = {"keywords": ["drain", "gully", "flooding", "grate"], "description": "A road drain or gully "
+                   "that is blocked, smells or is overflowing."}
 
     def __init__(self, *args, **kwargs):
         # Only the category's own fields are optional: an attribute sent must still be whole.
@@ -79,12 +112,18 @@ class CategoryQuerySchema(PageQuerySchema):
 class ReporterSchema(StrictSchema):
     """The person who reported it. Personal data: never shown publicly."""
 
+    class Meta(StrictSchema.Meta):
+        example = REPORT["reporter"]
+
     name = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
     email = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=320))
     phone = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=40))
 
 
 class ReportSchema(ResourceSchema):
+    class Meta(ResourceSchema.Meta):
+        example = REPORT
+
     category = ma.fields.String(required=True, validate=CODE, attribute="category_code",
                                 metadata={"description": "The category's code."})
     status = ma.fields.String(dump_only=True, metadata={"description": "open, acknowledged, in_progress or closed."})
@@ -131,6 +170,10 @@ class ExportQuerySchema(ReportFilterSchema):
 
 
 class StatusChangeSchema(StrictSchema):
+    class Meta(StrictSchema.Meta):
+        example = {"status": "in_progress", "closing_reason": None,
+                   "note": "A repair crew is booked for Thursday morning.", "public": True}
+
     status = ma.fields.String(required=True, validate=ma.validate.OneOf(STATUSES))
     closing_reason = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.OneOf(CLOSING_REASONS),
                                       metadata={"description": "When closing: fixed, duplicate, not_responsible or referred."})
@@ -141,6 +184,11 @@ class StatusChangeSchema(StrictSchema):
 
 
 class UpdateSchema(ma.Schema):
+    class Meta(ma.Schema.Meta):
+        example = {"id": UPDATE_ID, "created_at": LATER, "from_status": "open", "status": "in_progress",
+                   "closing_reason": None, "note": "A repair crew is booked for Thursday morning.", "public": True,
+                   "actor": "client:cl_Vt3kQ9xYp2LmN8aRw4sJ1g"}
+
     id = ma.fields.UUID()
     created_at = ma.fields.AwareDateTime(format="iso")
     from_status = ma.fields.String(allow_none=True)
@@ -152,12 +200,23 @@ class UpdateSchema(ma.Schema):
 
 
 class TransferCreateSchema(StrictSchema):
+    class Meta(StrictSchema.Meta):
+        example = {"tenant": "riverside-homes", "category": "communal-repair",
+                   "note": "The pothole is on the estate's own road, which Riverside Homes maintains."}
+
     tenant = ma.fields.String(required=True, metadata={"description": "The slug of the organisation that owns it."})
     category = ma.fields.String(required=True, validate=CODE, metadata={"description": "Their category's code."})
     note = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=2000))
 
 
 class TransferSchema(ma.Schema):
+    class Meta(ma.Schema.Meta):
+        example = {"id": TRANSFER_ID, "created_at": LATER, "report_id": REPORT_ID,
+                   "to_tenant_id": "1c7e4a9b-3d2f-4b8e-a5c6-9f0d2e7b4a31", "from_category_code": "pothole",
+                   "to_category_code": "communal-repair",
+                   "note": "The pothole is on the estate's own road, which Riverside Homes maintains.",
+                   "snapshot": {"category": "pothole", "status": "open", "address": "14 Mill Lane, Riverside"}}
+
     id = ma.fields.UUID()
     created_at = ma.fields.AwareDateTime(format="iso")
     report_id = ma.fields.UUID()

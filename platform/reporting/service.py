@@ -10,11 +10,12 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from civic.core import audit, contact, etag
+from civic.core import problems as core_problems
 from civic.core.db import session, utcnow
-from civic.core.errors import Problem, not_found
+from civic.core.errors import not_found
 from civic.core.pagination import paginate
 from civic.core.tenancy import Tenant, get_scoped, live_only, scoped, tenant_by_slug
-from civic.reporting import attributes, events
+from civic.reporting import attributes, events, problems
 from civic.reporting.models import Category, Report, ReportUpdate, Transfer
 
 CELL_RESOLUTION = 9  # ~0.1 km² hexagons; coarser areas are their parents
@@ -49,7 +50,7 @@ def create_category(*, tenant_id: uuid.UUID, code: str, **fields) -> Category:
     """Add a category your organisation handles."""
     live_only("categories")
     if session.scalars(scoped(Category, tenant_id).where(Category.code == code)).first():
-        raise Problem(409, "category_exists", f"You already have a category with code {code!r}.")
+        raise problems.CATEGORY_EXISTS(f"You already have a category with code {code!r}.")
     category = Category(tenant_id=tenant_id, code=code, **_category_fields(fields))
     session.add(category)
     session.flush()
@@ -91,7 +92,7 @@ def delete_category(*, tenant_id: uuid.UUID, code: str) -> None:
     live_only("categories")
     category = get_category(tenant_id=tenant_id, code=code, lock=True)  # of two deletes at once, one is a 404
     if session.scalar(sa.select(Report.id).where(Report.category_id == category.id).limit(1)) is not None:
-        raise Problem(409, "category_in_use", "This category has reports: set `active` to false instead.")
+        raise problems.CATEGORY_IN_USE("This category has reports: set `active` to false instead.")
     session.delete(category)
     session.flush()
 
@@ -105,11 +106,11 @@ def category_for_report(*, tenant_id: uuid.UUID, code: str) -> Category:
     """The category a new report goes in: it must exist, be active, and its owner must be active."""
     category = session.scalars(scoped(Category, tenant_id).where(Category.code == code)).first()
     if category is None:
-        raise Problem(422, "unknown_category", f"There is no category {code!r}.",
-                      errors={"category": ["Unknown category."]})
+        raise problems.UNKNOWN_CATEGORY(f"There is no category {code!r}.",
+                                        errors={"category": ["Unknown category."]})
     if not category.active or reporting_tenant(tenant_id) is None:
-        raise Problem(422, "category_unavailable", f"Category {code!r} is not taking reports.",
-                      errors={"category": ["Not taking reports."]})
+        raise problems.CATEGORY_UNAVAILABLE(f"Category {code!r} is not taking reports.",
+                                            errors={"category": ["Not taking reports."]})
     return category
 
 
@@ -126,7 +127,7 @@ def _reporter(reporter: dict | None) -> dict:
             except contact.InvalidContact as exc:
                 errors[f"reporter.{field}"] = [str(exc)]
     if errors:
-        raise Problem(422, "invalid_reporter", "The reporter's contact details are not valid.", errors=errors)
+        raise problems.INVALID_REPORTER("The reporter's contact details are not valid.", errors=errors)
     return result
 
 
@@ -137,22 +138,22 @@ def check_media_url(url: str | None) -> str | None:
     parts = urllib.parse.urlsplit(url) if len(url) <= MEDIA_URL_MAX else None
     if (parts is None or parts.scheme.lower() not in MEDIA_SCHEMES or not parts.netloc
             or any(c.isspace() or not c.isprintable() for c in url)):
-        raise Problem(422, "invalid_media_url",
-                      f"media_url must be an http or https URL of at most {MEDIA_URL_MAX} characters.",
-                      errors={"media_url": ["An http(s) URL."]})
+        raise problems.INVALID_MEDIA_URL(
+            f"media_url must be an http or https URL of at most {MEDIA_URL_MAX} characters.",
+            errors={"media_url": ["An http(s) URL."]})
     return url
 
 
 def _check_location(lat, long, address, uprn) -> None:
     if (lat is None) != (long is None):
-        raise Problem(422, "location_incomplete", "Send both latitude and longitude, or neither.",
-                      errors={"lat" if lat is None else "long": ["Send lat and long together."]})
+        raise problems.LOCATION_INCOMPLETE("Send both latitude and longitude, or neither.",
+                                           errors={"lat" if lat is None else "long": ["Send lat and long together."]})
     if lat is None and not (address or "").strip() and not uprn:
-        raise Problem(422, "location_required", "Say where: latitude and longitude, an address, or a UPRN.",
-                      errors={"lat": ["Give a location or an address."]})
+        raise problems.LOCATION_REQUIRED("Say where: latitude and longitude, an address, or a UPRN.",
+                                         errors={"lat": ["Give a location or an address."]})
     if lat is not None and not (-90 <= lat <= 90 and -180 <= long <= 180 and math.isfinite(lat + long)):
-        raise Problem(422, "location_out_of_range", "Latitude must be -90..90 and longitude -180..180 (WGS84).",
-                      errors={"lat": ["Out of range."]})
+        raise problems.LOCATION_OUT_OF_RANGE("Latitude must be -90..90 and longitude -180..180 (WGS84).",
+                                             errors={"lat": ["Out of range."]})
 
 
 def locate(lat: float | None, long: float | None) -> dict:
@@ -179,8 +180,8 @@ def create_report(*, tenant_id: uuid.UUID, category_code: str, description: str 
     category = category_for_report(tenant_id=tenant_id, code=category_code)
     media_url = check_media_url(media_url)
     if description is not None and len(description) > attributes.DESCRIPTION_MAX:
-        raise Problem(422, "description_too_long", f"Descriptions are at most {attributes.DESCRIPTION_MAX} characters.",
-                      errors={"description": ["Too long."]})
+        raise problems.DESCRIPTION_TOO_LONG(f"Descriptions are at most {attributes.DESCRIPTION_MAX} characters.",
+                                            errors={"description": ["Too long."]})
     _check_location(lat, long, address, uprn)
     clean_answers = attributes.validate_answers(category.attributes, answers or {}, strict=strict_attributes)
     created_at = created_at or utcnow()
@@ -270,8 +271,8 @@ def _floats(text: str, count: int, field: str) -> list[float]:
     except ValueError:
         values = []
     if len(values) != count or not all(math.isfinite(v) for v in values):
-        raise Problem(422, "validation_failed", f"`{field}` needs {count} comma-separated numbers.",
-                      title="Some fields are not valid", errors={field: [f"{count} comma-separated numbers."]})
+        raise core_problems.VALIDATION_FAILED(f"`{field}` needs {count} comma-separated numbers.",
+                                              errors={field: [f"{count} comma-separated numbers."]})
     return values
 
 
@@ -319,12 +320,12 @@ def _change(*, tenant_id, report_id, status, closing_reason, note, public, media
     if existing is not None:
         return report, existing
     if closing_reason and status != "closed":
-        raise Problem(422, "closing_reason_not_allowed", "Only a closed report has a closing reason.",
-                      errors={"closing_reason": ["Only with status closed."]})
+        raise problems.CLOSING_REASON_NOT_ALLOWED("Only a closed report has a closing reason.",
+                                                  errors={"closing_reason": ["Only with status closed."]})
     closing_reason = closing_reason if status == "closed" else None
     changed = (status, closing_reason) != (report.status, report.closing_reason)
     if not changed and not note:
-        raise Problem(422, "nothing_to_change", "The report already has that status; add a note to post an update.")
+        raise problems.NOTHING_TO_CHANGE("The report already has that status; add a note to post an update.")
     previous = report.status
     update = ReportUpdate(tenant_id=tenant_id, report_id=report.id, from_status=previous, status=status,
                           closing_reason=closing_reason, note=note, public=bool(public and note), media_url=media_url,
@@ -363,11 +364,11 @@ def transfer_report(*, tenant_id: uuid.UUID, report_id, to_tenant: str, category
     report = _locked_report(tenant_id, report_id)
     receiver = reporting_tenant_by_slug(to_tenant)
     if receiver is None:
-        raise Problem(422, "unknown_tenant", f"No active organisation {to_tenant!r} takes reports.",
-                      errors={"tenant": ["Unknown or inactive organisation."]})
+        raise problems.UNKNOWN_TENANT(f"No active organisation {to_tenant!r} takes reports.",
+                                      errors={"tenant": ["Unknown or inactive organisation."]})
     if receiver.id == tenant_id:
-        raise Problem(422, "same_tenant", "The report is already yours: change its category instead.",
-                      errors={"tenant": ["That is your own organisation."]})
+        raise problems.SAME_TENANT("The report is already yours: change its category instead.",
+                                   errors={"tenant": ["That is your own organisation."]})
     category = category_for_report(tenant_id=receiver.id, code=category_code)
     transfer = Transfer(tenant_id=tenant_id, to_tenant_id=receiver.id, report_id=report.id,
                         from_category_code=report.category.code, to_category_code=category.code, note=note,

@@ -128,7 +128,8 @@ def test_every_v1_route_is_documented_in_the_spec(app, spec):
 
 def test_the_fuzzed_operations_are_every_documented_operation(spec):
     assert len(documented_operations()) == sum(len([m for m in item if m != "parameters"])
-                                               for item in spec.doc["paths"].values())
+                                               for path, item in spec.doc["paths"].items()
+                                               if path.startswith("/v1/"))
     assert set(SKIPS) | set(KNOWN_BUGS) <= set(documented_operations())
 
 

@@ -12,7 +12,8 @@ from civic.core.auth import PUBLIC_ATTR, SCOPES_ATTR
 # is a decision a reviewer should see.
 PUBLIC_ENDPOINTS = {
     "health.healthz", "health.readyz", "health.metrics",
-    "docs.page", "docs.asset", "api-docs.openapi_json",
+    "docs.page", "docs.asset", "api-docs.openapi_json", "docs.problems", "docs.problem",
+    "docs.guide_list", "docs.guide",
     "oauth.token", "oauth.revoke", "oauth.introspect", "oauth.metadata", "oauth.authorize",
 }
 PUBLIC_PREFIXES: tuple[str, ...] = ()
