@@ -1,0 +1,79 @@
+"""Each organisation's sending budget: under Notify's 3,000 messages a minute per key, and its daily limits.
+
+A message that would go over waits for the next window (its job is queued again for then) instead of
+failing. Counters are rows of `notify_quota`, changed only by a conditional UPDATE (`used < limit`), so
+any number of workers share them exactly. On PostgreSQL the counter is taken in its own short
+transaction, so it does not hold a row lock while the rest of a worker's batch is sent.
+"""
+import contextlib
+import datetime as dt
+import uuid
+
+import sqlalchemy as sa
+from flask import current_app
+
+from civic.core import db
+from civic.core.db import session, utcnow
+from civic.notify.models import Quota
+
+
+def daily_limits() -> dict[str, int]:
+    pairs = (part.split("=", 1) for part in current_app.config["NOTIFY_DAILY_LIMITS"].replace(" ", "").split(",") if part)
+    return {channel: int(limit) for channel, limit in pairs}
+
+
+def _take(conn, *, tenant_id, sandbox: bool, window: str, limit: int, expires_at: dt.datetime) -> bool:
+    where = (Quota.tenant_id == tenant_id, Quota.sandbox == sandbox, Quota.window == window)
+    if conn.execute(sa.update(Quota).where(*where, Quota.used < limit).values(used=Quota.used + 1)).rowcount:
+        return True
+    if conn.execute(sa.select(Quota.id).where(*where)).first() is not None:
+        return False  # full
+    try:
+        with conn.begin_nested():
+            conn.execute(sa.insert(Quota).values(id=uuid.uuid4(), tenant_id=tenant_id, sandbox=sandbox, window=window,
+                                                 used=1, expires_at=expires_at))
+        return True
+    except sa.exc.IntegrityError:  # another worker opened the window first
+        return bool(conn.execute(sa.update(Quota).where(*where, Quota.used < limit)
+                                 .values(used=Quota.used + 1)).rowcount)
+
+
+def _give_back(conn, *, tenant_id, sandbox: bool, window: str) -> None:
+    conn.execute(sa.update(Quota).where(Quota.tenant_id == tenant_id, Quota.sandbox == sandbox,
+                                        Quota.window == window, Quota.used > 0).values(used=Quota.used - 1))
+
+
+def take(*, tenant_id: uuid.UUID, sandbox: bool, channel: str) -> dt.datetime | None:
+    """Spend one message of the budget: None if it may go now, else when to try again."""
+    per_minute = current_app.config["NOTIFY_PER_MINUTE"]
+    per_day = daily_limits().get(channel, 0)
+    if per_minute <= 0 and per_day <= 0:
+        return None  # limits lifted (benchmarks)
+    now = utcnow()
+    minute = now.replace(second=0, microsecond=0)
+    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    next_minute, next_day = minute + dt.timedelta(minutes=1), day + dt.timedelta(days=1)
+    windows = []
+    if per_minute > 0:
+        windows.append((f"m:{minute:%Y%m%d%H%M}", per_minute, next_minute))
+    if per_day > 0:
+        windows.append((f"d:{day:%Y%m%d}:{channel}", per_day, next_day))
+    separate = db.dialect() == "postgresql"
+    conn = db.engine().connect() if separate else session.connection()
+    try:
+        taken = []
+        with conn.begin() if separate else contextlib.nullcontext():
+            for window, limit, until in windows:
+                if not _take(conn, tenant_id=tenant_id, sandbox=sandbox, window=window, limit=limit, expires_at=until):
+                    for done in taken:
+                        _give_back(conn, tenant_id=tenant_id, sandbox=sandbox, window=done)
+                    return until
+                taken.append(window)
+        return None
+    finally:
+        if separate:
+            conn.close()
+
+
+def forget_expired(*, tenant_id: uuid.UUID) -> None:
+    session.execute(sa.delete(Quota).where(Quota.tenant_id == tenant_id, Quota.expires_at < utcnow()))
