@@ -8,6 +8,16 @@ import hashlib
 from civic.core import contact
 
 MAX_ADDRESS_LINES = 7
+# Notify's documented simulated numbers: accepted by every key, never sent to a phone. They sit in
+# Ofcom's drama range, which the core's phone rule (rightly) refuses for real people.
+SIMULATED_NUMBERS = {"07700900000", "07700900111", "07700900222", "07700900002", "07700900003"}
+
+
+def phone(value: str) -> str:
+    compact = "".join(value.split())
+    if compact in SIMULATED_NUMBERS or compact.replace("+44", "0", 1) in SIMULATED_NUMBERS:
+        return "+44" + compact.replace("+44", "0", 1)[1:]
+    return contact.phone(value)
 
 
 def check(channel: str, item: dict) -> tuple[str | None, list | None, dict]:
@@ -27,7 +37,7 @@ def check(channel: str, item: dict) -> tuple[str | None, list | None, dict]:
             errors["phone_number"] = ["A text message template needs a phone_number."]
         else:
             try:
-                recipient = contact.phone(str(item["phone_number"]))
+                recipient = phone(str(item["phone_number"]))
             except contact.InvalidContact as exc:
                 errors["phone_number"] = [str(exc)]
     else:

@@ -179,8 +179,8 @@ class BatchInSchema(StrictSchema):
 
     class Meta(StrictSchema.Meta):
         example = {"template": "collection_reminder", "purpose": "waste_reminders", "essential": False,
-                   "recipients": [{"phone_number": "07700 900123", "personalisation": {"date": "Friday 5 March"}},
-                                  {"phone_number": "07700 900456", "personalisation": {"date": "Friday 5 March"}}]}
+                   "recipients": [{"phone_number": "07711 123456", "personalisation": {"date": "Friday 5 March"}},
+                                  {"phone_number": "07722 654321", "personalisation": {"date": "Friday 5 March"}}]}
 
     template = ma.fields.String(required=True, validate=ma.validate.Length(1, 100))
     recipients = ma.fields.List(ma.fields.Dict(), required=True,
@@ -226,7 +226,7 @@ class BatchSchema(ma.Schema):
 
 class OptOutInSchema(RecipientFields):
     class Meta(RecipientFields.Meta):
-        example = {"channel": "sms", "purpose": "waste_reminders", "phone_number": "07700 900123"}
+        example = {"channel": "sms", "purpose": "waste_reminders", "phone_number": "07711 123456"}
 
     channel = ma.fields.String(required=True, validate=ma.validate.OneOf(CHANNELS))
     purpose = ma.fields.String(required=True, validate=PURPOSE)
