@@ -162,7 +162,8 @@ def build_message(*, tenant_id: uuid.UUID, config: Config, template: Template, i
     """A message for one recipient, checked; (None, errors by field) when it cannot be sent."""
     recipient, address, errors = recipients.check(template.channel, item)
     personalisation = dict(item.get("personalisation") or {})
-    gaps = recipients.missing(template.fields, personalisation)
+    filled_here = {unsubscribe.FIELD} if template.channel == "email" and not essential else set()
+    gaps = [f for f in recipients.missing(template.fields, personalisation) if f not in filled_here]
     if gaps:
         errors["personalisation"] = {f: ["Missing."] for f in gaps}
     if errors:
