@@ -5,7 +5,7 @@ Every bad row is reported with its row number (1 = the first recipient) and noth
 bulk, in the same transaction, so they go through the same queue, budget and retries as single messages.
 Pause keeps the queued messages waiting, resume queues them again, cancel ends them `cancelled`.
 """
-import csv
+import csv as csv_format
 import io
 import uuid
 
@@ -28,7 +28,7 @@ CSV_COLUMNS = {"email address": "email_address", "email_address": "email_address
 def rows_from_csv(text: str) -> list[dict]:
     """Notify's spreadsheet layout: `email address` / `phone number` / `address line 1..7` columns, then one
     column per personalisation field."""
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv_format.DictReader(io.StringIO(text))
     rows = []
     for raw in reader:
         item: dict = {"personalisation": {}}
@@ -50,10 +50,11 @@ def rows_from_csv(text: str) -> list[dict]:
     return rows
 
 
-def create_batch(*, tenant_id: uuid.UUID, template: str, recipients_: list[dict], validate_only: bool = False,
-                 purpose: str = "service", essential: bool = False, postage: str | None = None, reference=None,
-                 metadata_=None) -> dict:
+def create_batch(*, tenant_id: uuid.UUID, template: str, recipients: list[dict] | None = None, csv: str | None = None,
+                 validate_only: bool = False, purpose: str = "service", essential: bool = False,
+                 postage: str | None = None, reference=None, metadata_=None) -> dict:
     """Check every row; unless `validate_only`, queue them all. Returns the batch (or the check's summary)."""
+    recipients_ = recipients if recipients is not None else rows_from_csv(csv or "")
     config = service.current_config(tenant_id=tenant_id)
     found = service.find_template(tenant_id=tenant_id, template=template)
     limit = current_app.config["NOTIFY_BATCH_MAX"]

@@ -22,7 +22,7 @@ GUIDE = """Emails, text messages and letters through your organisation's own GOV
    "personalisation": {...}}`. The answer comes at once with status `queued`; a background job sends it,
    and `GET /v1/notify/messages/{id}` shows Notify's status (`delivered`, `permanent-failure`, ...).
 
-Bulk: `POST /v1/notify/batches` (JSON) or `/v1/notify/batches.csv` (Notify's spreadsheet columns), up to
+Bulk: `POST /v1/notify/batches` with `recipients`, or `csv` (Notify's spreadsheet columns), up to
 50,000 recipients, every bad row reported by number, `validate_only` to check without sending. Sending
 keeps under Notify's limits by waiting, never by failing. Sandbox clients send through a simulated
 Notify (`temp-fail@simulator.notify` and `07700900003` fail temporarily, `perm-fail@simulator.notify`
@@ -181,23 +181,7 @@ class Batches(MethodView):
 
         Needs `notify:write`. Every row is checked first; any bad row is a 422 `batch_invalid` listing each
         by row number, and nothing is queued. Sending keeps under Notify's limits by waiting."""
-        return _batch(batches.create_batch(tenant_id=current_tenant_id(), recipients_=data.pop("recipients"), **data))
-
-
-@blp.route("/batches.csv")
-class BatchesCsv(MethodView):
-    @require(WRITE)
-    @blp.arguments(schemas.BatchCsvQuerySchema, location="query")
-    @blp.response(201, schemas.BatchSchema)
-    @blp.alt_response(200, schema=schemas.BatchSchema, description="validate_only: every row checked, nothing sent.")
-    def post(self, query):
-        """Send to a spreadsheet of people (CSV with Notify's columns: `email address`, `phone number` or
-        `address line 1`..., then one column per personalisation field).
-
-        Needs `notify:write`. Same checks and answers as the JSON batch."""
-        text = request.get_data(as_text=True)
-        return _batch(batches.create_batch(tenant_id=current_tenant_id(), recipients_=batches.rows_from_csv(text),
-                                           **query))
+        return _batch(batches.create_batch(tenant_id=current_tenant_id(), **data))
 
 
 def _batch(result: dict):

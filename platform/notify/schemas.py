@@ -183,8 +183,11 @@ class BatchInSchema(StrictSchema):
                                   {"phone_number": "07722 654321", "personalisation": {"date": "Friday 5 March"}}]}
 
     template = ma.fields.String(required=True, validate=ma.validate.Length(1, 100))
-    recipients = ma.fields.List(ma.fields.Dict(), required=True,
-                                metadata={"description": "Each: email_address, phone_number or address, and personalisation."})
+    recipients = ma.fields.List(ma.fields.Dict(), metadata={
+        "description": "Each: email_address, phone_number or address, and personalisation. Or send `csv`."})
+    csv = ma.fields.String(metadata={
+        "description": "Instead of `recipients`: a spreadsheet saved as CSV, with Notify's columns (`email address`, "
+                       "`phone number` or `address line 1`...) then one column per personalisation field."})
     validate_only = ma.fields.Boolean(load_default=False, metadata={"description": "Check every row, send nothing."})
     purpose = ma.fields.String(load_default="service", validate=PURPOSE)
     essential = ma.fields.Boolean(load_default=False)
@@ -192,14 +195,10 @@ class BatchInSchema(StrictSchema):
     reference = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=255))
     metadata_ = _metadata()
 
-
-class BatchCsvQuerySchema(StrictSchema):
-    template = ma.fields.String(required=True, validate=ma.validate.Length(1, 100))
-    validate_only = ma.fields.Boolean(load_default=False)
-    purpose = ma.fields.String(load_default="service", validate=PURPOSE)
-    essential = ma.fields.Boolean(load_default=False)
-    postage = ma.fields.String(load_default=None, validate=ma.validate.OneOf(POSTAGE))
-    reference = ma.fields.String(load_default=None, validate=ma.validate.Length(max=255))
+    @ma.validates_schema
+    def _one_list(self, data, **_kwargs):
+        if ("recipients" in data) == ("csv" in data):
+            raise ma.ValidationError("Send either `recipients` or `csv`.", "recipients")
 
 
 class BatchSchema(ma.Schema):

@@ -10,7 +10,7 @@ SETTINGS = {
     "NOTIFY_TIMEOUT_SECONDS": (float, 10.0,
         "How long one call to Notify may take; a timed-out send is looked up by its reference before any retry."),
     "NOTIFY_PER_MINUTE": (int, 2700,
-        "Messages sent per organisation per minute (Notify allows 3,000 per key); more wait for the next minute instead of failing."),
+        "Messages sent per organisation per minute (Notify allows 3,000 in any 60 seconds per key), spent a tenth every 6 seconds; more wait instead of failing. 0 lifts it."),
     "NOTIFY_DAILY_LIMITS": (str, "email=250000,sms=250000,letter=20000",
         "Messages per organisation per day and channel (Notify's daily limits); more wait for the next day."),
     "NOTIFY_RETENTION_DAYS": (int, 7,

@@ -19,6 +19,19 @@ def fake_notify():
     fake.stop()
 
 
+@pytest.fixture(autouse=True)
+def still_clock(monkeypatch):
+    """The sending budget's clock, held an hour ahead: its window never turns over mid-test, and what waits for
+    the next window is not due while the test runs."""
+    import datetime as dt
+
+    from civic.notify import limiter
+
+    held = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) + dt.timedelta(hours=1)
+    monkeypatch.setattr(limiter, "clock", lambda: held)
+    return held
+
+
 @pytest.fixture
 def notify_settings():
     """Override in a test module to change the component's settings."""
