@@ -62,5 +62,8 @@ def run(name: str, *, tenant_id: uuid.UUID, data: dict) -> dict:
     action = get(name)
     if action is None:
         raise UnknownAction(f"no action {name!r} (is its component enabled?)")
+    from civic.core.tenancy import tenant_context  # the registry itself needs no database
+
     loaded = action.input().load(data)
-    return action.output().dump(action.fn(tenant_id=tenant_id, **loaded))
+    with tenant_context(tenant_id):  # every query the action makes is filtered to that tenant, whatever it forgets
+        return action.output().dump(action.fn(tenant_id=tenant_id, **loaded))
