@@ -31,3 +31,15 @@ class FakeNotify(Simulator):
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class SlowFakeNotify(FakeNotify):
+    """Takes `delay` seconds over each send, so that a test can stop a worker in the middle of a batch."""
+
+    delay = 0.02
+
+    def send(self, service_id, channel, body):
+        import time
+
+        time.sleep(self.delay)
+        return super().send(service_id, channel, body)
