@@ -6,14 +6,14 @@ tenth each: no 60 seconds can then see more than 11/10 of it (2,970 with the def
 A message that would go over waits for the next window (its job is queued again for then) instead of
 failing. Counters are rows of `notify_quota`, changed only by a conditional UPDATE (`used < limit`), so
 any number of workers share them exactly. On PostgreSQL the counter is taken in its own short
-transaction, so it does not hold a row lock while the rest of a worker's batch is sent.
+transaction (its own session), so it does not hold a row lock while the rest of a worker's batch is sent.
 """
-import contextlib
 import datetime as dt
 import uuid
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import Session
 
 from civic.core import db
 from civic.core.db import session, utcnow
@@ -33,25 +33,27 @@ def daily_limits() -> dict[str, int]:
     return {channel: int(limit) for channel, limit in pairs}
 
 
-def _take(conn, *, tenant_id, sandbox: bool, window: str, limit: int, expires_at: dt.datetime) -> bool:
+def _take(db_session, *, tenant_id, sandbox: bool, window: str, limit: int, expires_at: dt.datetime) -> bool:
     where = (Quota.tenant_id == tenant_id, Quota.sandbox == sandbox, Quota.window == window)
-    if conn.execute(sa.update(Quota).where(*where, Quota.used < limit).values(used=Quota.used + 1)).rowcount:
+    spend = sa.update(Quota).where(*where, Quota.used < limit).values(used=Quota.used + 1) \
+        .execution_options(synchronize_session=False)
+    if db_session.execute(spend).rowcount:
         return True
-    if conn.execute(sa.select(Quota.id).where(*where)).first() is not None:
+    if db_session.scalar(sa.select(Quota.id).where(*where)) is not None:
         return False  # full
     try:
-        with conn.begin_nested():
-            conn.execute(sa.insert(Quota).values(id=uuid.uuid4(), tenant_id=tenant_id, sandbox=sandbox, window=window,
-                                                 used=1, expires_at=expires_at))
+        with db_session.begin_nested():
+            db_session.add(Quota(id=uuid.uuid4(), tenant_id=tenant_id, sandbox=sandbox, window=window, used=1,
+                                 expires_at=expires_at))
         return True
     except sa.exc.IntegrityError:  # another worker opened the window first
-        return bool(conn.execute(sa.update(Quota).where(*where, Quota.used < limit)
-                                 .values(used=Quota.used + 1)).rowcount)
+        return bool(db_session.execute(spend).rowcount)
 
 
-def _give_back(conn, *, tenant_id, sandbox: bool, window: str) -> None:
-    conn.execute(sa.update(Quota).where(Quota.tenant_id == tenant_id, Quota.sandbox == sandbox,
-                                        Quota.window == window, Quota.used > 0).values(used=Quota.used - 1))
+def _give_back(db_session, *, tenant_id, sandbox: bool, window: str) -> None:
+    db_session.execute(sa.update(Quota).where(Quota.tenant_id == tenant_id, Quota.sandbox == sandbox,
+                                              Quota.window == window, Quota.used > 0)
+                       .values(used=Quota.used - 1).execution_options(synchronize_session=False))
 
 
 def take(*, tenant_id: uuid.UUID, sandbox: bool, channel: str) -> dt.datetime | None:
@@ -69,21 +71,26 @@ def take(*, tenant_id: uuid.UUID, sandbox: bool, channel: str) -> dt.datetime | 
         windows.append((f"s:{slice_start:%Y%m%d%H%M%S}", max(1, per_minute * SLICE_SECONDS // 60), next_slice))
     if per_day > 0:
         windows.append((f"d:{day:%Y%m%d}:{channel}", per_day, next_day))
-    separate = db.dialect() == "postgresql"
-    conn = db.engine().connect() if separate else session.connection()
+    # PostgreSQL: a session of its own, committed at once (the counters' row locks last milliseconds).
+    # SQLite has one writer at a time: the job's own session.
+    own = db.dialect() == "postgresql"
+    counters = Session(bind=db.engine()) if own else session
     try:
         taken = []
-        with conn.begin() if separate else contextlib.nullcontext():
-            for window, limit, until in windows:
-                if not _take(conn, tenant_id=tenant_id, sandbox=sandbox, window=window, limit=limit, expires_at=until):
-                    for done in taken:
-                        _give_back(conn, tenant_id=tenant_id, sandbox=sandbox, window=done)
-                    return until
-                taken.append(window)
+        for window, limit, until in windows:
+            if not _take(counters, tenant_id=tenant_id, sandbox=sandbox, window=window, limit=limit, expires_at=until):
+                for done in taken:
+                    _give_back(counters, tenant_id=tenant_id, sandbox=sandbox, window=done)
+                if own:
+                    counters.commit()
+                return until
+            taken.append(window)
+        if own:
+            counters.commit()
         return None
     finally:
-        if separate:
-            conn.close()
+        if own:
+            counters.close()
 
 
 def forget_expired(*, tenant_id: uuid.UUID) -> None:
