@@ -17,12 +17,15 @@ TEMPLATE = "Your bulky waste collection is on ((date))."
 
 @contextlib.contextmanager
 def notify_server():
-    from werkzeug.serving import make_server
+    from werkzeug.serving import WSGIRequestHandler, make_server
 
     from civic.notify.simulator import Simulator
 
+    class KeepAlive(WSGIRequestHandler):
+        protocol_version = "HTTP/1.1"  # as Notify's API: connections are reused, not opened per message
+
     simulator = Simulator(per_minute=10**9)
-    server = make_server("127.0.0.1", 0, simulator, threaded=True)
+    server = make_server("127.0.0.1", 0, simulator, threaded=True, request_handler=KeepAlive)
     simulator.base_url = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

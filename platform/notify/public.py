@@ -5,13 +5,16 @@ and works inside that organisation's tenant context only.
 """
 import uuid
 
+import marshmallow as ma
 import sqlalchemy as sa
 
 from civic.core import audit
 from civic.core.db import session
+from civic.core.errors import Problem
 from civic.core.tenancy import Tenant, tenant_context
 from civic.notify import delivery, problems, service, unsubscribe
 from civic.notify.models import Config, OptOut
+from civic.notify.schemas import CallbackSchema
 
 
 def _tenant(tenant_id) -> uuid.UUID | None:
@@ -29,8 +32,13 @@ def callback(*, tenant_id, token: str | None, body: dict) -> None:
         with tenant_context(found):
             configs = list(session.scalars(sa.select(Config).where(Config.tenant_id == found)))
     config = service.check_callback_token(configs, token)  # a wrong token, or no such organisation: the same 401
+    try:  # only now, with the caller known, is the body read
+        receipt = CallbackSchema().load(body if isinstance(body, dict) else {})
+    except ma.ValidationError as error:
+        raise Problem(422, "validation_failed", "Check the `errors` field for what to fix.",
+                      title="Some fields are not valid", errors=error.messages) from None
     with tenant_context(config.tenant_id):
-        delivery.receive_callback(config=config, body=body)
+        delivery.receive_callback(config=config, body=receipt)
 
 
 def unsubscribe_info(*, token: str) -> dict:

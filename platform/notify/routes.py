@@ -245,13 +245,13 @@ class OptOutById(MethodView):
 @public_blp.route("/callbacks/<tenant_id>")
 class Callbacks(MethodView):
     @public
-    @public_blp.arguments(schemas.CallbackSchema)
+    @public_blp.arguments(schemas.CallbackBodySchema)
     @public_blp.response(204)
     def post(self, data, tenant_id):
         """Notify's delivery receipt for one message (give Notify this URL and your callback token).
 
-        Needs the organisation's callback bearer token (else 401 `callback_unauthenticated`). Duplicates and
-        late receipts change nothing: a final status is never replaced."""
+        Needs the organisation's callback bearer token (else 401 `callback_unauthenticated`), checked before
+        the body is read. Duplicates and late receipts change nothing: a final status is never replaced."""
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         anonymous.callback(tenant_id=tenant_id, token=token.strip() if scheme.lower() == "bearer" else None,
                            body=data)

@@ -266,6 +266,15 @@ class CallbackSchema(ma.Schema):
     template_version = ma.fields.Integer(allow_none=True)
 
 
+class CallbackBodySchema(ma.Schema):
+    """Notify's delivery receipt (fields as in `CallbackSchema`), taken as it comes: it is checked only after
+    the callback token, so that nobody without the token learns anything from the answer."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+        example = CallbackSchema.Meta.example
+
+
 class UnsubscribeSchema(ma.Schema):
     class Meta:
         example = {"organisation": "Riverside Borough Council", "channel": "email", "purpose": "newsletter",

@@ -56,3 +56,20 @@ def test_delivered_by_polling(app, org, worker, fake_notify):
             enqueue("notify.poll", {})
     worker.drain()
     assert org.message(message_id)["status"] == "permanent-failure"
+
+
+def test_a_callback_with_a_wrong_or_missing_token_is_a_401_before_its_body_is_read(app, org, other_org, worker,
+                                                                                  fake_notify):
+    org.confirmation()
+    message_id = org.email().json["id"]
+    worker.drain()
+    body = {**fake_notify.callback_body(fake_notify.sent(reference=message_id)[0]), "status": "delivered"}
+    for token in ("wrong-token-0123456789", other_org.callback_token):
+        answer = org.callback(body, token=token)
+        assert answer.status_code == 401 and answer.json["code"] == "callback_unauthenticated"
+    assert org.client.post(f"/v1/notify/callbacks/{org.tenant.id}", json=body).status_code == 401
+    assert org.client.post("/v1/notify/callbacks/not-a-tenant", json=body,
+                           headers={"Authorization": f"Bearer {org.callback_token}"}).status_code == 401
+    assert org.callback({"status": "nonsense"}, token="wrong-token-0123456789").status_code == 401
+    assert org.callback({"status": "nonsense"}).json["code"] == "validation_failed"
+    assert org.message(message_id)["status"] == "created"
