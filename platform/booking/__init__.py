@@ -2,10 +2,11 @@
 
 
 def init_app(app, api) -> None:
-    from civic.booking import demo, privacy, routes, tasks
-    from civic.core import privacy as registry
+    from civic.booking import actions, demo, privacy, routes, tasks
+    from civic.core import actions as named_actions, privacy as registry
 
     api.register_blueprint(routes.blp)
     tasks.init_app(app)
     registry.register(app, privacy.ENTRY)
+    named_actions.register(app, actions.MESSAGE_DETAILS)
     app.extensions.setdefault("civic.demo_hooks", []).append(demo.seed)

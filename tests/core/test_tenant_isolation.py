@@ -26,6 +26,7 @@ CORE_INSERTS = {
     ("platform/reporting/demo.py", "Report"): "the demo's bulk history: tenant_id from the seeded tenant",
     ("platform/reporting/demo.py", "ReportUpdate"): "the demo's bulk history: tenant_id from its report",
     ("platform/booking/slots.py", "Slot"): "a slot row takes tenant_id from its (already scoped) resource",
+    ("platform/notify/batches.py", "Message"): "a batch's messages in bulk: tenant_id from the request's tenant",
 }
 # Raw connections and SQL text bypass the ORM's filter: only these, none on tenant-owned tables.
 RAW_SQL = {

@@ -1,0 +1,131 @@
+"""Notify: sending throughput with two `civic worker` processes on PostgreSQL against a local Notify-compatible
+server (the platform's simulator on loopback, limits lifted), validation time of a 10,000-row batch, and
+callback processing rate. Figures are reported, never asserted."""
+import contextlib
+import json
+import sys
+import threading
+import time
+import uuid
+
+import sqlalchemy as sa
+
+from bench.core_bench import SECRET, _env, postgres_database
+
+TEMPLATE = "Your bulky waste collection is on ((date))."
+
+
+@contextlib.contextmanager
+def notify_server():
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    from civic.notify.simulator import Simulator
+
+    class KeepAlive(WSGIRequestHandler):
+        protocol_version = "HTTP/1.1"  # as Notify's API: connections are reused, not opened per message
+
+    simulator = Simulator(per_minute=10**9)
+    server = make_server("127.0.0.1", 0, simulator, threaded=True, request_handler=KeepAlive)
+    simulator.base_url = f"http://127.0.0.1:{server.server_port}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield simulator
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _organisation(app, simulator):
+    from bench.builders import bearer, create_tenant, create_token
+
+    tenant = create_tenant(app, f"bench-notify-{uuid.uuid4().hex[:6]}")
+    headers = bearer(create_token(app, tenant, "notify:read", "notify:write"))
+    service_id, secret = str(uuid.uuid4()), str(uuid.uuid4())
+    simulator.add_key(service_id, secret, "live")
+    http = app.test_client()
+    assert http.put("/v1/notify/config", headers=headers, json={
+        "api_key": f"bench-{service_id}-{secret}", "key_type": "live",
+        "callback_token": "bench-callback-token"}).status_code == 200
+    template_id = simulator.add_template("sms", TEMPLATE)
+    assert http.post("/v1/notify/templates", headers=headers, json={
+        "name": "reminder", "notify_template_id": template_id, "channel": "sms"}).status_code == 201
+    return tenant, headers, http
+
+
+def _rows(n: int) -> list[dict]:
+    return [{"phone_number": f"0771{i:07d}", "personalisation": {"date": "Friday 5 March"}} for i in range(n)]
+
+
+def _queued(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(sa.text("SELECT count(*) FROM notify_message WHERE status = 'queued'")).scalar_one()
+
+
+def run(quick: bool = False) -> dict:
+    import subprocess
+
+    from civic.app import create_app
+
+    sends = 1000 if quick else 5000
+    callbacks = 300 if quick else 2000
+    results: dict = {}
+    with postgres_database() as (url, engine), notify_server() as simulator:
+        app = create_app({"ENV": "test", "DATABASE_URL": url, "SECRET_KEY": SECRET, "LOG_LEVEL": "WARNING",
+                          "NOTIFY_BASE_URL": simulator.base_url, "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+                          # callbacks come with no platform token: the per-address limit would count them
+                          "RATELIMIT_ANONYMOUS": "1000000 per minute"})
+        tenant, headers, http = _organisation(app, simulator)
+        body = {"template": "reminder", "recipients": _rows(10_000), "validate_only": True}
+        started = time.perf_counter()
+        checked = http.post("/v1/notify/batches", headers=headers, json=body)
+        results["validate_10000_rows_seconds"] = round(time.perf_counter() - started, 3)
+        assert checked.status_code == 200, checked.json
+
+        env = _env(url, CIVIC_NOTIFY_BASE_URL=simulator.base_url, CIVIC_NOTIFY_PER_MINUTE="0",
+                   CIVIC_NOTIFY_DAILY_LIMITS="", CIVIC_JOB_POLL_SECONDS="0.05")
+        workers = [subprocess.Popen([sys.executable, "-m", "civic.cli", "worker"], env=env,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(2)]
+        try:
+            time.sleep(3)  # both up and polling
+            created = http.post("/v1/notify/batches", headers=headers,
+                                json={"template": "reminder", "recipients": _rows(sends)})
+            assert created.status_code == 201, created.json
+            started = time.perf_counter()
+            while _queued(engine):
+                time.sleep(0.02)
+            elapsed = time.perf_counter() - started
+        finally:
+            for worker in workers:
+                worker.terminate()
+            for worker in workers:
+                worker.wait(10)
+        sent = simulator.sent()
+        results.update(send_messages=sends, send_workers=2, send_seconds=round(elapsed, 3),
+                       send_messages_per_second=round(sends / elapsed),
+                       send_duplicates=len(sent) - len({n["reference"] for n in sent}))
+
+        notes = sent[:callbacks]
+        started = time.perf_counter()
+        for note in notes:
+            answer = http.post(f"/v1/notify/callbacks/{tenant.id}", headers={
+                "Authorization": "Bearer bench-callback-token"}, json={**simulator.callback_body(note),
+                                                                      "status": "delivered"})
+            assert answer.status_code == 204, answer.json
+        results["callbacks"] = len(notes)
+        results["callbacks_per_second"] = round(len(notes) / (time.perf_counter() - started))
+        app.extensions["civic.engine"].dispose()
+    return results
+
+
+def report(result: dict) -> str:
+    return "\n".join([
+        "| measure | figure | target |", "|---|---|---|",
+        f"| sending, 2 workers, PostgreSQL, limits lifted | {result['send_messages_per_second']} messages/s "
+        f"({result['send_messages']} in {result['send_seconds']} s, {result['send_duplicates']} duplicates) | >= 300/s |",
+        f"| validating a 10,000-row batch | {result['validate_10000_rows_seconds']} s | |",
+        f"| callbacks processed (one client, sequential) | {result['callbacks_per_second']}/s | |"])
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(quick="--quick" in sys.argv[1:]), indent=2))

@@ -1,0 +1,49 @@
+"""What booking lets other components ask of it by name (civic.core.actions), with ids in and out.
+
+`booking.message_details`: who to write to about one booking and what to say, for a confirmation
+message: the attendee's contact details (personal data: the read is audited), fields for a template,
+and the booking's .ics file. It runs in the caller's world (a job sets it from the event's `sandbox`).
+"""
+import zoneinfo
+
+import marshmallow as ma
+import sqlalchemy as sa
+
+from civic.booking import calendars
+from civic.booking.models import Booking, Resource
+from civic.core import audit
+from civic.core.actions import Action
+from civic.core.db import session
+from civic.core.tenancy import get_scoped
+
+
+class DetailsInput(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+    id = ma.fields.UUID(required=True, metadata={"description": "The booking's id."})
+
+
+class DetailsOutput(ma.Schema):
+    email_address = ma.fields.String(allow_none=True)
+    phone_number = ma.fields.String(allow_none=True)
+    name = ma.fields.String(allow_none=True)
+    personalisation = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
+    ics = ma.fields.String(metadata={"description": "The booking as an iCalendar file."})
+
+
+def message_details(*, tenant_id, id) -> dict:
+    booking = get_scoped(Booking, tenant_id, id, what="booking")
+    resource = session.scalar(sa.select(Resource).where(Resource.id == booking.resource_id))
+    audit.personal_data_read(component="booking", subject_type="booking", ids=[booking.id], tenant_id=tenant_id)
+    local = booking.start.astimezone(zoneinfo.ZoneInfo(booking.time_zone))
+    return {"email_address": booking.attendee_email, "phone_number": booking.attendee_phone,
+            "name": booking.attendee_name,
+            "personalisation": {"name": booking.attendee_name or "", "resource": resource.name,
+                                "start": local.strftime("%A %-d %B %Y at %H:%M"),
+                                "booking_reference": booking.reference or str(booking.id)},
+            "ics": calendars.booking_calendar(tenant_id=tenant_id, booking_id=booking.id).decode()}
+
+
+MESSAGE_DETAILS = Action("booking.message_details", "Who to write to about a booking, and what to say.",
+                         DetailsInput, DetailsOutput, message_details)

@@ -1,0 +1,12 @@
+"""Notify: emails, text messages and letters through each organisation's own GOV.UK Notify service."""
+
+
+def init_app(app, api) -> None:
+    from civic.core import privacy as registry
+    from civic.notify import demo, privacy, routes, tasks
+
+    api.register_blueprint(routes.blp)
+    api.register_blueprint(routes.public_blp)
+    tasks.init_app(app)
+    registry.register(app, privacy.ENTRY)
+    app.extensions.setdefault("civic.demo_hooks", []).append(demo.seed)
