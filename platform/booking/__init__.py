@@ -7,5 +7,7 @@ def init_app(app, api) -> None:
 
     api.register_blueprint(routes.blp)
     tasks.init_app(app)
+    from civic.booking import subscriptions
+    subscriptions.init_app(app)
     registry.register(app, privacy.ENTRY)
     app.extensions.setdefault("civic.demo_hooks", []).append(demo.seed)
