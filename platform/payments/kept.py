@@ -28,7 +28,7 @@ def after_request(response):
     with unit_of_work():
         for rows, job in kept:
             for model, values in rows:
-                session.add(model(**values))
+                session.merge(model(**values))  # a new row, or one the request had changed (a payment)
             session.flush()
             if job is not None:
                 name, payload, tenant_id, run_at = job

@@ -55,6 +55,7 @@ def reconcile_payment(payment: Payment) -> bool:
         if intent.status not in ("canceled", "succeeded"):
             intent = provider.cancel(payment)
         if intent.status == "canceled":
+            payment.provider_status = "canceled"
             intent = Intent(id=intent.id, status="provider_error")
         moved = service.apply_intent(payment, intent, source="reconciliation",
                                      note="the intent could not be made when asked: closed by reconciliation")

@@ -130,6 +130,7 @@ def create_payment(*, tenant_id: uuid.UUID, amount: int, description: str, refer
     provider, account = provider_for(tenant_id)
     payment = session.scalars(scoped(Payment, tenant_id).where(Payment.id == payment_id)
                               .with_for_update().execution_options(populate_existing=True)).first()
+    written = []  # the rows this call adds, kept if Stripe fails
     if payment is None:
         now = utcnow()
         payment = Payment(id=payment_id, tenant_id=tenant_id, amount=amount, currency=currency, description=description,
@@ -140,7 +141,7 @@ def create_payment(*, tenant_id: uuid.UUID, amount: int, description: str, refer
                           sandbox=current_world_is_sandbox(), created_at=now, updated_at=now)
         session.add(payment)
         session.flush()
-        history(payment, "api", "created")
+        written.append(history(payment, "api", "created"))
         jobs.enqueue(EXPIRE_JOB, {"payment_id": str(payment.id), "sandbox": payment.sandbox}, tenant_id=tenant_id,
                      run_at=payment.expires_at)
     if payment.finished:  # a retry of a payment that finished meanwhile: nothing more to pay
@@ -151,7 +152,7 @@ def create_payment(*, tenant_id: uuid.UUID, amount: int, description: str, refer
         payment.provider_status = "unknown"
         note = history(payment, "provider_error", f"creating the intent failed: {failure.kind}")
         session.flush()
-        kept.keep(payment, note, job=(EXPIRE_JOB, {"payment_id": str(payment.id), "sandbox": payment.sandbox},
+        kept.keep(payment, *written, note, job=(EXPIRE_JOB, {"payment_id": str(payment.id), "sandbox": payment.sandbox},
                                       tenant_id, payment.expires_at))
         raise failed_call(failure) from None
     payment.provider_id = intent.id

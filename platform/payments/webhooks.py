@@ -88,7 +88,7 @@ def _handle(tenant_id: uuid.UUID, event) -> str:
     if kind == "charge.refunded":
         results = [_refund(tenant_id, item, obj.get("payment_intent"))
                    for item in ((obj.get("refunds") or {}).get("data") or [])]
-        return "applied" if "applied" in results else (results[0] if results else "no_change")
+        return next((o for o in ("applied", "refund_does_not_fit", "unknown_payment") if o in results), "no_change")
     if kind in REFUND_EVENTS:
         return _refund(tenant_id, obj, obj.get("payment_intent"))
     return "ignored"
