@@ -29,48 +29,43 @@ def _hold_of(envelope: dict) -> str | None:
     return data.get("link_id") if data.get("link_type") == "booking.hold" else None
 
 
-def _in_world(envelope: dict, fn) -> None:
-    outer = g.get("civic_sandbox", False)
-    g.civic_sandbox = bool((envelope.get("data") or {}).get("sandbox", False))
-    try:
-        fn()
-    finally:
-        g.civic_sandbox = outer
+def _hold_job(act):
+    """A job that does `act(job, hold_id, envelope)` in the payment's world, for payments linked to a hold."""
 
-
-def on_payment_succeeded(envelope: dict, job) -> None:
-    """A paid hold becomes a booking (the payer's details stay with the payment: the booking names none)."""
-    hold_id = _hold_of(envelope)
-    if hold_id is None:
-        return
-
-    def confirm():
+    def handler(envelope: dict, job) -> None:
+        hold_id = _hold_of(envelope)
+        if hold_id is None:
+            return
+        outer = g.get("civic_sandbox", False)
+        g.civic_sandbox = bool((envelope.get("data") or {}).get("sandbox", False))
         try:
-            service.confirm_hold(tenant_id=job.tenant_id, hold_id=hold_id, attendee={"name": None},
-                                 metadata_={"payment_id": envelope["data"]["payment_id"]})
-        except Problem as problem:  # already confirmed (a repeated event), or it ran out before the payment
-            if problem.code != "hold_not_active":
+            act(job, hold_id, envelope)
+        except Problem as problem:  # the hold is no longer held: nothing to do, said once in the audit
+            if act is _confirm and problem.code != "hold_not_active":
                 audit.record("booking.paid_hold_not_confirmed", tenant_id=job.tenant_id, subject_type="hold",
                              subject_id=hold_id, detail={"code": problem.code,
                                                          "payment_id": envelope["data"]["payment_id"]})
-            log.info("paid hold not confirmed", extra={"hold_id": hold_id, "code": problem.code})
+            log.info("payment event for a hold no longer held", extra={"hold_id": hold_id, "code": problem.code})
+        finally:
+            g.civic_sandbox = outer
 
-    _in_world(envelope, confirm)
+    handler.__doc__ = act.__doc__
+    return handler
 
 
-def on_payment_ended(envelope: dict, job) -> None:
+def _confirm(job, hold_id, envelope) -> None:
+    """A paid hold becomes a booking (the payer's details stay with the payment: the booking names none)."""
+    service.confirm_hold(tenant_id=job.tenant_id, hold_id=hold_id, attendee={"name": None},
+                         metadata_={"payment_id": envelope["data"]["payment_id"]})
+
+
+def _release(job, hold_id, envelope) -> None:
     """A payment that failed, was cancelled or expired gives its hold's place back."""
-    hold_id = _hold_of(envelope)
-    if hold_id is None:
-        return
+    service.release_hold(tenant_id=job.tenant_id, hold_id=hold_id)
 
-    def release():
-        try:
-            service.release_hold(tenant_id=job.tenant_id, hold_id=hold_id)
-        except Problem:  # already released, expired or confirmed: nothing to give back
-            pass
 
-    _in_world(envelope, release)
+on_payment_succeeded = _hold_job(_confirm)
+on_payment_ended = _hold_job(_release)
 
 
 def init_app(app) -> None:

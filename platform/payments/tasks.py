@@ -1,21 +1,11 @@
 """Background jobs of the payments component: expiry, cancelling failed intents, reconciliation."""
-import contextlib
-
-from flask import g
-
 from civic.core import jobs
 from civic.payments import reconcile, service
 
 
-@contextlib.contextmanager
 def _world(payload: dict):
     # A job has no caller: it works in the world of the record it was queued for, and only for this job.
-    outer = g.get("civic_sandbox", False)
-    g.civic_sandbox = bool(payload.get("sandbox", False))
-    try:
-        yield
-    finally:
-        g.civic_sandbox = outer
+    return service.in_world(payload.get("sandbox", False))
 
 
 def expire(payload: dict, job) -> None:

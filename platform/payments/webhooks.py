@@ -6,12 +6,11 @@ of that organisation's signing secrets (live or sandbox: the one that verifies d
 event id is then stored; a second delivery of it changes nothing. Only that organisation's payments are
 looked at: an event naming another organisation's intent is recorded as unknown and changes nothing.
 """
-import contextlib
 import uuid
 
 import sqlalchemy as sa
 import stripe
-from flask import current_app, g
+from flask import current_app
 
 from civic.core import crypto
 from civic.core.db import session
@@ -48,23 +47,13 @@ def _verified(tenant_id: uuid.UUID, payload: bytes, signature: str | None):
     return None, None
 
 
-@contextlib.contextmanager
-def _world(sandbox: bool):
-    outer = g.get("civic_sandbox", False)
-    g.civic_sandbox = sandbox
-    try:
-        yield
-    finally:
-        g.civic_sandbox = outer
-
-
 def receive_stripe(*, tenant: str, payload: bytes, signature: str | None) -> dict:
     """Take one Stripe event into account (once), if it is signed by the organisation's secret."""
     found = _tenant(tenant)
     event, account = _verified(found.id, payload, signature) if found is not None else (None, None)
     if event is None:  # an unknown organisation gets the same answer: no way to find out which exist
         raise problems.WEBHOOK_UNVERIFIED("The signature does not match, or it is too old.")
-    with _world(account.sandbox):
+    with service.in_world(account.sandbox):
         seen = session.scalars(sa.select(Webhook.id).where(
             Webhook.tenant_id == found.id, Webhook.sandbox.is_(account.sandbox), Webhook.event_id == event["id"])
             .execution_options(civic_tenant=found.id)).first()
