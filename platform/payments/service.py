@@ -8,7 +8,6 @@ import contextlib
 import datetime as dt
 import uuid
 
-import sqlalchemy as sa
 from flask import current_app, g
 
 from civic.core import audit, crypto, jobs
