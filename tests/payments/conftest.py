@@ -8,9 +8,6 @@ import hmac
 import http.client
 import http.server
 import json
-import socket
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -18,7 +15,7 @@ import uuid
 import pytest
 import stripe
 
-from tests.conftest import free_port
+from tests.payments import stripe_server
 
 SECRET_KEY = "sk_test_" + "a1b2c3d4" * 3
 PUBLISHABLE_KEY = "pk_test_" + "e5f6a7b8" * 3
@@ -28,22 +25,7 @@ CARD_OK, CARD_DECLINED, CARD_3DS = "4242424242424242", "4000000000000341", "4000
 
 @pytest.fixture(scope="session")
 def localstripe():
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "localstripe", "--port", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        raise RuntimeError("localstripe did not start")
-    yield f"http://127.0.0.1:{port}"
-    process.terminate()
-    process.wait(10)
+    return stripe_server.url()
 
 
 class FaultProxy(http.server.ThreadingHTTPServer):
