@@ -140,37 +140,6 @@ class World:
         return {"tenant_ref": self.create("/v1/admin/tenants", {"slug": f"t-{uuid.uuid4().hex[:8]}", "name": "Fresh"},
                                           self.steward())["id"]}
 
-    def payment(self) -> dict:
-        """A payment of A through its Stripe test keys, against the run's localstripe."""
-        from tests.payments import stripe_server
-        from tests.payments.conftest import PUBLISHABLE_KEY, SECRET_KEY, WEBHOOK_SECRET
-
-        self.client.application.config["PAYMENTS_STRIPE_API_BASE"] = stripe_server.url()
-        if not getattr(self, "_payments_keys", False):
-            answer = self.client.put("/v1/payments/account", headers=self.as_a(), json={
-                "secret_key": SECRET_KEY, "publishable_key": PUBLISHABLE_KEY, "webhook_secret": WEBHOOK_SECRET})
-            assert answer.status_code == 200, answer.get_json()
-            self._payments_keys = True
-        return {"payment_id": self.create("/v1/payments", {
-            "amount": 2500, "description": f"{self.marker} room hire", "reference": f"{self.marker}-payment",
-            "return_url": "https://club.example.org/paid"})["id"]}
-
-    def refund(self) -> dict:
-        """A refund of A: its payment made to succeed by a signed webhook, then part of it refunded."""
-        from tests.payments.conftest import event, pay, signed
-
-        from tests.payments import stripe_server
-        values = self.payment()
-        intent_id = self.client.get(f"/v1/payments/{values['payment_id']}", headers=self.as_a()).get_json()[
-            "provider"]["payment_intent_id"]
-        body, headers = signed(event("payment_intent.succeeded", pay(stripe_server.url(), intent_id).to_dict()))
-        assert self.client.post(f"/v1/payments/webhooks/stripe/{self.a.id}", data=body, headers=headers).status_code == 200
-        made = self.create(f"/v1/payments/{values['payment_id']}/refunds", {"amount": 100, "refund_amount_available": 2500})
-        return {**values, "refund_id": made["id"]}
-
-    def webhook_address(self) -> dict:
-        return {"tenant": str(self.a.id)}
-
     def dead_job(self) -> dict:
         from civic.core import jobs
 
@@ -205,14 +174,6 @@ CREATORS = {
     "/v1/booking/bookings/<booking_id>.ics": World.booking,
     "/v1/booking/bookings/<booking_id>/cancel": World.booking,
     "/v1/booking/bookings/<booking_id>/reschedule": World.booking,
-    "/v1/payments/<payment_id>": World.payment,
-    "/v1/payments/<payment_id>/events": World.payment,
-    "/v1/payments/<payment_id>/cancel": World.payment,
-    "/v1/payments/<payment_id>/capture": World.payment,
-    "/v1/payments/<payment_id>/simulate": World.payment,
-    "/v1/payments/<payment_id>/refunds": World.refund,
-    "/v1/payments/<payment_id>/refunds/<refund_id>": World.refund,
-    "/v1/payments/webhooks/stripe/<tenant>": World.webhook_address,
     "/v1/reporting/categories/<code>": World.category,
     "/v1/reporting/reports/<report_id>": World.report,
     "/v1/reporting/reports/<report_id>/status": World.report,
@@ -248,16 +209,6 @@ BODIES = {
                                                  "attendee": {"name": "Pat Person"}},
     ("POST", "/v1/booking/bookings/<booking_id>/cancel"): lambda w: {"reason": "Changed plans"},
     ("POST", "/v1/booking/bookings/<booking_id>/reschedule"): lambda w: {"start": _slot(4)},
-    ("PUT", "/v1/payments/account"): lambda w: {"secret_key": "sk_test_" + "a1b2c3d4" * 3,
-                                                "publishable_key": "pk_test_" + "e5f6a7b8" * 3,
-                                                "webhook_secret": "whsec_" + "c0ffee12" * 4},
-    ("POST", "/v1/payments"): lambda w: {"amount": 1200, "description": "Bulky waste collection", "reference": "BW-1",
-                                         "return_url": "https://club.example.org/paid"},
-    ("POST", "/v1/payments/<payment_id>/cancel"): None,
-    ("POST", "/v1/payments/<payment_id>/capture"): None,
-    ("POST", "/v1/payments/<payment_id>/simulate"): lambda w: {"card_number": "4242424242424242"},
-    ("POST", "/v1/payments/<payment_id>/refunds"): lambda w: {"amount": 100, "refund_amount_available": 2400},
-    ("POST", "/v1/payments/webhooks/stripe/<tenant>"): lambda w: {"id": "evt_1", "type": "payment_intent.succeeded"},
     ("POST", "/v1/reporting/categories"): lambda w: {"code": f"c{uuid.uuid4().hex[:8]}", "name": "Graffiti"},
     ("PATCH", "/v1/reporting/categories/<code>"): lambda w: {"name": "Renamed category"},
     ("POST", "/v1/reporting/reports"): lambda w: {"category": w.category()["code"], "description": "Broken light",
