@@ -31,22 +31,31 @@ KEYS = {"secret_key": "sk_test_" + "b3nch" * 5, "publishable_key": "pk_test_" + 
         "webhook_secret": "whsec_" + "b3nchb3nch" * 3}
 
 
+def start_localstripe() -> tuple[str, subprocess.Popen]:
+    """localstripe on a free loopback port (the tests use this too); returns its URL and its process.
+
+    `--from-scratch`: never load the store every localstripe on the machine pickles to one shared file.
+    """
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "localstripe", "--port", str(port), "--from-scratch"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return f"http://127.0.0.1:{port}", process
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise RuntimeError("localstripe did not start") from None
+            time.sleep(0.1)
+
+
 @contextlib.contextmanager
 def localstripe():
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "localstripe", "--port", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url, process = start_localstripe()
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("localstripe did not start") from None
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
+        yield url
     finally:
         process.terminate()
         process.wait(10)
