@@ -7,6 +7,8 @@ def init_app(app, api) -> None:
 
     api.register_blueprint(routes.blp)
     tasks.init_app(app)
+    from civic.booking import subscriptions
+    subscriptions.init_app(app)
     registry.register(app, privacy.ENTRY)
     named_actions.register(app, actions.MESSAGE_DETAILS)
     app.extensions.setdefault("civic.demo_hooks", []).append(demo.seed)

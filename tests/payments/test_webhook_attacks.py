@@ -1,0 +1,70 @@
+"""Forged, replayed, stale and wrong-tenant webhooks change nothing."""
+import time
+
+import sqlalchemy as sa
+
+from civic.core.tenancy import place_wide
+from civic.payments.models import Webhook
+from tests.payments.conftest import WEBHOOK_SECRET, event, intent_object, signed
+
+
+def _state(client, org, payment):
+    return client.get(f"/v1/payments/{payment['id']}", headers=org.both).get_json()["state"]["status"]
+
+
+def _succeeded(payment):
+    return event("payment_intent.succeeded", intent_object(payment["provider"]["payment_intent_id"], "succeeded"))
+
+
+def _refused(answer):
+    assert answer.status_code == 400, answer.get_json()
+    assert answer.get_json()["code"] == "webhook_signature_invalid"
+
+
+def test_a_forged_signature_is_refused(org, client):
+    payment = org.pay(client).get_json()
+    _refused(org.webhook(client, signed(_succeeded(payment), secret="whsec_" + "f" * 32)))
+    body, headers = signed(_succeeded(payment))
+    _refused(org.webhook(client, (body.replace(b"succeeded", b"succeeded "), headers)))  # body changed after signing
+    _refused(org.webhook(client, (body, {"Content-Type": "application/json"})))  # no signature at all
+    assert _state(client, org, payment) == "created"
+
+
+def test_a_stale_timestamp_is_refused_even_correctly_signed(org, client):
+    payment = org.pay(client).get_json()
+    _refused(org.webhook(client, signed(_succeeded(payment), at=int(time.time()) - 3600)))
+    assert _state(client, org, payment) == "created"
+
+
+def test_a_replayed_event_takes_effect_once(org, client, app):
+    payment = org.pay(client).get_json()
+    delivery = signed(_succeeded(payment))
+    outcomes = [org.webhook(client, delivery).get_json()["duplicate"] for _ in range(3)]
+    assert outcomes == [False, True, True]
+    from civic.core.db import session
+    with app.app_context(), place_wide("tests.inspection"):
+        assert session.scalar(sa.select(sa.func.count()).select_from(Webhook)) == 1
+
+
+def test_an_event_naming_another_tenants_intent_changes_nothing(org, other_org, client):
+    theirs = other_org.pay(client).get_json()
+    # Signed with our own secret (both organisations happen to use the same here), sent to our address.
+    answer = org.webhook(client, signed(_succeeded(theirs)))
+    assert answer.status_code == 200 and answer.get_json()["outcome"] == "unknown_payment"
+    assert _state(client, other_org, theirs) == "created"
+
+
+def test_an_event_for_one_tenant_sent_to_another_tenants_address_is_refused(org, make, client):
+    from tests.payments.conftest import Org
+    other = Org(make, keys=False)
+    other.set_keys(webhook="whsec_" + "0badc0de" * 4)
+    payment = org.pay(client).get_json()
+    _refused(other.webhook(client, signed(_succeeded(payment), secret=WEBHOOK_SECRET)))
+    _refused(org.webhook(client, signed(_succeeded(payment)), tenant="no-such-organisation"))
+    assert _state(client, org, payment) == "created"
+
+
+def test_the_webhook_needs_no_token_but_a_garbled_body_is_a_problem_not_a_500(org, client):
+    answer = client.post(f"/v1/payments/webhooks/stripe/{org.tenant.id}", data=b"{not json",
+                         headers={"Content-Type": "application/json", "Stripe-Signature": "t=1,v1=00"})
+    assert answer.status_code == 400 and answer.content_type == "application/problem+json"
