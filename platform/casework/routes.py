@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 from civic.casework import referral_schemas as rs
 from civic.casework import referrals, schemas, service, work
 from civic.core import etag
-from civic.core.auth import current_principal, current_tenant_id, require
+from civic.core.auth import current_principal, current_tenant_id, require, require_any
 from civic.core.pagination import PageQuerySchema, page_schema
 
 GUIDE = """Cases worked through workflows you define, with SLA clocks that pause, team queues, a
@@ -255,11 +255,13 @@ class Counts(MethodView):
 # --- agreements and referrals -------------------------------------------------------
 @blp.route("/agreements")
 class Agreements(MethodView):
-    @require(READ)
+    @require_any(READ, "platform:admin")
     @blp.arguments(rs.AgreementQuerySchema, location="query")
     @blp.response(200, page_schema(rs.AgreementSchema))
     def get(self, query):
-        """The log of your data-sharing agreements, on either side (a steward sees the whole place's)."""
+        """The log of your data-sharing agreements, on either side (a steward sees the whole place's).
+
+        Needs `casework:read`, or `platform:admin` for the place's whole log."""
         return referrals.list_agreements(tenant_id=current_tenant_id(), principal=current_principal(), **query)
 
     @require(WRITE)
