@@ -2,7 +2,7 @@
 
 Revision ID: casework_0001
 Revises: 0001
-Create Date: 2026-12-02 00:05:44.552878
+Create Date: 2026-12-02 00:30:54.476674
 """
 from alembic import op
 import sqlalchemy as sa
@@ -39,6 +39,7 @@ def upgrade() -> None:
     sa.Column('partner_approved_at', civic.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('reference', sa.String(length=255), nullable=True),
     sa.Column('metadata', sa.JSON(), nullable=False),
+    sa.Column('sandbox', sa.Boolean(), nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('created_at', civic.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', civic.core.db.UTCDateTime(timezone=True), nullable=False),
@@ -48,6 +49,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('casework_agreement', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_casework_agreement_partner_tenant_id'), ['partner_tenant_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_casework_agreement_sandbox'), ['sandbox'], unique=False)
         batch_op.create_index(batch_op.f('ix_casework_agreement_tenant_id'), ['tenant_id'], unique=False)
 
     op.create_table('casework_case_type',
@@ -282,6 +284,7 @@ def downgrade() -> None:
     op.drop_table('casework_case_type')
     with op.batch_alter_table('casework_agreement', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_casework_agreement_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_casework_agreement_sandbox'))
         batch_op.drop_index(batch_op.f('ix_casework_agreement_partner_tenant_id'))
 
     op.drop_table('casework_agreement')

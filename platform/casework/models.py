@@ -159,8 +159,10 @@ class Settings(TenantOwned, Base):
     updated_at: Mapped[dt.datetime]
 
 
-class Agreement(TenantOwned, Entity, Base):
-    """A data-sharing agreement between two organisations (ICO data sharing code), owned by the proposer."""
+class Agreement(TenantOwned, Sandboxed, Entity, Base):
+    """A data-sharing agreement between two organisations (ICO data sharing code), owned by the proposer.
+
+    Live or test like the cases it covers: a sandbox client's agreement covers sandbox cases only."""
 
     __tablename__ = "casework_agreement"
 

@@ -51,8 +51,8 @@ def create_agreement(*, tenant_id: uuid.UUID, principal, partner: str, **fields)
 def _agreement(tenant_id, agreement_id, *, lock: bool = False) -> Agreement:
     wanted = _uuid(agreement_id, "agreement")
     with place_wide("casework.agreements"):
-        query = sa.select(Agreement).where(Agreement.id == wanted, sa.or_(Agreement.tenant_id == tenant_id,
-                                                                          Agreement.partner_tenant_id == tenant_id))
+        query = sa.select(Agreement).where(Agreement.id == wanted, Agreement.sandbox.is_(current_world_is_sandbox()),
+                                           sa.or_(Agreement.tenant_id == tenant_id, Agreement.partner_tenant_id == tenant_id))
         if lock:
             query = query.with_for_update().execution_options(populate_existing=True)
         found = session.scalars(query).first()
@@ -99,7 +99,7 @@ def end_agreement(*, tenant_id: uuid.UUID, principal, agreement_id) -> Agreement
 def list_agreements(*, tenant_id: uuid.UUID, principal, status: str | None = None, limit: int = 20,
                     after: str | None = None) -> dict:
     """The one log of agreements: an organisation's own (either side); a steward's, the whole place's."""
-    query = sa.select(Agreement)
+    query = sa.select(Agreement).where(Agreement.sandbox.is_(current_world_is_sandbox()))
     if not principal.is_steward:
         query = query.where(sa.or_(Agreement.tenant_id == tenant_id, Agreement.partner_tenant_id == tenant_id))
     if status:

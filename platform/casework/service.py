@@ -11,7 +11,7 @@ from civic.core import audit, etag, people
 from civic.core.db import session, utcnow
 from civic.core.errors import not_found
 from civic.core.pagination import paginate
-from civic.core.tenancy import get_scoped, scoped
+from civic.core.tenancy import get_scoped, live_only, scoped
 
 _order = itertools.count()  # orders a request's timeline entries that share a timestamp
 SUBJECT_COLUMNS = {"name": "subject_name", "email": "subject_email", "phone": "subject_phone",
@@ -94,6 +94,7 @@ def get_settings(*, tenant_id: uuid.UUID) -> Settings:
 def put_settings(*, tenant_id: uuid.UUID, principal, working_hours: dict | None = None, **fields) -> Settings:
     """Replace the organisation's casework settings (tenant admins only)."""
     require_admin(principal)
+    live_only("casework settings")  # working hours and intake apply to live cases too
     row = session.get(Settings, tenant_id, with_for_update=True) or Settings(tenant_id=tenant_id)
     for name, value in {**fields, "working_hours": working_hours or clocks.sla.DEFAULT_HOURS}.items():
         setattr(row, name, value)

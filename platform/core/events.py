@@ -90,7 +90,7 @@ def subscribe(app, event_type: str, job_name: str) -> None:
     """
     if event_type != "*" and event_type not in DECLARED:
         component = event_type.split(".")[1] if event_type.count(".") >= 2 else ""
-        if component and component not in app.config.get("COMPONENTS", ()):
+        if component and component not in app.config["COMPONENTS"]:
             return  # that component is off: no such event will ever be emitted
         if component and importlib.util.find_spec(f"civic.{component}.events") is not None:
             importlib.import_module(f"civic.{component}.events")
