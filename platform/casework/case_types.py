@@ -6,6 +6,7 @@ A definition (stored on `CaseType.definition`) holds `states` (each with an opti
 `fields_schema` (JSON Schema, Draft 2020-12).
 """
 import jsonschema
+import referencing.exceptions
 from jsonschema.validators import Draft202012Validator
 
 from civic.casework import problems
@@ -39,6 +40,8 @@ def check_definition(definition: dict) -> None:
         errors.setdefault("priorities", []).append("Priorities must be unique.")
     if definition["default_priority"] not in definition["priorities"]:
         errors.setdefault("default_priority", []).append("Must be one of the priorities.")
+    if _outside_refs(definition["fields_schema"]):
+        errors.setdefault("fields_schema", []).append("Only references inside the schema (`#/...`) are allowed.")
     try:
         Draft202012Validator.check_schema(definition["fields_schema"])
         if definition["fields_schema"].get("type", "object") != "object":
@@ -49,10 +52,21 @@ def check_definition(definition: dict) -> None:
         raise problems.CASE_TYPE_INVALID("The case type definition is not consistent: see `errors`.", errors=errors)
 
 
+def _outside_refs(schema) -> bool:
+    """Whether the schema names anything outside itself (never fetched: a schema may not reach the network)."""
+    if isinstance(schema, dict):
+        return any((key in ("$ref", "$dynamicRef") and not str(value).startswith("#")) or _outside_refs(value)
+                   for key, value in schema.items())
+    return isinstance(schema, list) and any(_outside_refs(item) for item in schema)
+
+
 def check_fields(definition: dict, values: dict) -> None:
     """Raise `case_fields_invalid` unless `values` fit the case type's JSON Schema."""
     validator = Draft202012Validator(definition.get("fields_schema") or EMPTY_SCHEMA)
-    found = sorted(validator.iter_errors(values), key=lambda e: list(e.absolute_path))
+    try:
+        found = sorted(validator.iter_errors(values), key=lambda e: list(e.absolute_path))
+    except referencing.exceptions.Unresolvable:  # a `#/...` reference to nothing
+        raise problems.CASE_TYPE_INVALID("The case type's fields_schema has a reference to nothing: fix the case type.") from None
     if found:
         errors: dict[str, list[str]] = {}
         for error in found[:20]:

@@ -72,6 +72,7 @@ def test_inconsistent_definitions_are_refused_with_what_to_fix(client, org):
         case_type(default_priority="unheard-of"),
         case_type(fields_schema={"type": "object", "properties": {"ward": {"type": "no-such-type"}}}),
         case_type(fields_schema={"type": "string"}),
+        case_type(fields_schema={"type": "object", "properties": {"a": {"$ref": "http://127.0.0.1:9/x.json"}}}),
         case_type(states=[{"name": "new"}, {"name": "new"}, {"name": "closed"}]),
     ]
     for body in bad:
