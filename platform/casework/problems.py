@@ -49,6 +49,10 @@ ATTACHMENT_TYPE = declare(
     "attachment_type_not_allowed", 415, "That kind of file is not accepted",
     means="Only PDF, PNG, JPEG and plain text are accepted, recognised by their content, not their name.",
     action="Convert the file to one of those types.")
+NOT_BASE64 = declare(
+    "attachment_not_base64", 422, "The file is not base64",
+    means="An attachment's bytes travel as base64 in `content_base64`.",
+    action="Encode the file with standard base64 (RFC 4648).")
 CASE_TYPE_VERSION = declare(
     "case_type_version_mismatch", 409, "Not a version of this case's type",
     means="A case migrates only to another version of its own case type, with every state mapped.",

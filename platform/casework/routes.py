@@ -220,13 +220,13 @@ class CaseAttachments(MethodView):
         return work.list_attachments(tenant_id=current_tenant_id(), case_id=case_id, **query)
 
     @require(WRITE)
-    @blp.arguments(schemas.AttachmentUploadSchema, location="files")
+    @blp.arguments(schemas.AttachmentUploadSchema)
     @blp.response(201, schemas.AttachmentSchema)
     def post(self, data, case_id):
-        """Attach a file (multipart `file`): PDF, PNG, JPEG or plain text, recognised by its content.
+        """Attach a file (base64 in JSON): PDF, PNG, JPEG or plain text, recognised by its content.
 
-        Errors: `attachment_too_large` (413), `attachment_type_not_allowed` (415)."""
-        return work.add_attachment(tenant_id=current_tenant_id(), case_id=case_id, file=data["file"])
+        Errors: `attachment_too_large` (413), `attachment_type_not_allowed` (415), `attachment_not_base64` (422)."""
+        return work.add_attachment(tenant_id=current_tenant_id(), case_id=case_id, **data)
 
 
 @blp.route("/cases/<case_id>/attachments/<attachment_id>/content")

@@ -236,11 +236,15 @@ class NoteSchema(ResourceSchema):
 
 
 class AttachmentUploadSchema(StrictSchema):
-    file = ma.fields.Raw(required=True, metadata={"type": "string", "format": "binary",
-                                                  "description": "PDF, PNG, JPEG or plain text (by content)."})
+    """A file to attach, as base64 in JSON (within the request size limit)."""
+
+    filename = ma.fields.String(required=True, validate=ma.validate.Length(1, 200))
+    content_base64 = ma.fields.String(required=True, validate=ma.validate.Length(min=1),
+                                      metadata={"description": "The file's bytes, base64: PDF, PNG, JPEG or plain text "
+                                                               "(recognised by the content, not the name)."})
 
     class Meta(StrictSchema.Meta):
-        example = {"file": "consent-form.pdf"}
+        example = {"filename": "notes.txt", "content_base64": "Q2FsbGVkIEFsZXg6IGtlZW4gb24gd2Fsa2luZy4="}
 
 
 class AttachmentSchema(ma.Schema):

@@ -1,4 +1,6 @@
 """Notes and attachments on a case. Keyword-only, tenant first; flush, never commit."""
+import base64
+import binascii
 import uuid
 
 from flask import current_app
@@ -36,17 +38,23 @@ def list_notes(*, tenant_id: uuid.UUID, case_id, limit: int = 20, after: str | N
     return page
 
 
-def add_attachment(*, tenant_id: uuid.UUID, case_id, file) -> Attachment:
+def add_attachment(*, tenant_id: uuid.UUID, case_id, filename: str, content_base64: str) -> Attachment:
     """Store a file on a case: size limited; PDF, PNG, JPEG or plain text by its content."""
     case = find_case(tenant_id, case_id, lock=False)
     limit = current_app.config["CASEWORK_ATTACHMENT_MAX_BYTES"]
-    data = file.stream.read(limit + 1)
+    if len(content_base64) > (limit + 2) // 3 * 4 + 4:  # longer than any encoding of `limit` bytes
+        raise problems.ATTACHMENT_TOO_LARGE(f"An attachment is at most {limit} bytes.")
+    try:
+        data = base64.b64decode(content_base64, validate=True)
+    except (binascii.Error, ValueError):
+        raise problems.NOT_BASE64("`content_base64` is not valid base64.",
+                                  errors={"content_base64": ["Not valid base64."]}) from None
     if len(data) > limit:
         raise problems.ATTACHMENT_TOO_LARGE(f"An attachment is at most {limit} bytes.")
     kind = storage.sniff(data)
     if kind is None:
         raise problems.ATTACHMENT_TYPE("Send a PDF, PNG, JPEG or plain-text file (checked by its content).")
-    name = "".join(c for c in (file.filename or "attachment") if c.isprintable() and c not in '/\\"')[-200:] or "attachment"
+    name = "".join(c for c in filename if c.isprintable() and c not in '/\\"')[-200:] or "attachment"
     digest = storage.storage().put(data)  # by content hash: a retried request stores the same file once
     attachment = Attachment(id=uuid.uuid4(), tenant_id=tenant_id, case_id=case.id, sandbox=case.sandbox, filename=name,
                             content_type=kind, size=len(data), sha256=digest, author=audit.current_actor())

@@ -22,8 +22,6 @@ def _check_body() -> None:
         return
     if not request.content_length and not request.headers.get("Transfer-Encoding"):
         return
-    if request.mimetype == "multipart/form-data" and _takes_files():
-        return  # an upload: the operation declared `@blp.arguments(..., location="files")`
     if not request.is_json:
         raise Problem(415, "unsupported_media_type",
                       f"Send JSON with `Content-Type: application/json` (got {request.mimetype or 'none'}).")
@@ -33,19 +31,6 @@ def _check_body() -> None:
         raise Problem(400, "malformed_json", "The request body is not valid JSON.", title="Malformed JSON") from None
     except RecursionError:  # nested deeper than the parser goes
         raise _too_deep() from None
-
-
-def _declared_locations() -> set[str]:
-    """Where the matched API operation's `@arguments` are read from ("json", "query", "files", ...)."""
-    from flask import current_app
-
-    view_class = getattr(current_app.view_functions.get(request.endpoint), "view_class", None)
-    apidoc = getattr(getattr(view_class, request.method.lower(), None), "_apidoc", {})
-    return {p.get("in") for p in apidoc.get("arguments", {}).get("parameters", [])}
-
-
-def _takes_files() -> bool:
-    return "files" in _declared_locations()
 
 
 def _takes_a_body() -> bool:

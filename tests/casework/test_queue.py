@@ -1,6 +1,6 @@
 """The queue (filters, due-date order, cursor pages, counts), ETags between two caseworkers, and the timeline."""
+import base64
 import datetime as dt
-import io
 import uuid
 
 import pytest
@@ -105,8 +105,8 @@ def test_the_timeline_records_every_change_with_actor_and_time(client, org, file
                 headers=org.worker)
     client.patch(f"/v1/casework/cases/{cid}", json={"priority": "urgent"}, headers=org.worker)
     client.post(f"/v1/casework/cases/{cid}/notes", json={"body": "Called"}, headers=org.worker)
-    attached = client.post(f"/v1/casework/cases/{cid}/attachments", data={"file": (io.BytesIO(b"hello"), "a.txt")},
-                           headers=org.worker, content_type="multipart/form-data")
+    attached = client.post(f"/v1/casework/cases/{cid}/attachments", headers=org.worker,
+                           json={"filename": "a.txt", "content_base64": base64.b64encode(b"hello").decode()})
     assert attached.status_code == 201, attached.get_json()
     org.move(client, cid, "waiting_for_client")
     org.move(client, cid, "triage")

@@ -1,5 +1,5 @@
 """Notes and attachments: limits, content checked by its bytes, and what is stored."""
-import io
+import base64
 
 import pytest
 
@@ -15,8 +15,8 @@ def app_config(tmp_path):
 
 
 def _upload(client, headers, case_id, data, name):
-    return client.post(f"/v1/casework/cases/{case_id}/attachments", data={"file": (io.BytesIO(data), name)},
-                       headers=headers, content_type="multipart/form-data")
+    return client.post(f"/v1/casework/cases/{case_id}/attachments", headers=headers,
+                       json={"filename": name, "content_base64": base64.b64encode(data).decode()})
 
 
 def test_notes_are_internal_or_shareable_and_limited(client, org):
@@ -57,9 +57,14 @@ def test_attachments_are_recognised_by_their_content_not_their_name(client, org,
     assert not [p for p in stored if "form" in p.name or "exe" in p.name]
 
 
-def test_a_missing_file_is_a_validation_error(client, org):
+def test_a_missing_or_broken_file_is_refused(client, org):
     org.define(client)
     case = org.case(client)
-    response = client.post(f"/v1/casework/cases/{case['id']}/attachments", data={}, headers=org.worker,
-                           content_type="multipart/form-data")
-    assert response.status_code == 422 and response.get_json()["code"] == "validation_failed"
+    url = f"/v1/casework/cases/{case['id']}/attachments"
+    missing = client.post(url, json={"filename": "a.txt"}, headers=org.worker)
+    assert missing.status_code == 422 and missing.get_json()["code"] == "validation_failed"
+    broken = client.post(url, json={"filename": "a.txt", "content_base64": "not base64!"}, headers=org.worker)
+    assert broken.status_code == 422 and broken.get_json()["code"] == "attachment_not_base64"
+    long = client.post(url, json={"filename": "a.pdf", "content_base64": "A" * 4000}, headers=org.worker)
+    assert long.status_code == 413 and long.get_json()["code"] == "attachment_too_large"
+    assert client.get(url, headers=org.worker).get_json()["items"] == []
