@@ -72,8 +72,8 @@ def get_agreement(*, tenant_id: uuid.UUID, agreement_id) -> Agreement:
 
 def approve_agreement(*, tenant_id: uuid.UUID, principal, agreement_id) -> Agreement:
     """One party's admin approves; with both approvals the agreement is active."""
+    agreement = _agreement(tenant_id, agreement_id, lock=True)  # another organisation's: a 404 first
     service.require_admin(principal)
-    agreement = _agreement(tenant_id, agreement_id, lock=True)
     if agreement.status == "ended":
         raise problems.AGREEMENT_NOT_LIVE("This agreement has ended.")
     side = "proposer" if agreement.tenant_id == tenant_id else "partner"
@@ -92,8 +92,8 @@ def approve_agreement(*, tenant_id: uuid.UUID, principal, agreement_id) -> Agree
 
 def end_agreement(*, tenant_id: uuid.UUID, principal, agreement_id) -> Agreement:
     """Either party's admin ends an agreement: no referral may be sent under it any more."""
+    agreement = _agreement(tenant_id, agreement_id, lock=True)  # another organisation's: a 404 first
     service.require_admin(principal)
-    agreement = _agreement(tenant_id, agreement_id, lock=True)
     agreement.status, agreement.updated_at = "ended", utcnow()
     session.flush()
     for party in (agreement.tenant_id, agreement.partner_tenant_id):

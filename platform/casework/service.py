@@ -58,8 +58,8 @@ def create_case_type(*, tenant_id: uuid.UUID, principal, key: str, name: str, de
 def add_version(*, tenant_id: uuid.UUID, principal, case_type_id, name: str, description: str | None = None,
                 reference: str | None = None, metadata_: dict | None = None, **fields) -> CaseType:
     """The next version of a case type; open cases keep theirs until migrated."""
+    base = get_scoped(CaseType, tenant_id, case_type_id, what="case type")  # another organisation's: a 404 first
     require_admin(principal)
-    base = get_scoped(CaseType, tenant_id, case_type_id, what="case type")
     definition = _definition(fields)
     newest = _latest(tenant_id, base.key)
     session.scalars(scoped(CaseType, tenant_id).where(CaseType.id == newest.id).with_for_update(of=CaseType)).first()
@@ -248,8 +248,8 @@ def assign(*, tenant_id: uuid.UUID, case_id, assignee_id, team: str | None = Non
 def migrate_case(*, tenant_id: uuid.UUID, principal, case_id, version: int, state_map: dict,
                  if_match: str | None = None) -> Case:
     """Move an open case to another version of its case type, keeping the SLA time already used."""
-    require_admin(principal)
     case = find_case(tenant_id, case_id, if_match)
+    require_admin(principal)
     old = _type(case)
     new = session.scalars(scoped(CaseType, tenant_id).where(CaseType.key == old.key, CaseType.version == version)).first()
     if new is None or not case.open:
