@@ -4,7 +4,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from civic.casework import referral_schemas as rs
-from civic.casework import referrals, schemas, service, work
+from civic.casework import referrals, schemas, service, storage, work
 from civic.core import etag
 from civic.core.auth import current_principal, current_tenant_id, require, require_any
 from civic.core.pagination import PageQuerySchema, page_schema
@@ -232,7 +232,9 @@ class CaseAttachments(MethodView):
 @blp.route("/cases/<case_id>/attachments/<attachment_id>/content")
 class AttachmentContent(MethodView):
     @require(READ)
-    @blp.doc(responses={"200": {"description": "The file's bytes.", "content": {"application/octet-stream": {}}}})
+    @blp.doc(responses={"200": {"description": "The file's bytes, with the type recognised when it was attached.",
+                                "content": {kind: {"schema": {"type": "string", "format": "binary"}}
+                                            for kind in sorted(storage.ALLOWED)}}})
     def get(self, case_id, attachment_id):
         """Download a file attached to a case (the download is audited)."""
         attachment, body = work.attachment_content(tenant_id=current_tenant_id(), case_id=case_id,

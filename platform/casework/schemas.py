@@ -363,7 +363,8 @@ class SettingsSchema(StrictSchema):
                                    metadata={"description": "Local hours per weekday (default 09:00-17:00 Monday to Friday)."})
     intake = ma.fields.List(ma.fields.Nested(IntakeRuleSchema), load_default=list, validate=ma.validate.Length(max=100),
                             metadata={"description": "A report in one of these categories opens a case."})
-    updated_at = ma.fields.AwareDateTime(dump_only=True, format="iso")
+    updated_at = ma.fields.AwareDateTime(dump_only=True, allow_none=True, format="iso",
+                                         metadata={"description": "Null until the settings are first saved."})
 
     class Meta(StrictSchema.Meta):
         example = {"time_zone": "Europe/London", "bank_holiday_region": "england-and-wales",
