@@ -48,9 +48,9 @@ def create_agreement(*, tenant_id: uuid.UUID, principal, partner: str, **fields)
     return agreement
 
 
-def _across(query: sa.Select, key: str, what: str, lock: bool):
-    """One row another organisation may own, read place-wide for `key` (locked if asked), or a 404."""
-    with place_wide(key):
+def _across(query: sa.Select, across, what: str, lock: bool):
+    """One row another organisation may own, read in `across` (a listed `place_wide()`), locked if asked, or a 404."""
+    with across:
         if lock:
             query = query.with_for_update().execution_options(populate_existing=True)
         found = session.scalars(query).first()
@@ -63,7 +63,7 @@ def _agreement(tenant_id, agreement_id, *, lock: bool = False) -> Agreement:
     query = sa.select(Agreement).where(Agreement.id == _uuid(agreement_id, "agreement"),
                                        Agreement.sandbox.is_(current_world_is_sandbox()),
                                        sa.or_(Agreement.tenant_id == tenant_id, Agreement.partner_tenant_id == tenant_id))
-    return _across(query, "casework.agreements", "agreement", lock)
+    return _across(query, place_wide("casework.agreements"), "agreement", lock)
 
 
 def get_agreement(*, tenant_id: uuid.UUID, agreement_id) -> Agreement:
@@ -194,7 +194,7 @@ def _read_across(tenant_id, referrals) -> None:
 def _received(tenant_id, referral_id, *, lock: bool = False) -> Referral:
     query = sa.select(Referral).where(Referral.id == _uuid(referral_id, "referral"), Referral.to_tenant_id == tenant_id,
                                       Referral.sandbox.is_(current_world_is_sandbox()))
-    return _across(query, "casework.referrals", "referral", lock)
+    return _across(query, place_wide("casework.referrals"), "referral", lock)
 
 
 def get_referral(*, tenant_id: uuid.UUID, referral_id) -> dict:
