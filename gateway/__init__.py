@@ -5,6 +5,7 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 
 def init_app(app, api) -> None:
+    from civic.core import people
     from civic.core.auth import register_api_key_lookup, register_token_validator  # here: `civic --help` stays light
     from civic.gateway import models  # noqa: F401  (tables)
     from civic.gateway import oauth, routes, service
@@ -15,6 +16,7 @@ def init_app(app, api) -> None:
     register_token_validator(app, service.principal_for)
     # Open311 clients that cannot do OAuth send an API key; components ask civic.core.auth.api_key_client.
     register_api_key_lookup(app, service.client_by_api_key)
+    people.register_staff_lookup(app, service.staff_member)  # components ask civic.core.people.staff_user
     oauth.config_oauth(app)
     routes.init_app(app, api)
 

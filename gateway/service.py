@@ -370,6 +370,16 @@ def get_user(*, tenant_id: uuid.UUID | None, user_id) -> StaffUser:
     return get_scoped(StaffUser, tenant_id, user_id, what="staff user")
 
 
+def staff_member(tenant_id: uuid.UUID, user_id: uuid.UUID):
+    """The core's view of an active staff user of `tenant_id` (civic.core.people), or None."""
+    from civic.core import people
+
+    user = session.scalars(scoped(StaffUser, tenant_id).where(StaffUser.id == user_id,
+                                                              StaffUser.status == "active")).first()
+    return None if user is None else people.StaffUser(id=user.id, tenant_id=user.tenant_id, role=user.role,
+                                                       name=user.name)
+
+
 def update_user(*, user: StaffUser, **changes) -> StaffUser:
     """Change a user's role, name or status; disabling revokes their tokens at once."""
     for key, value in changes.items():

@@ -8,25 +8,12 @@ occurrence).
 """
 import dataclasses
 import datetime as dt
-import functools
 import zoneinfo
 
-from govuk_bank_holidays.bank_holidays import BankHolidays
+from civic.core.calendar import bank_holidays, zone  # noqa: F401  (booking's callers use them from here)
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 UTC = dt.timezone.utc
-
-
-@functools.cache
-def bank_holidays(region: str) -> frozenset[dt.date]:
-    """UK bank holidays for a region, from the data bundled with govuk-bank-holidays (no network)."""
-    data = BankHolidays(use_cached_holidays=True)
-    return frozenset(h["date"] for h in data.get_holidays(division=region))
-
-
-@functools.cache
-def zone(name: str) -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(name)
 
 
 def minutes(hhmm: str) -> int:

@@ -15,10 +15,10 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from civic.core.calendar import BANK_HOLIDAY_REGIONS  # noqa: F401  (booking's schemas use it from here)
 from civic.core.db import Base, Entity
 from civic.core.tenancy import Sandboxed, TenantOwned, tenant_column
 
-BANK_HOLIDAY_REGIONS = ("england-and-wales", "scotland", "northern-ireland")
 HOLD_STATUSES = ("held", "confirmed", "expired", "released")
 BOOKING_STATUSES = ("confirmed", "cancelled")
 EXCEPTION_KINDS = ("closed", "open")

@@ -100,7 +100,17 @@ class InvalidPayload(ValueError):
 
 
 def subscribe(app, event_type: str, job_name: str) -> None:
-    """Run job `job_name` (with the event envelope as payload) after each `event_type` ("*": every event)."""
+    """Run job `job_name` (with the event envelope as payload) after each `event_type` ("*": every event).
+
+    Another component's event is named by its type: its `events.py` is read here if that component is
+    enabled (whichever component started first); if it is switched off there is nothing to subscribe to.
+    """
+    if event_type != "*" and event_type not in DECLARED:
+        component = event_type.split(".")[1] if event_type.count(".") >= 2 else ""
+        if component and component not in app.config["COMPONENTS"]:
+            return  # that component is off: no such event will ever be emitted
+        if component and importlib.util.find_spec(f"civic.{component}.events") is not None:
+            importlib.import_module(f"civic.{component}.events")
     if event_type != "*" and event_type not in DECLARED:
         raise LookupError(f"cannot subscribe to undeclared event type {event_type!r}")
     app.extensions.setdefault("civic.subscriptions", {}).setdefault(event_type, []).append(job_name)

@@ -49,13 +49,16 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, uuid.UUID]:
                       errors={"after": ["Not a valid cursor."]}) from None
 
 
-def paginate(query: sa.Select, model, *, limit: int = 20, after: str | None = None) -> dict:
-    """Run `query` one page at a time, oldest first."""
-    query = query.order_by(model.created_at, model.id)
+def paginate(query: sa.Select, model, *, limit: int = 20, after: str | None = None, sort=None) -> dict:
+    """Run `query` one page at a time, oldest first; or by `sort`, another non-null datetime column
+    (such as a due date), then id."""
+    column = model.created_at if sort is None else sort
+    query = query.order_by(column, model.id)
     if after:
         created, oid = decode_cursor(after)
-        query = query.where(sa.tuple_(model.created_at, model.id) > sa.tuple_(
-            sa.literal(created, model.created_at.type), sa.literal(oid, model.id.type)))
+        query = query.where(sa.tuple_(column, model.id) > sa.tuple_(
+            sa.literal(created, column.type), sa.literal(oid, model.id.type)))
     rows = list(session.scalars(query.limit(limit + 1)))
     items, more = rows[:limit], len(rows) > limit
-    return {"items": items, "next": encode_cursor(items[-1].created_at, items[-1].id) if more else None}
+    last = items[-1] if more else None
+    return {"items": items, "next": encode_cursor(getattr(last, column.key), last.id) if more else None}

@@ -59,6 +59,9 @@ PLACE_WIDE = {
     "reporting.rollup": "rollup: weekly counts are computed for every organisation",
     "reporting.warning": "early warning: alerts are computed for every organisation",
     "reporting.open311": "Open311: place-wide discovery, service lists and request lists",
+    "casework.agreements": "casework: a data-sharing agreement is read and approved by both of its parties",
+    "casework.referrals": "casework: a referral is read and answered by the organisation it was sent to",
+    "casework.sla": "casework: the SLA clock job checks open cases of every organisation",
     "tests.inspection": "a test looks at the stored rows themselves, whoever they belong to",
 }
 

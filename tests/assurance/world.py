@@ -151,6 +151,67 @@ class World:
         return {"job_id": self.make._run(dead)}
 
 
+    # --- casework: A's case types, cases and agreements; referrals that C sends to A (A answers them) ---
+    def case_type(self) -> dict:
+        if getattr(self, "_case_type", None) is None:
+            self._case_type = self.create("/v1/casework/case-types", {**CASE_TYPE, "reference": f"{self.marker}-type"})
+        return {"case_type_id": self._case_type["id"]}
+
+    def case(self) -> dict:
+        self.case_type()
+        return {"case_id": self.create("/v1/casework/cases", {
+            "case_type": CASE_TYPE["key"], "title": f"{self.marker} case", "reference": f"{self.marker}-case",
+            "subject": {"name": f"{self.marker} Person", "email": f"{self.marker}@example.org"}})["id"]}
+
+    def attachment(self) -> dict:
+        values = self.case()
+        made = self.create(f"/v1/casework/cases/{values['case_id']}/attachments",
+                           {"filename": "notes.txt", "content_base64": "SGVsbG8="})
+        return {**values, "attachment_id": made["id"]}
+
+    def _agreement(self, proposer, partner, proposer_headers, partner_headers) -> str:
+        body = {**AGREEMENT, "partner": partner.slug}
+        made = self.client.post("/v1/casework/agreements", json=body, headers=proposer_headers).get_json()
+        for headers in (proposer_headers, partner_headers):
+            assert self.client.post(f"/v1/casework/agreements/{made['id']}/approve", headers=headers).status_code == 200
+        return made["id"]
+
+    def agreement(self) -> dict:
+        made = self.create("/v1/casework/agreements", {**AGREEMENT, "partner": self.c.slug,
+                                                        "reference": f"{self.marker}-agreement"})
+        return {"agreement_id": made["id"]}
+
+    def live_agreement(self) -> str:
+        return self._agreement(self.a, self.c, self.as_a(), self.headers(self.c, TENANT_SCOPES))
+
+    def referral(self, accepted: bool = False) -> dict:
+        """A referral C sends to A (so A is the one who answers it)."""
+        c = self.headers(self.c, TENANT_SCOPES)
+        if not getattr(self, "_c_case_type", False):
+            assert self.client.post("/v1/casework/case-types", json=CASE_TYPE, headers=c).status_code == 201
+            self._c_case_type = True
+        self.case_type()
+        agreement = self._agreement(self.c, self.a, c, self.as_a())
+        case = self.client.post("/v1/casework/cases", json={"case_type": CASE_TYPE["key"], "title": "Referred",
+                                                            "subject": {"name": "Pat Person"}}, headers=c).get_json()
+        referral = self.client.post(f"/v1/casework/cases/{case['id']}/referrals", json={"agreement_id": agreement},
+                                    headers=c).get_json()
+        if accepted:
+            assert self.client.post(f"/v1/casework/referrals/{referral['id']}/accept", headers=self.as_a(),
+                                    json={"case_type": CASE_TYPE["key"]}).status_code == 200
+        return {"referral_id": referral["id"]}
+
+
+CASE_TYPE = {"key": "assurance", "name": "Assurance case", "states": [{"name": "new", "sla": {"working_days": 2}},
+                                                                       {"name": "triage"}, {"name": "closed"}],
+             "initial_state": "new", "final_states": ["closed"],
+             "transitions": [{"from": "new", "to": "triage"}, {"from": "triage", "to": "closed"}]}
+AGREEMENT = {"title": "Referrals", "proposer_role": "controller", "partner_role": "controller", "purpose": "Referrals",
+             "lawful_basis": "public_task", "shared_fields": ["subject.name", "title"], "retention_days": 30,
+             "starts_on": (dt.date.today() - dt.timedelta(days=1)).isoformat(),
+             "ends_on": (dt.date.today() + dt.timedelta(days=30)).isoformat(),
+             "review_on": (dt.date.today() + dt.timedelta(days=20)).isoformat(), "rights_contact": "dpo@example.org"}
+
 # Each id-bearing route template -> the World method that makes a fresh object as A and names it.
 CREATORS = {
     "/v1/admin/clients/<client_ref>": World.api_client,
@@ -174,6 +235,18 @@ CREATORS = {
     "/v1/booking/bookings/<booking_id>.ics": World.booking,
     "/v1/booking/bookings/<booking_id>/cancel": World.booking,
     "/v1/booking/bookings/<booking_id>/reschedule": World.booking,
+    "/v1/casework/case-types/<case_type_id>": World.case_type,
+    "/v1/casework/case-types/<case_type_id>/versions": World.case_type,
+    **{f"/v1/casework/cases/<case_id>{tail}": World.case for tail in (
+        "", "/transition", "/assign", "/migrate", "/timeline", "/notes", "/attachments", "/referrals")},
+    "/v1/casework/cases/<case_id>/attachments/<attachment_id>/content": World.attachment,
+    "/v1/casework/agreements/<agreement_id>": World.agreement,
+    "/v1/casework/agreements/<agreement_id>/approve": World.agreement,
+    "/v1/casework/agreements/<agreement_id>/end": World.agreement,
+    "/v1/casework/referrals/<referral_id>": World.referral,
+    "/v1/casework/referrals/<referral_id>/accept": World.referral,
+    "/v1/casework/referrals/<referral_id>/decline": World.referral,
+    "/v1/casework/referrals/<referral_id>/outcome": lambda w: w.referral(accepted=True),
     "/v1/reporting/categories/<code>": World.category,
     "/v1/reporting/reports/<report_id>": World.report,
     "/v1/reporting/reports/<report_id>/status": World.report,
@@ -209,6 +282,25 @@ BODIES = {
                                                  "attendee": {"name": "Pat Person"}},
     ("POST", "/v1/booking/bookings/<booking_id>/cancel"): lambda w: {"reason": "Changed plans"},
     ("POST", "/v1/booking/bookings/<booking_id>/reschedule"): lambda w: {"start": _slot(4)},
+    ("POST", "/v1/casework/case-types"): lambda w: {**CASE_TYPE, "key": f"t{uuid.uuid4().hex[:8]}"},
+    ("POST", "/v1/casework/case-types/<case_type_id>/versions"): lambda w: {
+        k: v for k, v in CASE_TYPE.items() if k != "key"},
+    ("PUT", "/v1/casework/settings"): lambda w: {"time_zone": "Europe/London"},
+    ("POST", "/v1/casework/cases"): lambda w: {"case_type": CASE_TYPE["key"], "title": "Help with a form",
+                                               **({} if w.case_type() else {})},
+    ("PATCH", "/v1/casework/cases/<case_id>"): lambda w: {"title": "Renamed case"},
+    ("POST", "/v1/casework/cases/<case_id>/transition"): lambda w: {"to": "triage"},
+    ("POST", "/v1/casework/cases/<case_id>/assign"): lambda w: {"assignee_id": None, "team": "front-desk"},
+    ("POST", "/v1/casework/cases/<case_id>/migrate"): lambda w: {"version": 1},
+    ("POST", "/v1/casework/cases/<case_id>/notes"): lambda w: {"body": "Called back"},
+    ("POST", "/v1/casework/cases/<case_id>/attachments"): lambda w: {"filename": "a.txt", "content_base64": "SGk="},
+    ("POST", "/v1/casework/cases/<case_id>/referrals"): lambda w: {"agreement_id": w.live_agreement()},
+    ("POST", "/v1/casework/agreements"): lambda w: {**AGREEMENT, "partner": w.c.slug},
+    ("POST", "/v1/casework/agreements/<agreement_id>/approve"): None,
+    ("POST", "/v1/casework/agreements/<agreement_id>/end"): None,
+    ("POST", "/v1/casework/referrals/<referral_id>/accept"): lambda w: {"case_type": CASE_TYPE["key"]},
+    ("POST", "/v1/casework/referrals/<referral_id>/decline"): lambda w: {"reason": "No places"},
+    ("POST", "/v1/casework/referrals/<referral_id>/outcome"): lambda w: {"outcome": "completed"},
     ("POST", "/v1/reporting/categories"): lambda w: {"code": f"c{uuid.uuid4().hex[:8]}", "name": "Graffiti"},
     ("PATCH", "/v1/reporting/categories/<code>"): lambda w: {"name": "Renamed category"},
     ("POST", "/v1/reporting/reports"): lambda w: {"category": w.category()["code"], "description": "Broken light",
