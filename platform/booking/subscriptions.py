@@ -4,7 +4,6 @@ A payment linked to a hold (`link_type` `booking.hold`) that succeeds turns the 
 that fails, is cancelled or expires gives the hold's place back. The jobs run after the payment's change
 commits, at least once: confirming or releasing a hold that is no longer held changes nothing.
 """
-import importlib
 import logging
 
 from flask import g
@@ -71,10 +70,6 @@ on_payment_ended = _hold_job(_release)
 def init_app(app) -> None:
     jobs.register(app, ON_PAYMENT_SUCCEEDED, on_payment_succeeded)
     jobs.register(app, ON_PAYMENT_ENDED, on_payment_ended)
-    if "payments" not in app.config["COMPONENTS"]:
-        return  # payments switched off: nothing to listen to
-    # Payments starts after booking; its event types are declared by name when its events module loads
-    # (as civic.core.events.declared(app) loads each enabled component's), with no import of its code.
-    importlib.import_module("civic.payments.events")
+    # By type name only: with payments switched off there is nothing to subscribe to (the core says so).
     for event_type, job_name in PAYMENT_EVENTS.items():
         events.subscribe(app, event_type, job_name)
