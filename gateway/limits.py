@@ -3,7 +3,8 @@
 A client's calls to `/v1/` and to every component's routes, Open311 among them (by token or
 API key), share one application-wide counter: CIVIC_RATELIMIT_DEFAULT or the client's own `rate_limit`. When the steward set
 an organisation's `rate_limit`, all its clients together share a second counter.
-Calls with neither token nor API key count per address (CIVIC_RATELIMIT_ANONYMOUS).
+Calls with neither token nor API key count per address (CIVIC_RATELIMIT_ANONYMOUS), but a provider's
+webhook or delivery receipt (`@inbound`) counts per address and URL (CIVIC_RATELIMIT_INBOUND).
 Counters live in memory by default, in Redis when CIVIC_RATELIMIT_STORAGE_URL is set
 (needed with more than one web process). `RateLimit-*` headers describe the budget
 nearest to running out; a 429 is problem+json with `Retry-After`.
@@ -15,7 +16,7 @@ import time
 from flask import current_app, g, request
 from flask_limiter import ApplicationLimit, Limiter
 
-from civic.core.auth import api_key_client, current_principal
+from civic.core.auth import INBOUND_ATTR, api_key_client, current_principal, handler_of_request
 
 # Every `/v1/` call and every route of a component's blueprint (Open311 included) is limited; these
 # core and gateway blueprints are not (the token endpoint has its own limits below).
@@ -55,6 +56,8 @@ def caller() -> Caller:
                            f"tenant:{principal.tenant_id}", principal.tenant_rate_limit or "")
         elif "api_key" in request.values:  # Open311 clients that cannot do OAuth
             found = _api_key_caller(config["RATELIMIT_DEFAULT"])
+        if found is None and getattr(handler_of_request(), INBOUND_ATTR, False):
+            found = Caller(f"inbound:{request.remote_addr}:{request.path}", config["RATELIMIT_INBOUND"])
         g.civic_rate_caller = found or Caller(f"addr:{request.remote_addr}", config["RATELIMIT_ANONYMOUS"])
     return g.civic_rate_caller
 

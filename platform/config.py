@@ -91,6 +91,8 @@ SETTINGS = {
                    'Default limit per client, over every route it calls together (`/v1/` and Open311, by token or API key). A steward can set `rate_limit` per client, and per organisation: a budget all its clients share. `RateLimit-*` headers show the budget nearest to running out.'),
     "RATELIMIT_ANONYMOUS": Setting(str, "300 per minute",
                    'Limit per address for calls with no token or API key (public Open311 reads, open data).'),
+    "RATELIMIT_INBOUND": Setting(str, "3000 per minute",
+                   "Limit per address and URL for providers' webhooks and delivery receipts (Stripe's, GOV.UK Notify's), which arrive in bursts from a few addresses."),
     "RATELIMIT_TOKEN_ENDPOINT": Setting(str, "60 per minute",
                    'Token endpoint limit, per client id and per address.'),
     "LOGIN_MAX_FAILURES": Setting(int, 5,

@@ -16,6 +16,7 @@ from civic.core import problems
 from civic.core.errors import Problem
 
 PUBLIC_ATTR = "_civic_public"
+INBOUND_ATTR = "_civic_inbound"
 SCOPES_ATTR = "_civic_scopes"
 
 
@@ -182,4 +183,28 @@ def public(view):
     target = getattr(view, "__func__", view)  # a bound method (e.g. a library's view) carries marks on its function
     setattr(target, PUBLIC_ATTR, True)
     _document(target, [])
+    return view
+
+
+def inbound(view):
+    """Mark a public view that another service calls with its own proof, addressed to one organisation.
+
+    A provider's webhook or delivery receipt (Stripe's, Notify's) is `@public` (no token: the view checks
+    the provider's signature or bearer token itself) but is not an anonymous visitor: it arrives in bursts
+    from a few addresses. Its calls spend CIVIC_RATELIMIT_INBOUND per address and per URL (so one
+    organisation's burst, or a forger's, never spends another's), not the anonymous per-address budget.
+    """
+    public(view)
+    setattr(getattr(view, "__func__", view), INBOUND_ATTR, True)
+    return view
+
+
+def handler_of_request():
+    """The function that serves this request (a MethodView's method for its HTTP verb), or None."""
+    from flask import current_app
+
+    view = current_app.view_functions.get(request.endpoint or "")
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        return getattr(view_class, request.method.lower(), None)
     return view

@@ -4,7 +4,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from civic.core import edge
-from civic.core.auth import current_principal, current_tenant_id, public, require
+from civic.core.auth import current_principal, current_tenant_id, inbound, public, require
 from civic.core.errors import Problem
 from civic.core.pagination import PageQuerySchema, page_schema
 from civic.notify import batches, public as anonymous, schemas, service
@@ -244,7 +244,7 @@ class OptOutById(MethodView):
 # --- public: Notify's callbacks and citizens' links --------------------------------------
 @public_blp.route("/callbacks/<tenant_id>")
 class Callbacks(MethodView):
-    @public
+    @inbound
     @public_blp.arguments(schemas.CallbackBodySchema)
     @public_blp.response(204)
     def post(self, data, tenant_id):

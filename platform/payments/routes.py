@@ -3,7 +3,7 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from civic.core.auth import current_principal, current_tenant_id, public, require
+from civic.core.auth import current_principal, current_tenant_id, inbound, public, require
 from civic.core.pagination import page_schema
 from civic.payments import kept, refunds, schemas, service, webhooks
 from civic.payments.provider import SIMULATED_CARDS
@@ -203,7 +203,7 @@ class Refunds(MethodView):
 
 @blp.route("/webhooks/stripe/<tenant>")
 class StripeWebhook(MethodView):
-    @public
+    @inbound
     @blp.arguments(schemas.StripeEventSchema)
     @blp.response(200, schemas.WebhookAnswerSchema)
     def post(self, _event, tenant):
