@@ -104,12 +104,15 @@ def create_engine(url: str) -> sa.Engine:
 
 
 def init_app(app) -> None:
+    from civic.core import caching
+
     engine = create_engine(app.config["DATABASE_URL"])
     app.extensions["civic.engine"] = engine
-    app.extensions["civic.sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
+    info = {"civic.caches": caching.init_app(app, engine)}  # sessions drop the caches when watched rows change
+    app.extensions["civic.sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False, info=info)
     # PostgreSQL reads (GET/HEAD) run in autocommit: no BEGIN and COMMIT round trips per request.
     reads = engine.execution_options(isolation_level="AUTOCOMMIT") if engine.dialect.name == "postgresql" else engine
-    app.extensions["civic.read_sessionmaker"] = sessionmaker(bind=reads, expire_on_commit=False)
+    app.extensions["civic.read_sessionmaker"] = sessionmaker(bind=reads, expire_on_commit=False, info=info)
 
     @app.teardown_appcontext
     def _close_session(_exc):
