@@ -32,13 +32,12 @@ class Caller:
 
 def _api_key_caller(default: str) -> Caller | None:
     """Open311 clients that cannot do OAuth send an API key: it names the client as a token would."""
-    from civic.core.db import session
-    from civic.core.tenancy import Tenant
+    from civic.core import caching
 
     client = api_key_client(request.values.get("api_key"))
     if client is None:
         return None
-    tenant = session.get(Tenant, client.tenant_id)
+    tenant = caching.tenant(client.tenant_id)
     return Caller(f"client:{client.client_id}", client.rate_limit or default,
                   f"tenant:{client.tenant_id}", (tenant.rate_limit if tenant else None) or "")
 

@@ -335,9 +335,10 @@ def client_by_api_key(api_key: str) -> Client | None:
     if not api_key:
         return None
     client = session.scalars(sa.select(Client).where(Client.api_key_hash == digest(api_key))).first()
-    if client is None or client.revoked_at or not session.get(Tenant, client.tenant_id).active:
+    if client is None or client.revoked_at:
         return None
-    return client
+    tenant = caching.tenant(client.tenant_id)
+    return client if tenant is not None and tenant.active else None
 
 
 # --- staff users -----------------------------------------------------------

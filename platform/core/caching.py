@@ -232,3 +232,42 @@ def init_app(app, engine: sa.Engine) -> Caches:
     found = Caches(engine)
     app.extensions["civic.caches"] = found
     return found
+
+
+# --- tenants: the facts the request path checks ------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class TenantFacts:
+    """What the request path needs to know of a tenant, without reading its row again."""
+
+    id: uuid.UUID
+    slug: str
+    name: str
+    status: str
+    components: tuple[str, ...] | None
+    rate_limit: str | None
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
+
+    def has_component(self, name: str) -> bool:
+        return self.components is None or name in self.components
+
+
+def tenant(tenant_id: uuid.UUID) -> TenantFacts | None:
+    """A tenant's facts (status, components, rate limit), from this process's cache when still current."""
+    from civic.core.db import session
+    from civic.core.tenancy import Tenant
+
+    found = caches()
+    facts = found.get("tenants", tenant_id)
+    if facts is None:
+        generation = found.generation()
+        row = session.execute(sa.select(Tenant.id, Tenant.slug, Tenant.name, Tenant.status, Tenant.components,
+                                        Tenant.rate_limit).where(Tenant.id == tenant_id)).first()
+        if row is None:
+            return None
+        facts = TenantFacts(row.id, row.slug, row.name, row.status,
+                            tuple(row.components) if row.components is not None else None, row.rate_limit)
+        found.put("tenants", tenant_id, facts, generation)
+    return facts

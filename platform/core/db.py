@@ -62,21 +62,60 @@ class Entity:
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-# Requests that never write (probes, docs, metrics): they read without queueing for the write lock.
-READ_ONLY_PATHS = ("/healthz", "/readyz", "/metrics", "/docs", "/openapi.json")
-
-
 def _write_intent() -> bool:
-    """SQLite: a request takes the write lock up front (BEGIN IMMEDIATE).
+    """SQLite: a request that writes takes the write lock up front (BEGIN IMMEDIATE).
 
-    Upgrading a read lock to a write lock mid-transaction fails at once under
-    contention, so writers queue on the busy timeout instead. GETs count as
-    writers too: reading personal data writes an audit entry, and that write
-    must not fail because another request committed since the read began.
+    Upgrading a read lock to a write lock mid-transaction fails at once under contention, so
+    writers queue on the busy timeout instead. Reads (GET, HEAD, OPTIONS) begin a plain deferred
+    transaction and never queue behind a writer: the rows they must write (audit entries, through
+    `add`) wait for the end of the request, where they are written in a short write transaction
+    of their own (`_write_after_read`), which does queue.
     """
     if has_request_context():
-        return request.method not in READ_METHODS or not request.path.startswith(READ_ONLY_PATHS)
+        return request.method not in READ_METHODS or g.get("civic_writing_after_read", False)
     return not (has_app_context() and g.get("civic_read_only", False))
+
+
+def _defers_writes() -> bool:
+    """A read request on SQLite: its rows are written after the read, not in its read transaction."""
+    return has_request_context() and request.method in READ_METHODS and dialect() == "sqlite"
+
+
+def add(obj) -> None:
+    """Add a row that must be written with the request's answer (an audit entry): in this transaction, or,
+    for a read on SQLite, in a short write at the end of the request. If that write fails, the request
+    fails (a 503) instead of answering without its row: no such row is ever lost."""
+    if _defers_writes():
+        g.setdefault("civic_after_read", []).append(obj)
+        return
+    session.add(obj)
+    session.flush()
+
+
+WRITE_AFTER_READ_ATTEMPTS = 3
+
+
+def _write_after_read(response):
+    """After the unit of work ended the read: the rows `add` kept back, in one write transaction."""
+    pending = g.pop("civic_after_read", None)
+    if not pending or response.status_code >= 400:
+        return response  # a failed request writes nothing, as its transaction would have
+    g.civic_writing_after_read = True
+    try:
+        for attempt in range(1, WRITE_AFTER_READ_ATTEMPTS + 1):
+            try:
+                session.add_all(pending)
+                session.commit()
+                return response
+            except sa.exc.OperationalError as exc:  # still locked after the busy timeout
+                session.rollback()
+                if attempt == WRITE_AFTER_READ_ATTEMPTS:
+                    from civic.core.errors import handle_database_unavailable
+
+                    return handle_database_unavailable(exc)  # never the answer without its audit rows
+    finally:
+        g.civic_writing_after_read = False
+    return response
 
 
 def create_engine(url: str) -> sa.Engine:
@@ -113,6 +152,9 @@ def init_app(app) -> None:
     # PostgreSQL reads (GET/HEAD) run in autocommit: no BEGIN and COMMIT round trips per request.
     reads = engine.execution_options(isolation_level="AUTOCOMMIT") if engine.dialect.name == "postgresql" else engine
     app.extensions["civic.read_sessionmaker"] = sessionmaker(bind=reads, expire_on_commit=False, info=info)
+
+    # Registered before the unit of work's own after_request, so it runs after that has ended the read.
+    app.after_request(_write_after_read)
 
     @app.teardown_appcontext
     def _close_session(_exc):
