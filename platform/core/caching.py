@@ -15,6 +15,7 @@ its transaction commits:
 Every entry also has a maximum age, `MAX_AGE_SECONDS`, as a backstop. A cache holds the facts, never a
 decision: whoever reads an entry still checks expiry, revocation and status on every request.
 """
+import contextlib
 import dataclasses
 import logging
 import os
@@ -55,9 +56,6 @@ class Caches:
         self._local = 0  # bumped by this process's own commits
         self._lock = threading.Lock()
         self._caches: dict[str, dict] = {}
-        if self._file:
-            with open(self._file, "a"):  # exists from the start (the first invalidation replaces it)
-                pass
 
     # --- the generation -----------------------------------------------------------------
     def generation(self):
@@ -68,6 +66,10 @@ class Caches:
         if self._file:
             try:
                 stat = os.stat(self._file)
+            except FileNotFoundError:  # made at the first check (or change), once the database's folder exists
+                with contextlib.suppress(OSError), open(self._file, "a"):
+                    pass
+                return None
             except OSError:
                 return None
             return self._local, stat.st_ino, stat.st_mtime_ns

@@ -153,10 +153,11 @@ def _pipeline_writes(engine: sa.Engine) -> None:
     """PostgreSQL, a write request: plain INSERTs go out together with the COMMIT, in one round trip.
 
     The connection runs in psycopg's pipeline mode for the request's transaction. Any statement
-    whose answer is read (a SELECT, an UPDATE whose row count the ORM checks, an INSERT ... RETURNING)
-    and anything inside a savepoint syncs the pipeline at once, so it sees every row sent before it
-    and its own errors where they happen; a failing plain INSERT fails at the next sync or at the
-    commit, which rolls the whole request back as before (an IntegrityError is a 409).
+    whose answer is read (a SELECT, an UPDATE whose row count the ORM checks, an INSERT ... RETURNING),
+    anything inside a savepoint, and the end of any explicit `flush()` that changed rows or could hit a
+    unique constraint sync the pipeline, so each sees every row sent before it and such errors show
+    where they did before. New rows that cannot collide (events, jobs, history, audit: keys made in
+    Python, no unique value set) go out with the COMMIT; a foreign key they break is a 409 there.
     """
 
     @event.listens_for(engine, "begin")
@@ -173,12 +174,71 @@ def _pipeline_writes(engine: sa.Engine) -> None:
         if entry is not None and (conn.in_nested_transaction() or not _PLAIN_INSERT.match(statement)):
             entry[1].sync()
 
+    @event.listens_for(engine, "rollback")
+    def _leave_before_rollback(conn):
+        _leave(conn.connection.info)  # a failed statement is reported again by the pipeline: the rollback must not be
+
     @event.listens_for(engine, "checkin")
-    def _leave(_dbapi_connection, record):
-        entry = record.info.pop("civic_pipeline", None)
-        if entry is not None:
-            with contextlib.suppress(Exception):  # the transaction is over; a broken connection is dropped anyway
-                entry[0].__exit__(None, None, None)
+    def _leave_on_checkin(_dbapi_connection, record):
+        _leave(record.info)
+
+
+def _leave(info: dict) -> None:
+    entry = info.pop("civic_pipeline", None)
+    if entry is not None:
+        with contextlib.suppress(Exception):  # the error was raised where it happened; the transaction is ending
+            entry[0].__exit__(None, None, None)
+
+
+@event.listens_for(Session, "before_commit")
+def _committing(db_session) -> None:
+    db_session.info["civic_committing"] = True  # the commit's own flush goes out with the COMMIT
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _not_committing(db_session, transaction) -> None:
+    if transaction.parent is None:
+        db_session.info.pop("civic_committing", None)
+
+
+def _unique_keys(table: sa.Table) -> list[tuple[str, ...]]:
+    """The column sets of `table` that a second row could collide on (its primary key aside: keys are made in Python)."""
+    found = [(c.key,) for c in table.columns if c.unique]
+    for constraint in (*table.constraints, *table.indexes):
+        if isinstance(constraint, (sa.UniqueConstraint, sa.Index)) and getattr(constraint, "unique", True):
+            found.append(tuple(c.key for c in constraint.columns))
+    return found
+
+
+def _could_conflict(obj) -> bool:
+    """A new row collides only on a unique key whose columns are all set (NULLs never collide)."""
+    table = getattr(type(obj), "__table__", None)
+    if table is None:
+        return True
+    return any(all(getattr(obj, name, None) is not None for name in key) for key in _unique_keys(table))
+
+
+@event.listens_for(Session, "after_flush")
+def _flush_could_fail(db_session, _context) -> None:
+    """Whether this flush could hit a unique constraint, or changed rows: then its errors show at the flush."""
+    db_session.info["civic_sync_flush"] = bool(db_session.dirty or db_session.deleted) or any(
+        _could_conflict(obj) for obj in db_session.new)
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _sync_explicit_flush(db_session, _context) -> None:
+    """A service's own `flush()` that could conflict reports its errors there, as without the pipeline."""
+    if db_session.info.get("civic_committing") or not db_session.info.pop("civic_sync_flush", True):
+        return
+    entry = db_session.connection().connection.info.get("civic_pipeline")
+    if entry is None:
+        return
+    import psycopg
+
+    try:
+        entry[1].sync()
+    except psycopg.Error as exc:
+        raise sa.exc.DBAPIError.instance("(pipeline sync after flush)", None, exc, psycopg.Error) from exc
 
 
 def _pipelines() -> bool:
