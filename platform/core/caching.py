@@ -15,7 +15,6 @@ its transaction commits:
 Every entry also has a maximum age, `MAX_AGE_SECONDS`, as a backstop. A cache holds the facts, never a
 decision: whoever reads an entry still checks expiry, revocation and status on every request.
 """
-import contextlib
 import dataclasses
 import logging
 import os
@@ -66,10 +65,13 @@ class Caches:
         if self._file:
             try:
                 stat = os.stat(self._file)
-            except FileNotFoundError:  # made at the first check (or change), once the database's folder exists
-                with contextlib.suppress(OSError), open(self._file, "a"):
-                    pass
-                return None
+            except FileNotFoundError:  # made at the first check, once the database's folder exists
+                try:
+                    with open(self._file, "a"):
+                        pass
+                    stat = os.stat(self._file)
+                except OSError:
+                    return None
             except OSError:
                 return None
             return self._local, stat.st_ino, stat.st_mtime_ns
