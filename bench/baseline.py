@@ -4,6 +4,9 @@ validation, events, outbox, audit, problem+json, rate limits, idempotency, loggi
 
 It trusts a tenant id header instead of a token, so it is never to be deployed.
 
+Under `/bare/` it also answers as the bare limit: one `INSERT ... RETURNING` in a transaction per
+create, one `SELECT` by primary key per read, one list query per list, and nothing else.
+
     gunicorn 'bench.baseline:create_app()'   (BASELINE_DATABASE_URL names the database)
 """
 import datetime as dt
@@ -71,6 +74,46 @@ def create_app() -> Flask:
         with engine.connect() as conn:
             rows = conn.execute(sa.select(report, category.c.code).join(category, category.c.id == report.c.category_id)
                                 .where(report.c.tenant_id == uuid.UUID(request.headers["X-Tenant"]))
+                                .order_by(report.c.created_at, report.c.id).limit(limit + 1)).all()
+        return {"items": [_json(r) for r in rows[:limit]], "next": None}
+
+    bare_categories: dict = {}
+
+    @app.post("/bare/reports")
+    def bare_create():
+        """The bare limit of a create: one INSERT ... RETURNING in one transaction."""
+        body, tenant_id = request.get_json(), uuid.UUID(request.headers["X-Tenant"])
+        report, category = table("reporting_report"), table("reporting_category")
+        key = (tenant_id, body["category"])
+        if key not in bare_categories:  # resolved once per process: the bare app does no lookups per request
+            with engine.connect() as conn:
+                bare_categories[key] = conn.execute(sa.select(category.c.id).where(
+                    category.c.tenant_id == tenant_id, category.c.code == body["category"])).scalar_one()
+        now = dt.datetime.now(dt.timezone.utc)
+        row = {"id": uuid.uuid4(), "tenant_id": tenant_id, "category_id": bare_categories[key], "status": "open",
+               "description": body.get("description"), "lat": body.get("lat"), "long": body.get("long"),
+               "week": now.date() - dt.timedelta(days=now.weekday()), "answers": {}, "token": secrets.token_hex(8),
+               "source": "api", "sandbox": False, "metadata": {}, "created_at": now, "updated_at": now}
+        with engine.begin() as conn:
+            created = conn.execute(report.insert().values(**{k: v for k, v in row.items() if k in report.c})
+                                   .returning(report)).first()
+        return _json(created), 201
+
+    @app.get("/bare/reports/<report_id>")
+    def bare_read(report_id):
+        """The bare limit of a read: one SELECT by primary key."""
+        report = table("reporting_report")
+        with engine.connect() as conn:
+            row = conn.execute(sa.select(report).where(report.c.id == uuid.UUID(report_id))).first()
+        return (_json(row), 200) if row else ({"error": "not found"}, 404)
+
+    @app.get("/bare/reports")
+    def bare_list():
+        """The bare limit of a list: one query for a page."""
+        report = table("reporting_report")
+        limit = int(request.args.get("limit", 20))
+        with engine.connect() as conn:
+            rows = conn.execute(sa.select(report).where(report.c.tenant_id == uuid.UUID(request.headers["X-Tenant"]))
                                 .order_by(report.c.created_at, report.c.id).limit(limit + 1)).all()
         return {"items": [_json(r) for r in rows[:limit]], "next": None}
 

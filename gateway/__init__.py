@@ -5,7 +5,7 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 
 def init_app(app, api) -> None:
-    from civic.core import people
+    from civic.core import caching, people
     from civic.core.auth import register_api_key_lookup, register_token_validator  # here: `civic --help` stays light
     from civic.gateway import models  # noqa: F401  (tables)
     from civic.gateway import oauth, routes, service
@@ -14,6 +14,8 @@ def init_app(app, api) -> None:
     logging.getLogger("authlib").setLevel(logging.WARNING)
     _session_cookie(app)
     register_token_validator(app, service.principal_for)
+    # A change to any of these drops every process's cache of validated tokens at once.
+    caching.watch(models.Client, models.Token, models.StaffUser)
     # Open311 clients that cannot do OAuth send an API key; components ask civic.core.auth.api_key_client.
     register_api_key_lookup(app, service.client_by_api_key)
     people.register_staff_lookup(app, service.staff_member)  # components ask civic.core.people.staff_user

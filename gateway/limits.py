@@ -15,6 +15,7 @@ import time
 
 from flask import current_app, g, request
 from flask_limiter import ApplicationLimit, Limiter
+from limits.storage import MemoryStorage
 
 from civic.core.auth import INBOUND_ATTR, api_key_client, current_principal, handler_of_request
 
@@ -33,13 +34,12 @@ class Caller:
 
 def _api_key_caller(default: str) -> Caller | None:
     """Open311 clients that cannot do OAuth send an API key: it names the client as a token would."""
-    from civic.core.db import session
-    from civic.core.tenancy import Tenant
+    from civic.core import caching
 
     client = api_key_client(request.values.get("api_key"))
     if client is None:
         return None
-    tenant = session.get(Tenant, client.tenant_id)
+    tenant = caching.tenant(client.tenant_id)
     return Caller(f"client:{client.client_id}", client.rate_limit or default,
                   f"tenant:{client.tenant_id}", (tenant.rate_limit if tenant else None) or "")
 
@@ -97,9 +97,34 @@ def _headers(response, limiter: Limiter):
     return response
 
 
+class InlineExpiryMemoryStorage(MemoryStorage):
+    """The in-memory counters (one web process), expiring old entries inline at most every half second.
+
+    The library's own starts a timer thread whenever none is running: on a busy server, nearly one
+    thread per request. Expired entries never count either way (every check compares times); this only
+    decides when their memory is given back."""
+
+    STORAGE_SCHEME = ["civic-memory"]
+    EXPIRE_EVERY_SECONDS = 0.5
+
+    def __init__(self, uri: str | None = None, **options):
+        super().__init__(uri, **options)
+        self._next_expiry = 0.0
+
+    def _MemoryStorage__schedule_expiry(self) -> None:  # replaces the timer thread (a name-mangled hook)
+        now = time.monotonic()
+        if now >= self._next_expiry:
+            self._next_expiry = now + self.EXPIRE_EVERY_SECONDS
+            self._MemoryStorage__expire_events()
+
+
+def _storage_uri(uri: str) -> str:
+    return "civic-memory://" + uri.removeprefix("memory://") if uri.startswith("memory://") else uri
+
+
 def init_app(app) -> Limiter:
     limiter = Limiter(
-        lambda: caller().key, storage_uri=app.config["RATELIMIT_STORAGE_URL"], strategy="moving-window",
+        lambda: caller().key, storage_uri=_storage_uri(app.config["RATELIMIT_STORAGE_URL"]), strategy="moving-window",
         application_limits=[
             ApplicationLimit(limit_provider=lambda: caller().limit, key_function=lambda: caller().key, scope="client",
                              exempt_when=_not_limited),

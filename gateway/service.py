@@ -10,7 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 
 from civic.config import ALL_COMPONENTS
-from civic.core import audit
+from civic.core import audit, caching
 from civic.core.auth import Principal, unauthenticated
 from civic.core.db import session, utcnow
 from civic.core.errors import not_found
@@ -332,9 +332,10 @@ def client_by_api_key(api_key: str) -> Client | None:
     if not api_key:
         return None
     client = session.scalars(sa.select(Client).where(Client.api_key_hash == digest(api_key))).first()
-    if client is None or client.revoked_at or not session.get(Tenant, client.tenant_id).active:
+    if client is None or client.revoked_at:
         return None
-    return client
+    tenant = caching.tenant(client.tenant_id)
+    return client if tenant is not None and tenant.active else None
 
 
 # --- staff users -----------------------------------------------------------
@@ -462,10 +463,25 @@ def token_scopes(*, scope: str, client_scopes, role: str | None, person: bool, s
     return frozenset(s for s in scopes if role_allows(role, s)) if person else frozenset(scopes)
 
 
-@place_wide("gateway.credentials")
+def _token_facts(token_hash: str):
+    """The row the checks below read, from this process's cache when still current (caching: dropped in
+    every process when a token, client, tenant or staff user changes), else from the database."""
+    cache = caching.caches()
+    row = cache.get("tokens", token_hash)
+    if row is None:
+        generation = cache.generation()  # before the read: a change landing during it keeps it out of the cache
+        with place_wide("gateway.credentials"):
+            row = session.execute(_PRINCIPAL_QUERY, {"token_hash": token_hash}).first()
+        if row is not None:  # an unknown token is not cached: it costs its caller a query, nobody else
+            cache.put("tokens", token_hash, row, generation)
+    return row
+
+
 def principal_for(access_token: str):
-    """Validate a bearer token: a Principal, or a 401 Problem saying why not."""
-    row = session.execute(_PRINCIPAL_QUERY, {"token_hash": digest(access_token)}).first()
+    """Validate a bearer token: a Principal, or a 401 Problem saying why not.
+
+    Every check runs on every request, cached facts or not: an expired token is never accepted."""
+    row = _token_facts(digest(access_token))
     if row is None:
         return unauthenticated("The access token is not valid.")
     if row.revoked_at or row.client_revoked_at:

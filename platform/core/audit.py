@@ -13,7 +13,8 @@ from flask import g, has_request_context
 from sqlalchemy.orm import Mapped, mapped_column
 
 from civic.core.auth import current_principal
-from civic.core.db import Base, session, utcnow
+from civic.core import db
+from civic.core.db import Base, utcnow
 
 
 class AuditEntry(Base):
@@ -42,12 +43,13 @@ def current_actor() -> str:
 
 def record(action: str, *, tenant_id: uuid.UUID | None, subject_type: str, subject_id=None,
            detail: dict | None = None, actor: str | None = None) -> AuditEntry:
-    """Append one entry in the current transaction. `detail` must not hold secrets."""
-    entry = AuditEntry(tenant_id=tenant_id, actor=actor or current_actor(), action=action,
-                       subject_type=subject_type, subject_id=str(subject_id) if subject_id else None,
+    """Append one entry with the current unit of work (`db.add`: for a read on SQLite, just after it).
+
+    `detail` must not hold secrets."""
+    entry = AuditEntry(id=uuid.uuid4(), time=utcnow(), tenant_id=tenant_id, actor=actor or current_actor(),
+                       action=action, subject_type=subject_type, subject_id=str(subject_id) if subject_id else None,
                        detail=detail or {}, request_id=g.get("request_id") if g else None)
-    session.add(entry)
-    session.flush()
+    db.add(entry)
     return entry
 
 

@@ -5,6 +5,7 @@ a job or a CLI command), and it rolls back on any exception.
 """
 import contextlib
 import datetime as dt
+import re
 import uuid
 
 import sqlalchemy as sa
@@ -62,21 +63,59 @@ class Entity:
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-# Requests that never write (probes, docs, metrics): they read without queueing for the write lock.
-READ_ONLY_PATHS = ("/healthz", "/readyz", "/metrics", "/docs", "/openapi.json")
-
-
 def _write_intent() -> bool:
-    """SQLite: a request takes the write lock up front (BEGIN IMMEDIATE).
+    """SQLite: a request that writes takes the write lock up front (BEGIN IMMEDIATE).
 
-    Upgrading a read lock to a write lock mid-transaction fails at once under
-    contention, so writers queue on the busy timeout instead. GETs count as
-    writers too: reading personal data writes an audit entry, and that write
-    must not fail because another request committed since the read began.
+    Upgrading a read lock to a write lock mid-transaction fails at once under contention, so
+    writers queue on the busy timeout instead. Reads (GET, HEAD, OPTIONS) begin a plain deferred
+    transaction and never queue behind a writer: the rows they must write (audit entries, through
+    `add`) wait for the end of the request, where they are written in a short write transaction
+    of their own (`_write_after_read`), which does queue.
     """
     if has_request_context():
-        return request.method not in READ_METHODS or not request.path.startswith(READ_ONLY_PATHS)
+        return request.method not in READ_METHODS or g.get("civic_writing_after_read", False)
     return not (has_app_context() and g.get("civic_read_only", False))
+
+
+def _defers_writes() -> bool:
+    """A read request on SQLite: its rows are written after the read, not in its read transaction."""
+    return has_request_context() and request.method in READ_METHODS and dialect() == "sqlite"
+
+
+def add(obj) -> None:
+    """Add a row that must be written with the request's answer (an audit entry): in this transaction, or,
+    for a read on SQLite, in a short write at the end of the request. If that write fails, the request
+    fails (a 503) instead of answering without its row: no such row is ever lost."""
+    if _defers_writes():
+        g.setdefault("civic_after_read", []).append(obj)
+        return
+    session.add(obj)  # flushed with the rest (its key is made in Python): one INSERT for many rows
+
+
+WRITE_AFTER_READ_ATTEMPTS = 3
+
+
+def _write_after_read(response):
+    """After the unit of work ended the read: the rows `add` kept back, in one write transaction."""
+    pending = g.pop("civic_after_read", None)
+    if not pending or response.status_code >= 400:
+        return response  # a failed request writes nothing, as its transaction would have
+    g.civic_writing_after_read = True
+    try:
+        for attempt in range(1, WRITE_AFTER_READ_ATTEMPTS + 1):
+            try:
+                session.add_all(pending)
+                session.commit()
+                return response
+            except sa.exc.OperationalError as exc:  # still locked after the busy timeout
+                session.rollback()
+                if attempt == WRITE_AFTER_READ_ATTEMPTS:
+                    from civic.core.errors import handle_database_unavailable
+
+                    return handle_database_unavailable(exc)  # never the answer without its audit rows
+    finally:
+        g.civic_writing_after_read = False
+    return response
 
 
 def create_engine(url: str) -> sa.Engine:
@@ -100,16 +139,126 @@ def create_engine(url: str) -> sa.Engine:
         return engine
     # No pre-ping: it costs a round trip per request. A connection found dead fails that one
     # request with a 503, and SQLAlchemy then drops the whole pool, so the app recovers by itself.
-    return sa.create_engine(url, pool_size=10, max_overflow=20)
+    engine = sa.create_engine(url, pool_size=10, max_overflow=20)
+    if engine.dialect.driver == "psycopg":
+        _pipeline_writes(engine)
+    return engine
+
+
+# An INSERT whose answer nobody reads: the ORM's, with its keys made in Python (no RETURNING).
+_PLAIN_INSERT = re.compile(r"\s*INSERT\b(?!.*\bRETURNING\b)", re.IGNORECASE | re.DOTALL)
+
+
+def _pipeline_writes(engine: sa.Engine) -> None:
+    """PostgreSQL, a write request: plain INSERTs go out together with the COMMIT, in one round trip.
+
+    The connection runs in psycopg's pipeline mode for the request's transaction. Any statement
+    whose answer is read (a SELECT, an UPDATE whose row count the ORM checks, an INSERT ... RETURNING),
+    anything inside a savepoint, and the end of any explicit `flush()` that changed rows or could hit a
+    unique constraint sync the pipeline, so each sees every row sent before it and such errors show
+    where they did before. New rows that cannot collide (events, jobs, history, audit: keys made in
+    Python, no unique value set) go out with the COMMIT; a foreign key they break is a 409 there.
+    """
+
+    @event.listens_for(engine, "begin")
+    def _enter(conn):
+        fairy = conn.connection
+        if "civic_pipeline" in fairy.info or not _pipelines():
+            return
+        manager = fairy.dbapi_connection.pipeline()
+        fairy.info["civic_pipeline"] = (manager, manager.__enter__())
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _sync(conn, _cursor, statement, _parameters, _context, _executemany):
+        entry = conn.connection.info.get("civic_pipeline")
+        if entry is not None and (conn.in_nested_transaction() or not _PLAIN_INSERT.match(statement)):
+            entry[1].sync()
+
+    @event.listens_for(engine, "rollback")
+    def _leave_before_rollback(conn):
+        _leave(conn.connection.info)  # a failed statement is reported again by the pipeline: the rollback must not be
+
+    @event.listens_for(engine, "checkin")
+    def _leave_on_checkin(_dbapi_connection, record):
+        _leave(record.info)
+
+
+def _leave(info: dict) -> None:
+    entry = info.pop("civic_pipeline", None)
+    if entry is not None:
+        with contextlib.suppress(Exception):  # the error was raised where it happened; the transaction is ending
+            entry[0].__exit__(None, None, None)
+
+
+@event.listens_for(Session, "before_commit")
+def _committing(db_session) -> None:
+    db_session.info["civic_committing"] = True  # the commit's own flush goes out with the COMMIT
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _not_committing(db_session, transaction) -> None:
+    if transaction.parent is None:
+        db_session.info.pop("civic_committing", None)
+
+
+def _unique_keys(table: sa.Table) -> list[tuple[str, ...]]:
+    """The column sets of `table` that a second row could collide on (its primary key aside: keys are made in Python)."""
+    found = [(c.key,) for c in table.columns if c.unique]
+    for constraint in (*table.constraints, *table.indexes):
+        if isinstance(constraint, (sa.UniqueConstraint, sa.Index)) and getattr(constraint, "unique", True):
+            found.append(tuple(c.key for c in constraint.columns))
+    return found
+
+
+def _could_conflict(obj) -> bool:
+    """A new row collides only on a unique key whose columns are all set (NULLs never collide)."""
+    table = getattr(type(obj), "__table__", None)
+    if table is None:
+        return True
+    return any(all(getattr(obj, name, None) is not None for name in key) for key in _unique_keys(table))
+
+
+@event.listens_for(Session, "after_flush")
+def _flush_could_fail(db_session, _context) -> None:
+    """Whether this flush could hit a unique constraint, or changed rows: then its errors show at the flush."""
+    db_session.info["civic_sync_flush"] = bool(db_session.dirty or db_session.deleted) or any(
+        _could_conflict(obj) for obj in db_session.new)
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _sync_explicit_flush(db_session, _context) -> None:
+    """A service's own `flush()` that could conflict reports its errors there, as without the pipeline."""
+    if db_session.info.get("civic_committing") or not db_session.info.pop("civic_sync_flush", True):
+        return
+    entry = db_session.connection().connection.info.get("civic_pipeline")
+    if entry is None:
+        return
+    import psycopg
+
+    try:
+        entry[1].sync()
+    except psycopg.Error as exc:
+        raise sa.exc.DBAPIError.instance("(pipeline sync after flush)", None, exc, psycopg.Error) from exc
+
+
+def _pipelines() -> bool:
+    return (has_request_context() and request.method not in READ_METHODS
+            and not g.get("civic_writing_after_read", False))
 
 
 def init_app(app) -> None:
+    from civic.core import caching
+
     engine = create_engine(app.config["DATABASE_URL"])
     app.extensions["civic.engine"] = engine
-    app.extensions["civic.sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
+    info = {"civic.caches": caching.init_app(app, engine)}  # sessions drop the caches when watched rows change
+    app.extensions["civic.sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False, info=info)
     # PostgreSQL reads (GET/HEAD) run in autocommit: no BEGIN and COMMIT round trips per request.
     reads = engine.execution_options(isolation_level="AUTOCOMMIT") if engine.dialect.name == "postgresql" else engine
-    app.extensions["civic.read_sessionmaker"] = sessionmaker(bind=reads, expire_on_commit=False)
+    app.extensions["civic.read_sessionmaker"] = sessionmaker(bind=reads, expire_on_commit=False, info=info)
+
+    # Registered before the unit of work's own after_request, so it runs after that has ended the read.
+    app.after_request(_write_after_read)
 
     @app.teardown_appcontext
     def _close_session(_exc):

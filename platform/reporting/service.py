@@ -9,7 +9,7 @@ import h3
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from civic.core import audit, contact, etag
+from civic.core import audit, caching, contact, etag
 from civic.core import problems as core_problems
 from civic.core.db import session, utcnow
 from civic.core.errors import not_found
@@ -108,7 +108,8 @@ def category_for_report(*, tenant_id: uuid.UUID, code: str) -> Category:
     if category is None:
         raise problems.UNKNOWN_CATEGORY(f"There is no category {code!r}.",
                                         errors={"category": ["Unknown category."]})
-    if not category.active or reporting_tenant(tenant_id) is None:
+    owner = caching.tenant(tenant_id)  # the same check as reporting_tenant, without reading the row again
+    if not category.active or owner is None or not owner.active or not owner.has_component("reporting"):
         raise problems.CATEGORY_UNAVAILABLE(f"Category {code!r} is not taking reports.",
                                             errors={"category": ["Not taking reports."]})
     return category

@@ -47,7 +47,8 @@ def test_a_value_from_an_unknown_key_fails_clearly(new_app):
 
 def test_record_writes_an_entry_with_the_actor(app, client, make, steward):
     tenant = make.tenant("food-bank")
-    with app.test_request_context("/v1/anything", headers=steward):
+    # A write request: a read on SQLite writes its entries after the request (tests/core/test_deferred_audit.py).
+    with app.test_request_context("/v1/anything", method="POST", headers=steward):
         app.preprocess_request()  # the core's before_request step validates the token
         entry = audit.record("booking.personal_data_read", tenant_id=tenant.id, subject_type="booking",
                              subject_id=uuid.UUID(int=7), detail={"fields": ["email"]})
