@@ -4,7 +4,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from civic.booking import calendars, schemas, service
-from civic.core import etag
+from civic.core import etag, formats
 from civic.core.auth import current_tenant_id, require
 from civic.core.pagination import page_schema
 
@@ -36,7 +36,7 @@ ICS_DOC = {"responses": {"200": {"description": "An iCalendar (.ics) file.",
 
 def _ics(body: bytes, filename: str) -> Response:
     return Response(body, mimetype="text/calendar",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+                    headers={"Content-Disposition": formats.attachment_disposition(filename)})
 
 
 # --- resources -------------------------------------------------------------------

@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 
 from civic.casework import referral_schemas as rs
 from civic.casework import referrals, schemas, service, storage, work
-from civic.core import etag
+from civic.core import etag, formats
 from civic.core.auth import current_principal, current_tenant_id, require, require_any
 from civic.core.pagination import PageQuerySchema, page_schema
 
@@ -240,7 +240,7 @@ class AttachmentContent(MethodView):
         attachment, body = work.attachment_content(tenant_id=current_tenant_id(), case_id=case_id,
                                                    attachment_id=attachment_id)
         return Response(body, mimetype=attachment.content_type, headers={
-            "Content-Disposition": f'attachment; filename="{attachment.filename}"',
+            "Content-Disposition": formats.attachment_disposition(attachment.filename),
             "X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"})
 
 

@@ -1,4 +1,4 @@
-"""Output that other programs open: CSV a spreadsheet will read, XML text any parser accepts.
+"""Output that other programs open: CSV a spreadsheet will read, XML text any parser accepts, download names.
 
 Every CSV the platform writes goes through `csv_response`, and every XML text
 node through `xml_text`, so a value stored by anyone can never run as a
@@ -7,6 +7,7 @@ spreadsheet formula or break a feed for every consumer.
 import csv
 import io
 import re
+from urllib.parse import quote
 
 from flask import Response
 
@@ -39,7 +40,20 @@ def csv_text(header: list[str], rows) -> str:
 def csv_response(header: list[str], rows, filename: str) -> Response:
     """A CSV download with safe cells."""
     return Response(csv_text(header, rows), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+                    headers={"Content-Disposition": attachment_disposition(filename)})
+
+
+def attachment_disposition(filename: str) -> str:
+    """The `Content-Disposition` of a download named `filename`, whatever characters a caller put in it.
+
+    HTTP header values are Latin-1, so a name such as "会议记录.txt" would break the response in a real
+    server: the header carries an ASCII fallback and the exact name in RFC 6266's `filename*` (UTF-8).
+    Quotes, backslashes, slashes and control characters (a header split) never reach the header.
+    """
+    clean = "".join(c for c in str(filename) if c.isprintable() and c not in '"\\/') or "download"
+    fallback = "".join(c if c.isascii() else "_" for c in clean)
+    value = f'attachment; filename="{fallback}"'
+    return value if fallback == clean else value + "; filename*=UTF-8''" + quote(clean, safe="")
 
 
 def xml_text(value: str) -> str:

@@ -7,6 +7,7 @@ Pause keeps the queued messages waiting, resume queues them again, cancel ends t
 """
 import csv as csv_format
 import io
+import re
 import uuid
 
 import sqlalchemy as sa
@@ -28,7 +29,14 @@ CSV_COLUMNS = {"email address": "email_address", "email_address": "email_address
 def rows_from_csv(text: str) -> list[dict]:
     """Notify's spreadsheet layout: `email address` / `phone number` / `address line 1..7` columns, then one
     column per personalisation field."""
-    reader = csv_format.DictReader(io.StringIO(text))
+    try:
+        return _csv_rows(csv_format.DictReader(io.StringIO(text)))
+    except csv_format.Error as error:  # a field beyond the csv module's limit, a NUL byte: the upload, not us
+        raise problems.BAD_BATCH(f"The CSV cannot be read: {error}.",
+                                 errors={"csv": ["Not a CSV file that can be read."]}) from None
+
+
+def _csv_rows(reader) -> list[dict]:
     rows = []
     for raw in reader:
         item: dict = {"personalisation": {}}
@@ -40,7 +48,7 @@ def rows_from_csv(text: str) -> list[dict]:
             value = (value or "").strip()
             if name in CSV_COLUMNS:
                 item[CSV_COLUMNS[name]] = value
-            elif name.replace("_", " ").startswith("address line "):
+            elif re.fullmatch(r"address line \d{0,2}", name.replace("_", " ")):
                 lines[int(name.replace("_", " ").rsplit(" ", 1)[1] or 0)] = value
             elif name:
                 item["personalisation"][column.strip()] = value
