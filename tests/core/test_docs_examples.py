@@ -42,9 +42,10 @@ SEQUENCE = [
     "POST /v1/casework/cases/{case_id}/attachments", "POST /v1/casework/cases/{case_id}/migrate",
     "POST /v1/casework/agreements", "POST /v1/casework/cases/{case_id}/referrals",
     "POST /v1/casework/referrals/{referral_id}/accept", "POST /v1/casework/referrals/{referral_id}/outcome",
-    "POST /v1/casework/referrals/{referral_id}/decline",
+    "POST /v1/casework/cases/{case_id}/referrals", "POST /v1/casework/referrals/{referral_id}/decline",  # a second one
 ]
-SANDBOXED = ("/v1/notify/", "/v1/payments")
+SANDBOXED = ("/v1/notify/", "/v1/payments", "/v1/casework/")
+LIVE_ONLY = ("/v1/casework/settings",)  # settings apply to live work too
 # A path's id: which earlier answer gives it, and which field of that answer.
 IDS = {"tenant_ref": ("POST /v1/admin/tenants", "slug"), "client_ref": ("POST /v1/admin/clients", "client_id"),
        "user_id": ("POST /v1/admin/users", "id"), "resource_id": ("POST /v1/booking/resources", "id"),
@@ -158,12 +159,13 @@ def world(app, make):
     with app.app_context():
         seed()
         with place_wide("tests.inspection"):
-            council, homes = (types.SimpleNamespace(id=tenant_by_slug(slug).id) for slug in ("borough-council",
-                                                                                               "riverside-homes"))
+            council, homes, food_bank = (types.SimpleNamespace(id=tenant_by_slug(slug).id) for slug in (
+                "borough-council", "riverside-homes", "food-bank"))
     scopes = ("booking:read", "booking:write", "reporting:read", "reporting:write", "notify:read", "notify:write",
               "payments:read", "payments:write", "casework:read", "casework:write", "clients:manage")
     return {"council_tenant": council, "council": make.headers(council, *scopes),
-            "sandbox": make.headers(council, *scopes, sandbox=True), "steward": make.headers(make.tenant(kind="council"),
+            "sandbox": make.headers(council, *scopes, sandbox=True),
+            "food_bank": make.headers(food_bank, "casework:read", "casework:write", sandbox=True), "steward": make.headers(make.tenant(kind="council"),
                                                                               "platform:admin"), "homes": homes}
 
 
@@ -195,8 +197,10 @@ def test_every_request_example_gets_its_documented_success(client, spec, world):
         body = _substitute(operation["requestBody"]["content"]["application/json"]["example"], known)
         scopes = {s for requirement in operation["security"] for s in requirement.get("oauth2", [])}
         headers = world["steward"] if path.startswith("/v1/admin/") else world["council"]
-        if path.startswith(SANDBOXED):  # the demo's simulated Notify and payment provider answer these
+        if path.startswith(SANDBOXED) and path not in LIVE_ONLY:  # the demo's simulated Notify and payment provider answer these
             headers = world["sandbox"]
+        if path.startswith("/v1/casework/referrals/"):  # the receiver answers a referral
+            headers = world["food_bank"]
         raw = json.dumps(body, separators=(",", ":"))
         if operation["security"] == []:  # a provider's callback: it proves itself with what it was given
             headers = _provider_proof(by_name, path, raw)
