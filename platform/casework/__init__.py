@@ -4,9 +4,10 @@ organisations under data-sharing agreements."""
 
 def init_app(app, api) -> None:
     from civic.casework import models  # noqa: F401  (tables)
-    from civic.casework import privacy, routes, tasks
+    from civic.casework import demo, privacy, routes, tasks
     from civic.core import privacy as registry
 
     api.register_blueprint(routes.blp)
     tasks.init_app(app)
     registry.register(app, privacy.ENTRY)
+    app.extensions.setdefault("civic.demo_hooks", []).append(demo.seed)

@@ -105,7 +105,7 @@ class ReferralSchema(ma.Schema):
     status = ma.fields.String(metadata={"enum": list(REFERRAL_STATUSES)})
     decline_reason = ma.fields.String(allow_none=True)
     receiver_case_id = ma.fields.UUID(allow_none=True)
-    outcome = ma.fields.String(allow_none=True, metadata={"enum": list(OUTCOMES)})
+    outcome = ma.fields.String(allow_none=True, metadata={"enum": [*OUTCOMES, None]})
     outcome_message = ma.fields.String(allow_none=True)
     answered_at = ma.fields.AwareDateTime(allow_none=True, format="iso")
     outcome_at = ma.fields.AwareDateTime(allow_none=True, format="iso")

@@ -42,7 +42,10 @@ class CaseTypes(MethodView):
     @blp.arguments(schemas.CaseTypeQuerySchema, location="query")
     @blp.response(200, page_schema(schemas.CaseTypeSchema))
     def get(self, query):
-        """List your case types (every version; filter by `key`)."""
+        """List your case types (every version; filter by `key`).
+
+        Needs `casework:read`. Each version is listed on its own; a page of 20
+        by default (`limit`, then `after` with the `next` cursor). Changes nothing. Errors: `invalid_cursor`."""
         return service.list_case_types(tenant_id=current_tenant_id(), **query)
 
     @require(WRITE)
@@ -62,7 +65,10 @@ class CaseTypeById(MethodView):
     @require(READ)
     @blp.response(200, schemas.CaseTypeSchema)
     def get(self, case_type_id):
-        """One version of a case type."""
+        """One version of a case type.
+
+        Needs `casework:read`. Shows its states, moves, SLA targets and custom fields; changes nothing.
+        Errors: `not_found`."""
         return service.get_case_type(tenant_id=current_tenant_id(), case_type_id=case_type_id)
 
 
@@ -85,7 +91,10 @@ class CaseworkSettings(MethodView):
     @require(READ)
     @blp.response(200, schemas.SettingsSchema)
     def get(self):
-        """Your working hours (for SLA clocks) and which report categories open cases."""
+        """Your working hours (for SLA clocks) and which report categories open cases.
+
+        Needs `casework:read`. Before any are set, the defaults apply (Monday to Friday, 09:00 to 17:00,
+        Europe/London, England and Wales bank holidays off, no intake). Changes nothing."""
         return service.get_settings(tenant_id=current_tenant_id())
 
     @require(WRITE)
@@ -106,7 +115,10 @@ class Cases(MethodView):
     @blp.arguments(schemas.CaseQuerySchema, location="query")
     @blp.response(200, page_schema(schemas.CaseSchema))
     def get(self, query):
-        """The queue: cases by state, assignee, team, priority, overdue, due date or a custom field, nearest due first."""
+        """The queue: cases by state, assignee, team, priority, overdue, due date or a custom field, nearest due first.
+
+        Needs `casework:read`. A page of 20 by default (`limit`, then `after` with the `next` cursor). The
+        list does not show the person's details, so it is not audited. Errors: `invalid_cursor`."""
         return service.list_cases(tenant_id=current_tenant_id(), **query)
 
     @require(WRITE)
@@ -125,7 +137,10 @@ class CaseById(MethodView):
     @require(READ)
     @blp.response(200, schemas.CaseSchema)
     def get(self, case_id):
-        """One case, with the person's details (the read is audited)."""
+        """One case, with the person's details (the read is audited).
+
+        Needs `casework:read`. The answer carries an `ETag` to send as `If-Match` when you change the case.
+        Errors: `not_found`."""
         return etag.tagged(service.get_case(tenant_id=current_tenant_id(), case_id=case_id))
 
     @require(WRITE)
@@ -188,7 +203,10 @@ class CaseTimeline(MethodView):
     @require(READ)
     @blp.response(200, schemas.TimelineSchema)
     def get(self, case_id):
-        """Every change to a case, oldest first, with who made it and when."""
+        """Every change to a case, oldest first, with who made it and when.
+
+        Needs `casework:read`. State changes, assignments, notes, files, referrals and SLA pauses all
+        appear here; changes nothing. Errors: `not_found`."""
         return service.timeline(tenant_id=current_tenant_id(), case_id=case_id)
 
 
@@ -198,14 +216,20 @@ class CaseNotes(MethodView):
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, page_schema(schemas.NoteSchema))
     def get(self, query, case_id):
-        """A case's notes, oldest first."""
+        """A case's notes, oldest first.
+
+        Needs `casework:read`. A page of 20 by default (`limit`, then `after` with the `next` cursor).
+        Errors: `not_found`, `invalid_cursor`."""
         return work.list_notes(tenant_id=current_tenant_id(), case_id=case_id, **query)
 
     @require(WRITE)
     @blp.arguments(schemas.NoteSchema)
     @blp.response(201, schemas.NoteSchema)
     def post(self, data, case_id):
-        """Add a note: internal, or `shareable` with a referral partner. Error: `note_too_large`."""
+        """Add a note: internal, or `shareable` with a referral partner.
+
+        Needs `casework:write`. The note joins the case's timeline; only `shareable` notes can cross in a
+        referral. Nothing is sent to anyone. Errors: `note_too_large`, `not_found`."""
         return work.add_note(tenant_id=current_tenant_id(), case_id=case_id, body=data["body"],
                              shareable=data["shareable"])
 
@@ -216,7 +240,10 @@ class CaseAttachments(MethodView):
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, page_schema(schemas.AttachmentSchema))
     def get(self, query, case_id):
-        """A case's files (their details; download each from `.../content`)."""
+        """A case's files (their details; download each from `.../content`).
+
+        Needs `casework:read`. A page of 20 by default (`limit`, then `after` with the `next` cursor).
+        Errors: `not_found`, `invalid_cursor`."""
         return work.list_attachments(tenant_id=current_tenant_id(), case_id=case_id, **query)
 
     @require(WRITE)
@@ -236,7 +263,10 @@ class AttachmentContent(MethodView):
                                 "content": {kind: {"schema": {"type": "string", "format": "binary"}}
                                             for kind in sorted(storage.ALLOWED)}}})
     def get(self, case_id, attachment_id):
-        """Download a file attached to a case (the download is audited)."""
+        """Download a file attached to a case (the download is audited).
+
+        Needs `casework:read`. The file comes as an attachment that a browser will not run or show
+        inline. Errors: `not_found`."""
         attachment, body = work.attachment_content(tenant_id=current_tenant_id(), case_id=case_id,
                                                    attachment_id=attachment_id)
         return Response(body, mimetype=attachment.content_type, headers={
@@ -250,7 +280,10 @@ class Counts(MethodView):
     @blp.arguments(schemas.CaseCountsQuerySchema, location="query")
     @blp.response(200, schemas.CaseCountsSchema)
     def get(self, query):
-        """How many cases in each state, and open cases by overdue band: for a dashboard."""
+        """How many cases in each state, and open cases by overdue band: for a dashboard.
+
+        Needs `casework:read`. Only counts, never a person's details; filter by `team` or `assignee_id`.
+        Changes nothing."""
         return service.counts(tenant_id=current_tenant_id(), **query)
 
 
@@ -282,7 +315,10 @@ class AgreementById(MethodView):
     @require(READ)
     @blp.response(200, rs.AgreementSchema)
     def get(self, agreement_id):
-        """One agreement you are a party to."""
+        """One agreement you are a party to.
+
+        Needs `casework:read`. Shows its purpose, lawful basis, the fields it lets cross, its dates and
+        who has approved it. Errors: `not_found`."""
         return referrals.get_agreement(tenant_id=current_tenant_id(), agreement_id=agreement_id)
 
 
@@ -291,7 +327,10 @@ class AgreementApprove(MethodView):
     @require(WRITE)
     @blp.response(200, rs.AgreementSchema)
     def post(self, agreement_id):
-        """Approve an agreement for your organisation (tenant admins); live once both sides have."""
+        """Approve an agreement for your organisation (tenant admins); live once both sides have.
+
+        Needs `casework:write` and a tenant admin (an app needs `clients:manage`). Once both organisations
+        have approved, referrals can be sent under it. Errors: `tenant_admin_required`, `not_found`."""
         return referrals.approve_agreement(tenant_id=current_tenant_id(), principal=current_principal(),
                                            agreement_id=agreement_id)
 
@@ -301,7 +340,10 @@ class AgreementEnd(MethodView):
     @require(WRITE)
     @blp.response(200, rs.AgreementSchema)
     def post(self, agreement_id):
-        """End an agreement now (either party's admin): no more referrals under it."""
+        """End an agreement now (either party's admin): no more referrals under it.
+
+        Needs `casework:write` and a tenant admin (an app needs `clients:manage`). Referrals already sent
+        stay as they are. Errors: `tenant_admin_required`, `not_found`."""
         return referrals.end_agreement(tenant_id=current_tenant_id(), principal=current_principal(),
                                        agreement_id=agreement_id)
 
@@ -326,7 +368,10 @@ class Referrals(MethodView):
     @blp.arguments(rs.ReferralQuerySchema, location="query")
     @blp.response(200, page_schema(rs.ReferralSchema))
     def get(self, query):
-        """Referrals you received (default) or sent, with their status and outcome."""
+        """Referrals you received (default) or sent, with their status and outcome.
+
+        Needs `casework:read`. Use `direction=sent` for the ones you made; a page of 20 by default
+        (`limit`, then `after` with the `next` cursor). Errors: `invalid_cursor`."""
         return referrals.list_referrals(tenant_id=current_tenant_id(), **query)
 
 
@@ -335,7 +380,10 @@ class ReferralById(MethodView):
     @require(READ)
     @blp.response(200, rs.ReferralSchema)
     def get(self, referral_id):
-        """One referral you sent or received (a receiver's read is audited for both organisations)."""
+        """One referral you sent or received (a receiver's read is audited for both organisations).
+
+        Needs `casework:read`. The receiver sees only the fields the agreement lets cross. Errors:
+        `not_found`."""
         return referrals.get_referral(tenant_id=current_tenant_id(), referral_id=referral_id)
 
 
@@ -345,7 +393,10 @@ class ReferralAccept(MethodView):
     @blp.arguments(rs.AcceptSchema)
     @blp.response(200, rs.ReferralSchema)
     def post(self, data, referral_id):
-        """Accept a referral: opens your own case from what was shared. Emits `referral_accepted` to the sender."""
+        """Accept a referral: opens your own case from what was shared.
+
+        Needs `casework:write` (the receiving organisation). Emits `civic.casework.referral_accepted` to
+        the sender. Errors: `referral_not_open`, `not_found`."""
         return referrals.accept_referral(tenant_id=current_tenant_id(), referral_id=referral_id, **data)
 
 
@@ -355,7 +406,10 @@ class ReferralDecline(MethodView):
     @blp.arguments(rs.DeclineSchema)
     @blp.response(200, rs.ReferralSchema)
     def post(self, data, referral_id):
-        """Decline a referral, saying why. Emits `referral_declined` to the sender. Error: `referral_not_open`."""
+        """Decline a referral, saying why.
+
+        Needs `casework:write` (the receiving organisation). Emits `civic.casework.referral_declined` to
+        the sender, with your reason. Errors: `referral_not_open`, `not_found`."""
         return referrals.decline_referral(tenant_id=current_tenant_id(), referral_id=referral_id, **data)
 
 
@@ -365,5 +419,8 @@ class ReferralOutcome(MethodView):
     @blp.arguments(rs.OutcomeSchema)
     @blp.response(200, rs.ReferralSchema)
     def post(self, data, referral_id):
-        """Tell the referrer how it went (once, after accepting). Emits `referral_outcome` to the sender."""
+        """Tell the referrer how it went (once, after accepting).
+
+        Needs `casework:write` (the receiving organisation). Emits `civic.casework.referral_outcome` to
+        the sender. Errors: `referral_not_open`, `not_found`."""
         return referrals.report_outcome(tenant_id=current_tenant_id(), referral_id=referral_id, **data)

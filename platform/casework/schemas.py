@@ -208,7 +208,7 @@ class AssignSchema(StrictSchema):
     team = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=100))
 
     class Meta(StrictSchema.Meta):
-        example = {"assignee_id": "5b0c1e2f-8a7d-4f6e-9c3b-2a1d0e9f8c7b", "team": "link-workers"}
+        example = {"assignee_id": None, "team": "link-workers"}  # into the team's queue, for whoever is free
 
 
 class MigrateSchema(StrictSchema):

@@ -88,7 +88,10 @@ class Templates(MethodView):
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, page_schema(schemas.TemplateSchema))
     def get(self, query):
-        """List your templates and the personalisation each needs."""
+        """List your templates and the personalisation each needs.
+
+        Needs `notify:read`. Lists the names you gave your Notify templates, with their channel; a page of
+        20 by default (`limit`, then `after` with the `next` cursor). Errors: `invalid_cursor`."""
         return service.list_templates(tenant_id=current_tenant_id(), **query)
 
     @require(WRITE)
@@ -108,13 +111,19 @@ class TemplateById(MethodView):
     @require(READ)
     @blp.response(200, schemas.TemplateSchema)
     def get(self, template_id):
-        """One template."""
+        """One template.
+
+        Needs `notify:read`. Its channel and the personalisation fields a message must fill in; changes
+        nothing. Errors: `not_found`."""
         return service.get_template(tenant_id=current_tenant_id(), template_id=template_id)
 
     @require(WRITE)
     @blp.response(204)
     def delete(self, template_id):
-        """Forget a template name (Notify keeps the template)."""
+        """Forget a template name (Notify keeps the template).
+
+        Needs `notify:write`. Messages already sent keep their record; new ones cannot use this name.
+        Errors: `not_found`."""
         service.delete_template(tenant_id=current_tenant_id(), template_id=template_id)
 
 
@@ -137,7 +146,10 @@ class Messages(MethodView):
     @blp.arguments(schemas.MessageQuerySchema, location="query")
     @blp.response(200, page_schema(schemas.MessageSchema))
     def get(self, query):
-        """List messages, by status, batch, template or your reference."""
+        """List messages, by status, batch, template or your reference.
+
+        Needs `notify:read`. A page of 20 by default (`limit`, then `after` with the `next` cursor).
+        Changes nothing. Errors: `invalid_cursor`."""
         return service.list_messages(tenant_id=current_tenant_id(), **query)
 
     @require(WRITE)
@@ -158,7 +170,10 @@ class MessageById(MethodView):
     @require(READ)
     @blp.response(200, schemas.MessageSchema)
     def get(self, message_id):
-        """One message and its status at Notify."""
+        """One message and its status at Notify.
+
+        Needs `notify:read`. The status follows Notify's delivery receipts (`queued`, `sending`,
+        `delivered`, ...). Errors: `not_found`."""
         return service.get_message(tenant_id=current_tenant_id(), message_id=message_id)
 
 
@@ -169,7 +184,10 @@ class Batches(MethodView):
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, page_schema(schemas.BatchSchema))
     def get(self, query):
-        """List your bulk sends with their progress."""
+        """List your bulk sends with their progress.
+
+        Needs `notify:read`. A page of 20 by default (`limit`, then `after` with the `next` cursor).
+        Errors: `invalid_cursor`."""
         return batches.list_batches(tenant_id=current_tenant_id(), **query)
 
     @require(WRITE)
@@ -206,7 +224,10 @@ class BatchById(MethodView):
     @require(READ)
     @blp.response(200, schemas.BatchSchema)
     def get(self, batch_id):
-        """A bulk send's progress: how many messages are at each status."""
+        """A bulk send's progress: how many messages are at each status.
+
+        Needs `notify:read`. Pause, resume or cancel it from `.../pause`, `.../resume`, `.../cancel`.
+        Errors: `not_found`."""
         return batches.get_batch(tenant_id=current_tenant_id(), batch_id=batch_id)
 
 
@@ -221,14 +242,20 @@ class OptOuts(MethodView):
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, page_schema(schemas.OptOutSchema))
     def get(self, query):
-        """List opt-outs (the addresses are kept hashed and not shown)."""
+        """List opt-outs (the addresses are kept hashed and not shown).
+
+        Needs `notify:read`. A page of 20 by default (`limit`, then `after` with the `next` cursor).
+        Errors: `invalid_cursor`."""
         return service.list_opt_outs(tenant_id=current_tenant_id(), **query)
 
     @require(WRITE)
     @blp.arguments(schemas.OptOutInSchema)
     @blp.response(201, schemas.OptOutSchema)
     def post(self, data):
-        """Record that someone does not want your non-essential messages of one purpose on one channel."""
+        """Record that someone does not want your non-essential messages of one purpose on one channel.
+
+        Needs `notify:write`. The address is kept hashed; later messages of that purpose to it end
+        `opted_out` and are not sent. Essential messages still go. Errors: `invalid_recipient`."""
         return service.add_opt_out(tenant_id=current_tenant_id(), **data)
 
 
@@ -237,7 +264,10 @@ class OptOutById(MethodView):
     @require(WRITE)
     @blp.response(204)
     def delete(self, opt_out_id):
-        """Remove an opt-out (when the person asks to get those messages again)."""
+        """Remove an opt-out (when the person asks to get those messages again).
+
+        Needs `notify:write`. Messages of that purpose are sent to the address again from now on.
+        Errors: `not_found`."""
         service.delete_opt_out(tenant_id=current_tenant_id(), opt_out_id=opt_out_id)
 
 
@@ -262,11 +292,17 @@ class Unsubscribe(MethodView):
     @public
     @public_blp.response(200, schemas.UnsubscribeSchema)
     def get(self, token):
-        """What an unsubscribe link is for (following the link changes nothing)."""
+        """What an unsubscribe link is for (following the link changes nothing).
+
+        Anyone with the link: no token is needed. Shows the organisation and the kind of message, so the
+        person can confirm with a POST. Errors: `unsubscribe_link_invalid`."""
         return anonymous.unsubscribe_info(token=token)
 
     @public
     @public_blp.response(200, schemas.UnsubscribeSchema)
     def post(self, token):
-        """Unsubscribe (one click, as email apps do): no more of that organisation's messages of that kind."""
+        """Unsubscribe (one click, as email apps do): no more of that organisation's messages of that kind.
+
+        Anyone with the link: no token is needed. Records an opt-out (kept hashed); doing it twice changes
+        nothing. Errors: `unsubscribe_link_invalid`."""
         return anonymous.unsubscribe_now(token=token)

@@ -118,6 +118,13 @@ class PaymentEventSchema(ma.Schema):
 
 
 class PaymentEventsSchema(ma.Schema):
+    class Meta(ma.Schema.Meta):
+        example = {"payment_id": "5f0c6a52-3c1e-4b8e-9d1a-2b7f4e6c8a10", "items": [
+            {"state": "created", "provider_status": "requires_payment_method", "source": "api", "note": None,
+             "refund_id": None, "created_at": "2027-03-06T09:58:00+00:00"},
+            {"state": "success", "provider_status": "succeeded", "source": "webhook", "note": None,
+             "refund_id": None, "created_at": "2027-03-06T10:01:12+00:00"}]}
+
     payment_id = ma.fields.UUID()
     items = ma.fields.List(ma.fields.Nested(PaymentEventSchema))
 
@@ -202,6 +209,9 @@ class StripeEventSchema(ma.Schema):
 
 
 class WebhookAnswerSchema(ma.Schema):
+    class Meta(ma.Schema.Meta):
+        example = {"received": True, "duplicate": False, "outcome": "applied"}
+
     received = ma.fields.Boolean()
     duplicate = ma.fields.Boolean()
     outcome = ma.fields.String(metadata={"description": "applied, no_change, already_received, unknown_payment, ignored..."})
