@@ -82,7 +82,7 @@ def _installed(link_type: str) -> None:
 
     from civic.config import ALL_COMPONENTS
 
-    installed = current_app.config.get("COMPONENTS", ALL_COMPONENTS) if has_app_context() else ALL_COMPONENTS
+    installed = current_app.config["COMPONENTS"] if has_app_context() else ALL_COMPONENTS
     component = link_type.split(".", 1)[0]
     if component not in installed:
         raise ma.ValidationError(f"No component called {component!r} runs here; use one of: {', '.join(sorted(installed))}.")
