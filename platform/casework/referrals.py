@@ -252,7 +252,7 @@ def accept_referral(*, tenant_id: uuid.UUID, referral_id, case_type: str, team: 
     case = service.create_case(tenant_id=tenant_id, case_type=case_type,
                                title=shared.get("title") or "Referral", priority=priority,
                                fields=shared.get("fields") or {}, assignee_id=assignee_id, team=team, subject=subject,
-                               links=[{"component": "casework", "type": "referral", "id": str(referral.id)}],
+                               links=[{"type": "casework.referral", "id": str(referral.id)}],
                                source=f"referral:{referral.id}", referral_id=referral.id)
     for body in shared.get("notes") or []:
         session.add(Note(id=uuid.uuid4(), tenant_id=tenant_id, case_id=case.id, sandbox=case.sandbox, body=body,

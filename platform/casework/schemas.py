@@ -6,13 +6,12 @@ import marshmallow as ma
 from civic.core import contact
 from civic.core.calendar import BANK_HOLIDAY_REGIONS, zone_names
 from civic.core.pagination import PageQuerySchema
-from civic.core.schemas import ResourceSchema, StrictSchema, check_metadata
+from civic.core.schemas import LinkSchema, ResourceSchema, StrictSchema, check_metadata
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
 ROLES = ("viewer", "caseworker", "tenant_admin")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-LINK_COMPONENTS = ("reporting", "booking", "payments", "notify", "casework")
 
 
 def _name(description: str, **kwargs) -> ma.fields.String:
@@ -134,17 +133,6 @@ class SubjectSchema(StrictSchema):
                    "nhs_number": "943 476 5919", "consent_to_share": True}
 
 
-class LinkSchema(StrictSchema):
-    """Another component's record, by id (no foreign key)."""
-
-    component = ma.fields.String(required=True, validate=ma.validate.OneOf(LINK_COMPONENTS))
-    type = ma.fields.String(required=True, validate=ma.validate.Length(1, 40), metadata={"example": "report"})
-    id = ma.fields.String(required=True, validate=ma.validate.Length(1, 100))
-
-    class Meta(StrictSchema.Meta):
-        example = {"component": "reporting", "type": "report", "id": "0f9a7c1e-3d2b-4c5a-9e8f-1a2b3c4d5e6f"}
-
-
 class CaseSchema(ResourceSchema):
     """A case."""
 
@@ -175,7 +163,7 @@ class CaseSchema(ResourceSchema):
     class Meta(ResourceSchema.Meta):
         example = {"case_type": "social-prescribing", "title": "Support to join a walking group", "priority": "routine",
                    "fields": {"ward": "Riverside North", "needs": ["isolation"]}, "team": "link-workers",
-                   "subject": SubjectSchema.Meta.example, "links": [LinkSchema.Meta.example],
+                   "subject": SubjectSchema.Meta.example, "links": [{"type": "reporting.report", "id": "0f9a7c1e-3d2b-4c5a-9e8f-1a2b3c4d5e6f"}],
                    "reference": "SP-2027-0042"}
 
 

@@ -143,6 +143,11 @@ def _set_subject(case: Case, subject: dict | None) -> None:
         case.consent_recorded_at = None
 
 
+def _links(links: list | None) -> list[dict]:
+    """Links as the case stores them (JSON): `{"type": "reporting.report", "id": "<uuid as text>"}`."""
+    return [{"type": link["type"], "id": str(link["id"])} for link in links or []]
+
+
 def create_case(*, tenant_id: uuid.UUID, case_type: str, title: str, priority: str | None = None,
                 fields: dict | None = None, assignee_id=None, team: str | None = None, subject: dict | None = None,
                 links: list | None = None, reference: str | None = None, metadata_: dict | None = None,
@@ -157,7 +162,7 @@ def create_case(*, tenant_id: uuid.UUID, case_type: str, title: str, priority: s
     now = utcnow()
     case = Case(id=uuid.uuid4(), tenant_id=tenant_id, case_type_id=ctype.id, case_type_key=ctype.key,
                 case_type_version=ctype.version, title=title, priority=priority,
-                fields=fields or {}, assignee_id=assignee_id, team=team, links=links or [], reference=reference,
+                fields=fields or {}, assignee_id=assignee_id, team=team, links=_links(links), reference=reference,
                 metadata_=metadata_ or {}, sandbox=ctype.sandbox, state_entered_at=now, clock_used_seconds=0,
                 paused_seconds=0, warned=[], breached=[], referral_id=referral_id)
     _set_subject(case, subject)
@@ -198,6 +203,8 @@ def update_case(*, tenant_id: uuid.UUID, case_id, if_match: str | None = None, *
         case_types.check_priority(definition, changes["priority"])
     if "fields" in changes:
         case_types.check_fields(definition, changes["fields"])
+    if "links" in changes:
+        changes["links"] = _links(changes["links"])
     subject = "subject" in changes
     if subject:
         _set_subject(case, changes.pop("subject"))

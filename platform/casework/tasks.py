@@ -59,7 +59,7 @@ def case_from_report(payload: dict, job) -> None:
             return  # already opened (the job runs at least once)
         service.create_case(tenant_id=tenant_id, case_type=rule["case_type"], title=f"Report: {data.get('category')}",
                             priority=rule.get("priority"), team=rule.get("team"), reference=reference,
-                            links=[{"component": "reporting", "type": "report", "id": data["report_id"]}],
+                            links=[{"type": "reporting.report", "id": data["report_id"]}],
                             source=reference)
     except Problem:
         return  # the configured case type is gone or refuses: nothing to open (the rule is the admin's to fix)

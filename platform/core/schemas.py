@@ -74,3 +74,34 @@ class StrictSchema(CoreSchema):
     class Meta:
         unknown = ma.RAISE
         ordered = True
+
+
+def _installed(link_type: str) -> None:
+    """A link's component part names a component this platform runs (switched off for a tenant is fine: it is an id)."""
+    from flask import current_app, has_app_context
+
+    from civic.config import ALL_COMPONENTS
+
+    installed = current_app.config["COMPONENTS"] if has_app_context() else ALL_COMPONENTS
+    component = link_type.split(".", 1)[0]
+    if component not in installed:
+        raise ma.ValidationError(f"No component called {component!r} runs here; use one of: {', '.join(sorted(installed))}.")
+
+
+class LinkSchema(StrictSchema):
+    """Another component's record, by id: `type` says which kind of record (`component.record`), `id` which one.
+
+    Nothing checks that the record exists (components do not read each other's tables); the component must be
+    one this platform runs. The same shape everywhere: a message about a booking, a payment for a booking hold,
+    a case opened from a pothole report."""
+
+    class Meta(StrictSchema.Meta):
+        example = {"type": "booking.hold", "id": "2b6f0cf4-7a2e-4d4b-9f59-1f1f7a1f0a11"}
+
+    type = ma.fields.String(required=True, validate=[
+        ma.validate.Length(3, 60),
+        ma.validate.Regexp(r"^[a-z]+\.[a-z_]+$", error="component.record, e.g. booking.hold or reporting.report."),
+        _installed], metadata={"description": "`component.record`: booking.hold, booking.booking, reporting.report, "
+                                              "casework.case, payments.payment, ...", "example": "booking.hold"})
+    id = ma.fields.UUID(required=True, metadata={"description": "The record's id.",
+                                                 "example": "2b6f0cf4-7a2e-4d4b-9f59-1f1f7a1f0a11"})

@@ -15,8 +15,8 @@ class MessageData(Schema):
     status = fields.String(required=True)
     previous_status = fields.String(required=True, allow_none=True)
     batch_id = fields.UUID(required=True, allow_none=True)
-    link_component = fields.String(required=True, allow_none=True)
-    link_id = fields.String(required=True, allow_none=True)
+    link_type = fields.String(required=True, allow_none=True)
+    link_id = fields.UUID(required=True, allow_none=True)
     reference = fields.String(required=True, allow_none=True)
     sandbox = fields.Boolean(required=True)
 
@@ -38,5 +38,5 @@ def message_data(message, previous: str | None) -> dict:
     return {"message_id": str(message.id), "channel": message.channel, "template": message.template_name,
             "status": message.status, "previous_status": previous,
             "batch_id": str(message.batch_id) if message.batch_id else None,
-            "link_component": message.link_component, "link_id": message.link_id, "reference": message.reference,
+            "link_type": message.link_type, "link_id": str(message.link_id) if message.link_id else None, "reference": message.reference,
             "sandbox": bool(message.sandbox)}

@@ -97,14 +97,18 @@ class Message(TenantOwned, Sandboxed, Entity, Base):
     notify_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
     batch_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("notify_batch.id", ondelete="CASCADE"))
     row_number: Mapped[int | None]
-    link_component: Mapped[str | None] = mapped_column(sa.String(50))
-    link_id: Mapped[str | None] = mapped_column(sa.String(100))
+    link_type: Mapped[str | None] = mapped_column(sa.String(60))
+    link_id: Mapped[uuid.UUID | None]
     accepted_at: Mapped[dt.datetime | None]
     completed_at: Mapped[dt.datetime | None]
     purge_after: Mapped[dt.datetime] = mapped_column(index=True)
     purged_at: Mapped[dt.datetime | None]
     reference: Mapped[str | None] = mapped_column(sa.String(255), index=True)
     metadata_: Mapped[dict] = mapped_column("metadata", default=dict)
+
+    @property
+    def link(self) -> dict | None:
+        return {"type": self.link_type, "id": self.link_id} if self.link_type else None
 
 
 class OptOut(TenantOwned, Sandboxed, Entity, Base):

@@ -5,7 +5,7 @@ from flask import url_for
 
 from civic.core import edge
 from civic.core.pagination import PageQuerySchema
-from civic.core.schemas import ResourceSchema, StrictSchema, check_metadata
+from civic.core.schemas import LinkSchema, ResourceSchema, StrictSchema, check_metadata
 from civic.notify.models import CHANNELS, KEY_TYPES, POSTAGE
 
 NOTIFY_STATUSES = ("created", "sending", "pending", "sent", "delivered", "permanent-failure", "temporary-failure",
@@ -96,11 +96,6 @@ class PreviewSchema(ma.Schema):
     postage = ma.fields.String(allow_none=True)
 
 
-class LinkSchema(StrictSchema):
-    component = ma.fields.String(required=True, validate=ma.validate.Length(1, 50), metadata={"example": "booking"})
-    id = ma.fields.String(required=True, validate=ma.validate.Length(1, 100))
-
-
 class RecipientFields(StrictSchema):
     email_address = ma.fields.String(validate=ma.validate.Length(max=320), metadata={"description": "For email templates."})
     phone_number = ma.fields.String(validate=ma.validate.Length(max=40), metadata={"description": "For text messages."})
@@ -115,7 +110,7 @@ class SendSchema(RecipientFields):
         example = {"template": "booking_confirmation", "email_address": "sam@example.org",
                    "personalisation": {"name": "Sam", "resource": "Community room",
                                        "start": "Monday 1 March 2027 at 10:00", "booking_reference": "RB-1042"},
-                   "reference": "RB-1042", "metadata": {"desk": "front"}, "link": {"component": "booking",
+                   "reference": "RB-1042", "metadata": {"desk": "front"}, "link": {"type": "booking.booking",
                    "id": "2b6f0cf4-7a2e-4d4b-9f59-1f1f7a1f0a11"}}
 
     template = ma.fields.String(required=True, validate=ma.validate.Length(1, 100),
@@ -156,7 +151,7 @@ class MessageSchema(ma.Schema):
     notify_id = ma.fields.String(allow_none=True)
     batch_id = ma.fields.UUID(allow_none=True)
     row_number = ma.fields.Integer(allow_none=True)
-    link = ma.fields.Function(lambda m: {"component": m.link_component, "id": m.link_id} if m.link_component else None)
+    link = ma.fields.Nested(LinkSchema, allow_none=True)
     accepted_at = ma.fields.AwareDateTime(format="iso", allow_none=True)
     completed_at = ma.fields.AwareDateTime(format="iso", allow_none=True)
     purged_at = ma.fields.AwareDateTime(format="iso", allow_none=True)

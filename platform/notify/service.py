@@ -173,7 +173,7 @@ def build_message(*, tenant_id: uuid.UUID, config: Config, template: Template, i
                       recipient=recipient, address=address, personalisation=personalisation,
                       postage=postage if template.channel == "letter" else None, status="queued", purpose=purpose,
                       essential=essential, batch_id=batch_id, row_number=row_number, reference=reference,
-                      metadata_=metadata_ or {}, link_component=(link or {}).get("component"),
+                      metadata_=metadata_ or {}, link_type=(link or {}).get("type"),
                       link_id=(link or {}).get("id"), purge_after=utcnow() + retention(config))
     if message.channel == "email" and not essential:
         message.unsubscribe_url = unsubscribe.link(

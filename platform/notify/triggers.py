@@ -7,6 +7,7 @@ the event's world. A rule whose template is missing or cannot be filled is skipp
 is not retried for it). Each (event, template) sends once, however often the job runs.
 """
 import io
+import uuid
 
 from flask import g
 from notifications_python_client import prepare_upload
@@ -21,6 +22,7 @@ from civic.notify.models import Message
 JOB = "notify.on_event"
 # event type -> the action that says who to write to about its subject
 SOURCES = {"civic.booking.confirmed": "booking.message_details"}
+LINK_TYPES = {"civic.booking.confirmed": "booking.booking"}  # the record each event's subject is
 CALENDAR_FIELD = "calendar_file"
 
 
@@ -62,7 +64,7 @@ def _on_event(payload: dict, tenant_id) -> None:
                 {"phone_number": details.get("phone_number")} if template.channel == "sms" else {}
             service.send_message(tenant_id=tenant_id, template=template.name, purpose=rule.get("purpose", "service"),
                                  essential=True, reference=reference, personalisation=values,
-                                 link={"component": action.component, "id": payload["subject"]}, **item)
+                                 link={"type": LINK_TYPES[payload["type"]], "id": uuid.UUID(str(payload["subject"]))}, **item)
         except Problem as problem:
             audit.record("notify.trigger_skipped", tenant_id=tenant_id, subject_type="event", subject_id=payload["id"],
                          detail={"template": rule["template"], "code": problem.code,

@@ -3,7 +3,7 @@ import marshmallow as ma
 
 from civic.core import contact
 from civic.core.pagination import PageQuerySchema
-from civic.core.schemas import ResourceSchema, StrictSchema
+from civic.core.schemas import LinkSchema, ResourceSchema, StrictSchema
 from civic.payments import refunds
 from civic.payments.models import REFUND_STATES, STATES
 from civic.payments.provider import SIMULATED_CARDS
@@ -26,14 +26,6 @@ def pay_metadata(value: dict) -> None:
                 raise ma.ValidationError(f"{key}: text values are at most 100 characters.")
         elif not isinstance(item, (bool, int, float)) or item != item or item in (float("inf"), float("-inf")):
             raise ma.ValidationError(f"{key}: a value is a string, a number or a boolean.")
-
-
-class LinkSchema(StrictSchema):
-    """Another component's record this payment is for, by id (e.g. a booking hold: `booking.hold`)."""
-
-    type = ma.fields.String(required=True, validate=[ma.validate.Length(3, 60), ma.validate.Regexp(
-        r"^[a-z]+\.[a-z_]+$", error="component.record, e.g. booking.hold")], metadata={"example": "booking.hold"})
-    id = ma.fields.UUID(required=True, metadata={"example": HOLD_ID})
 
 
 class StateSchema(ma.Schema):

@@ -28,7 +28,7 @@ def test_a_report_in_a_configured_category_opens_a_case(app, client, org, make, 
     worker.drain()
     cases = client.get("/v1/casework/cases", headers=org.worker).get_json()["items"]
     assert [(c["reference"], c["team"]) for c in cases] == [(f"report:{report['id']}", "street")]
-    assert cases[0]["links"] == [{"component": "reporting", "type": "report", "id": report["id"]}]
+    assert cases[0]["links"] == [{"type": "reporting.report", "id": report["id"]}]
 
 
 def test_settings_refuse_bad_hours_and_zones(client, org):

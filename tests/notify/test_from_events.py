@@ -28,7 +28,7 @@ def test_when_a_booking_is_confirmed_the_configured_template_is_sent(app, org, w
     booking = confirm_a_booking(org)
     worker.drain()
     (message,) = stored(app, Message, Message.tenant_id == org.tenant.id)
-    assert message.link_component == "booking" and message.link_id == booking["id"]
+    assert message.link_type == "booking.booking" and str(message.link_id) == booking["id"]
     (note,) = fake_notify.sent(reference=str(message.id))
     assert note["to"] == "sam@example.org" and "Hello Sam Patel" in note["body"]
     assert "Community room" in note["subject"] and "'filename': 'booking.ics'" in note["body"]

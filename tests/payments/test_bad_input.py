@@ -16,6 +16,7 @@ BASE = {"amount": 2500, "description": "Room hire", "reference": "R-1", "return_
     ({"metadata": {"k": "v" * 101}}, "metadata"), ({"metadata": {"k": None}}, "metadata"),
     ({"metadata": {"k": {"nested": 1}}}, "metadata"), ({"metadata": {"k": [1]}}, "metadata"),
     ({"link": {"type": "booking.hold", "id": "nope"}}, "link"), ({"link": {"type": "Bad Type", "id": str(uuid.uuid4())}}, "link"),
+    ({"link": {"type": "library.loan", "id": str(uuid.uuid4())}}, "link"),
     ({"state": "success"}, "state"), ({"id": str(uuid.uuid4())}, "id"), ({"tenant_id": str(uuid.uuid4())}, "tenant_id"),
 ])
 def test_a_bad_payment_is_a_422_naming_the_field_and_nothing_is_made(org, client, stripe_proxy, change, field):
