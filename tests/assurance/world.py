@@ -27,8 +27,8 @@ def _slot(days: int, hour: int = 10) -> str:
 class World:
     """Tenant A (owns everything made here), tenant B (the intruder), tenant C (receives transfers), a steward."""
 
-    def __init__(self, client, make):
-        self.client, self.make = client, make
+    def __init__(self, client, make, fake_notify=None):
+        self.client, self.make, self.fake_notify = client, make, fake_notify
         self.marker = f"alpha{uuid.uuid4().hex[:10]}"  # in every name and reference tenant A gives
         self.a = make.tenant(f"{self.marker}-org", name=f"{self.marker} Trust")
         self._tenants: dict = {}
@@ -201,6 +201,93 @@ class World:
                                     json={"case_type": CASE_TYPE["key"]}).status_code == 200
         return {"referral_id": referral["id"]}
 
+    # --- notify: A's Notify set-up (on the Notify-compatible server the tests start), templates, messages ---
+    def notify_template(self) -> dict:
+        if getattr(self, "_notify_template", None) is None:
+            answer = self.client.put("/v1/notify/config", headers=self.as_a(), json={
+                "api_key": self.fake_notify.new_key(), "key_type": "live", "callback_token": self.callback_token})
+            assert answer.status_code == 200, answer.get_json()
+            notify_id = self.fake_notify.add_template("email", "Hello ((name)), your room is booked.",
+                                                      subject="Your booking", name=f"{self.marker} notice")
+            self._notify_template = self.create("/v1/notify/templates", {
+                "name": NOTIFY_TEMPLATE, "notify_template_id": notify_id, "channel": "email"})
+        return {"template_id": self._notify_template["id"]}
+
+    callback_token = property(lambda self: f"callback-token-{self.marker}")
+
+    def notify_message(self) -> dict:
+        self.notify_template()
+        return {"message_id": self.create("/v1/notify/messages", notify_message_body(self))["id"]}
+
+    def notify_batch(self) -> dict:
+        self.notify_template()
+        return {"batch_id": self.create("/v1/notify/batches", notify_batch_body(self))["id"]}
+
+    def opt_out(self) -> dict:
+        return {"opt_out_id": self.create("/v1/notify/opt-outs", {
+            "channel": "email", "purpose": "newsletters", "email_address": f"{uuid.uuid4().hex[:8]}@example.org"})["id"]}
+
+    def notify_callback(self) -> dict:
+        """Notify's receipts name the organisation in the path and carry its callback token."""
+        self.notify_template()
+        return {"tenant_id": str(self.a.id)}
+
+    def unsubscribe_link(self) -> dict:
+        from civic.notify import unsubscribe
+
+        return {"token": self.make._run(lambda: unsubscribe.token(
+            tenant_id=self.a.id, sandbox=False, channel="email", purpose="newsletters", key=uuid.uuid4().hex))}
+
+    # --- payments: A's Stripe account (a real localstripe) and its payments ---
+    def payment(self) -> dict:
+        if not getattr(self, "_payments_account", False):
+            answer = self.client.put("/v1/payments/account", headers=self.as_a(), json=STRIPE_KEYS)
+            assert answer.status_code == 200, answer.get_json()
+            self._payments_account = True
+        return {"payment_id": self.create("/v1/payments", payment_body(self))["id"]}
+
+    def payment_refund(self) -> dict:
+        values = self.payment()
+        return {**values, "refund_id": self.make._run(lambda: _refund(self.a.id, values["payment_id"]))}
+
+    def stripe_webhook(self) -> dict:
+        self.payment()
+        return {"tenant": str(self.a.id)}
+
+
+def _refund(tenant_id, payment_id):
+    """A refund row of A's payment, written as the service records one (a refund needs a paid payment)."""
+    from civic.core.db import session
+    from civic.core.tenancy import tenant_context
+    from civic.payments.models import Refund
+
+    with tenant_context(tenant_id):
+        refund = Refund(id=uuid.uuid4(), tenant_id=tenant_id, payment_id=uuid.UUID(payment_id), amount=100,
+                        state="submitted")
+        session.add(refund)
+        session.flush()
+        return refund.id
+
+
+NOTIFY_TEMPLATE = "assurance_notice"
+STRIPE_KEYS = {"secret_key": "sk_test_" + "a1b2c3d4" * 3, "publishable_key": "pk_test_" + "e5f6a7b8" * 3,
+               "webhook_secret": "whsec_" + "c0ffee12" * 4}
+
+
+def notify_message_body(w) -> dict:
+    return {"template": NOTIFY_TEMPLATE, "email_address": "sam@example.org", "personalisation": {"name": "Sam"},
+            "reference": f"{w.marker}-message"}
+
+
+def notify_batch_body(w) -> dict:
+    return {"template": NOTIFY_TEMPLATE, "purpose": "newsletters", "essential": False,
+            "recipients": [{"email_address": "sam@example.org", "personalisation": {"name": "Sam"}}]}
+
+
+def payment_body(w) -> dict:
+    return {"amount": 2500, "description": "Community room hire", "reference": f"{w.marker}-payment",
+            "return_url": "https://club.example.org/paid"}
+
 
 CASE_TYPE = {"key": "assurance", "name": "Assurance case", "states": [{"name": "new", "sla": {"working_days": 2}},
                                                                        {"name": "triage"}, {"name": "closed"}],
@@ -247,6 +334,17 @@ CREATORS = {
     "/v1/casework/referrals/<referral_id>/accept": World.referral,
     "/v1/casework/referrals/<referral_id>/decline": World.referral,
     "/v1/casework/referrals/<referral_id>/outcome": lambda w: w.referral(accepted=True),
+    "/v1/notify/templates/<template_id>": World.notify_template,
+    "/v1/notify/templates/<template_id>/preview": World.notify_template,
+    "/v1/notify/messages/<message_id>": World.notify_message,
+    **{f"/v1/notify/batches/<batch_id>{tail}": World.notify_batch for tail in ("", "/pause", "/resume", "/cancel")},
+    "/v1/notify/opt-outs/<opt_out_id>": World.opt_out,
+    "/v1/notify/callbacks/<tenant_id>": World.notify_callback,
+    "/v1/notify/unsubscribe/<token>": World.unsubscribe_link,
+    **{f"/v1/payments/<payment_id>{tail}": World.payment for tail in (
+        "", "/events", "/cancel", "/capture", "/simulate", "/refunds")},
+    "/v1/payments/<payment_id>/refunds/<refund_id>": World.payment_refund,
+    "/v1/payments/webhooks/stripe/<tenant>": World.stripe_webhook,
     "/v1/reporting/categories/<code>": World.category,
     "/v1/reporting/reports/<report_id>": World.report,
     "/v1/reporting/reports/<report_id>/status": World.report,
@@ -301,6 +399,28 @@ BODIES = {
     ("POST", "/v1/casework/referrals/<referral_id>/accept"): lambda w: {"case_type": CASE_TYPE["key"]},
     ("POST", "/v1/casework/referrals/<referral_id>/decline"): lambda w: {"reason": "No places"},
     ("POST", "/v1/casework/referrals/<referral_id>/outcome"): lambda w: {"outcome": "completed"},
+    ("PUT", "/v1/notify/config"): lambda w: {"api_key": w.fake_notify.new_key(), "key_type": "live",
+                                             "callback_token": w.callback_token},
+    ("POST", "/v1/notify/templates"): lambda w: {"name": f"t{uuid.uuid4().hex[:8]}", "channel": "email",
+                                                 "notify_template_id": w.fake_notify.add_template("email", "Hi")},
+    ("POST", "/v1/notify/templates/<template_id>/preview"): lambda w: {"personalisation": {"name": "Sam"}},
+    ("POST", "/v1/notify/messages"): lambda w: {**notify_message_body(w), **({} if w.notify_template() else {})},
+    ("POST", "/v1/notify/batches"): lambda w: {**notify_batch_body(w), **({} if w.notify_template() else {})},
+    **{("POST", f"/v1/notify/batches/<batch_id>/{action}"): None for action in ("pause", "resume", "cancel")},
+    ("POST", "/v1/notify/opt-outs"): lambda w: {"channel": "email", "purpose": "newsletters",
+                                                "email_address": "pat@example.org"},
+    ("POST", "/v1/notify/callbacks/<tenant_id>"): lambda w: {
+        "id": str(uuid.uuid4()), "reference": str(uuid.uuid4()), "to": "sam@example.org", "status": "delivered"},
+    ("POST", "/v1/notify/unsubscribe/<token>"): None,
+    ("PUT", "/v1/payments/account"): lambda w: STRIPE_KEYS,
+    ("POST", "/v1/payments"): lambda w: {**payment_body(w), **({} if w.payment() else {})},
+    ("POST", "/v1/payments/<payment_id>/cancel"): None,
+    ("POST", "/v1/payments/<payment_id>/capture"): None,
+    ("POST", "/v1/payments/<payment_id>/simulate"): lambda w: {"card_number": "4242424242424242"},
+    ("POST", "/v1/payments/<payment_id>/refunds"): lambda w: {"amount": 100, "refund_amount_available": 2500},
+    ("POST", "/v1/payments/webhooks/stripe/<tenant>"): lambda w: {
+        "id": f"evt_{uuid.uuid4().hex[:24]}", "object": "event", "type": "payment_intent.succeeded",
+        "data": {"object": {"id": "pi_unknown", "object": "payment_intent", "status": "succeeded"}}},
     ("POST", "/v1/reporting/categories"): lambda w: {"code": f"c{uuid.uuid4().hex[:8]}", "name": "Graffiti"},
     ("PATCH", "/v1/reporting/categories/<code>"): lambda w: {"name": "Renamed category"},
     ("POST", "/v1/reporting/reports"): lambda w: {"category": w.category()["code"], "description": "Broken light",
