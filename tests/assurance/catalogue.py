@@ -40,8 +40,16 @@ class Operation:
     def has_id(self) -> bool:
         return bool(self.arguments)
 
+    @property
+    def self_authenticated(self) -> bool:
+        """A public route that names its organisation or object in the path and proves the caller by its own
+        means (a provider's signature, a callback bearer token, a signed link), not by a platform token."""
+        return not self.protected and self.has_id
+
     def tenant_scopes(self) -> frozenset:
-        """The scopes an ordinary (non-steward) tenant needs for this route."""
+        """The scopes an ordinary (non-steward) tenant needs for this route (none for a public one)."""
+        if not self.alternatives:
+            return frozenset()
         usable = [alt for alt in self.alternatives if STEWARD not in alt] or list(self.alternatives)
         return usable[0]
 

@@ -1,13 +1,37 @@
-"""Assurance checks over every route: tenants A, B and C with real objects, and the app's own spec."""
+"""Assurance checks over every route: tenants A, B and C with real objects, and the app's own spec.
+
+The components that talk to outside services get real ones: a Notify-compatible server and localstripe."""
 import pytest
 
 from tests.assurance.catalogue import Spec
 from tests.assurance.world import World
+from tests.notify.fake_notify import FakeNotify
+from tests.payments import stripe_server
 
 
 @pytest.fixture
-def world(client, make) -> World:
-    return World(client, make)
+def fake_notify():
+    fake = FakeNotify()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def services(fake_notify) -> dict:
+    """The settings that point notify and payments at the servers the tests start (merged into app_config)."""
+    return {"NOTIFY_BASE_URL": fake_notify.url, "NOTIFY_TIMEOUT_SECONDS": 1.0,
+            "PAYMENTS_STRIPE_API_BASE": stripe_server.url(), "PAYMENTS_STRIPE_TIMEOUT_SECONDS": 2.0,
+            "PAYMENTS_STRIPE_RETRIES": 0}
+
+
+@pytest.fixture
+def app_config(services):
+    return services
+
+
+@pytest.fixture
+def world(client, make, fake_notify) -> World:
+    return World(client, make, fake_notify)
 
 
 @pytest.fixture

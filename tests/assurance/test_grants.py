@@ -22,8 +22,8 @@ UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 
 
 @pytest.fixture
-def app_config():
-    return {"RATELIMIT_DEFAULT": CEILING}
+def app_config(services):
+    return {**services, "RATELIMIT_DEFAULT": CEILING}
 
 
 def per_second(rate: str) -> float:

@@ -157,8 +157,8 @@ class Exceptions(logging.Handler):
 
 
 @pytest.fixture
-def app_config():
-    return {"RATELIMIT_DEFAULT": "1000000 per minute"}  # thousands of requests from one token
+def app_config(services):
+    return {**services, "RATELIMIT_DEFAULT": "1000000 per minute"}  # thousands of requests from one token
 
 
 @pytest.fixture

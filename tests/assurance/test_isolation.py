@@ -36,7 +36,7 @@ def test_every_route_with_an_object_id_has_a_creator(app):
 
 
 def test_another_tenant_gets_404_on_every_route_with_an_object_id(app, world):
-    ops = [op for op in operations(app) if op.has_id and not op.steward_only]
+    ops = [op for op in operations(app) if op.has_id and op.protected and not op.steward_only]
     values_by_path = {op.path: CREATORS[op.path](world) for op in ops}
     before = snapshot(world, ops, values_by_path)
     secrets = world.secrets()
@@ -53,6 +53,38 @@ def test_another_tenant_gets_404_on_every_route_with_an_object_id(app, world):
     assert snapshot(world, ops, values_by_path) == before, "B's calls changed A's objects"
     assert checked >= 25
     print(f"isolation: {checked} route x method pairs answered 404 to another tenant, {len(before)} objects unchanged")
+
+
+def test_a_public_route_naming_a_tenants_object_without_its_proof_changes_nothing(app, world):
+    """Webhooks, receipts and signed links are public but prove themselves (a signature, a callback token, a
+    signed link). Naming A's organisation or link with B's platform token, with no proof, or with a forged one is
+    refused with a problem, names nothing of A's, and leaves every object of A as it was."""
+    public_ops = [op for op in operations(app) if op.self_authenticated]
+    assert {op.path for op in public_ops} >= {"/v1/payments/webhooks/stripe/<tenant>",
+                                              "/v1/notify/callbacks/<tenant_id>", "/v1/notify/unsubscribe/<token>"}
+    owned = [op for op in operations(app) if op.has_id and op.protected and not op.steward_only]
+    values_by_path = {op.path: CREATORS[op.path](world) for op in owned + public_ops}
+    before = snapshot(world, owned, values_by_path)
+    secrets, failures = world.secrets(), []
+    for op in public_ops:
+        values = values_by_path[op.path]
+        forged = {name: (value[:-4] + "AAAA" if name == "token" else value) for name, value in values.items()}
+        for what, url, headers in (
+                ("B's token", op.url(values), world.headers(world.b, TENANT_SCOPES)),
+                ("no proof", op.url(values), {}),
+                ("a forged proof", op.url(forged), {"Authorization": "Bearer callback-token-forged",
+                                                    "Stripe-Signature": "t=1,v1=" + "0" * 64})):
+            if op.path.endswith("/unsubscribe/<token>") and what != "a forged proof":
+                continue  # the signed link is its own proof: whoever holds it may use it, by design
+            response = world.client.open(url, method=op.method, json=body_for(world, op), headers=headers)
+            if response.status_code < 400 or response.status_code >= 500 or \
+                    response.mimetype != "application/problem+json":
+                failures.append(f"{op} with {what}: {response.status_code} {response.data[:200]!r}")
+            if leaks(response.data, secrets):
+                failures.append(f"{op} with {what}: the answer names A's data {leaks(response.data, secrets)}")
+    assert failures == []
+    assert snapshot(world, owned, values_by_path) == before, "an unproven public call changed A's objects"
+    print(f"isolation: {len(public_ops)} self-authenticated public routes refused callers without their proof")
 
 
 def test_without_a_token_a_real_object_is_a_401_that_names_nothing(app, world):

@@ -10,8 +10,8 @@ BODY_LIMIT = 2048
 
 
 @pytest.fixture
-def app_config(request):
-    return getattr(request, "param", {"MAX_CONTENT_LENGTH": BODY_LIMIT})
+def app_config(request, services):
+    return {**services, **getattr(request, "param", {"MAX_CONTENT_LENGTH": BODY_LIMIT})}
 
 
 def list_operations(app, spec) -> list:

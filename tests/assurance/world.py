@@ -27,8 +27,8 @@ def _slot(days: int, hour: int = 10) -> str:
 class World:
     """Tenant A (owns everything made here), tenant B (the intruder), tenant C (receives transfers), a steward."""
 
-    def __init__(self, client, make):
-        self.client, self.make = client, make
+    def __init__(self, client, make, fake_notify=None):
+        self.client, self.make, self.fake_notify = client, make, fake_notify
         self.marker = f"alpha{uuid.uuid4().hex[:10]}"  # in every name and reference tenant A gives
         self.a = make.tenant(f"{self.marker}-org", name=f"{self.marker} Trust")
         self._tenants: dict = {}
@@ -59,8 +59,35 @@ class World:
         return self.headers(self.council, (STEWARD,))
 
     def owner_of(self, op: Operation) -> dict:
-        """Who may legitimately call `op` on A's objects: A itself, or the steward for steward-only routes."""
+        """Who may legitimately call `op` on A's objects: A itself, the steward for steward-only routes, or, for a
+        public route that proves itself, the outside service with A's proof (callback token, Stripe signature)."""
+        if op.self_authenticated:
+            return self.proof(op)
         return self.steward() if op.steward_only else self.as_a()
+
+    def proof(self, op: Operation) -> dict:
+        if op.path == "/v1/notify/callbacks/<tenant_id>":
+            return {"Authorization": f"Bearer {self.callback_token}"}
+        if op.path == "/v1/payments/webhooks/stripe/<tenant>":
+            import hashlib
+            import hmac
+            import time
+
+            body = self.client.application.json.dumps(self.stripe_event).encode()
+            stamp = int(time.time())
+            signature = hmac.new(STRIPE_KEYS["webhook_secret"].encode(), f"{stamp}.".encode() + body,
+                                 hashlib.sha256).hexdigest()
+            return {"Stripe-Signature": f"t={stamp},v1={signature}"}
+        return {}  # a signed link is its own proof
+
+    @property
+    def stripe_event(self) -> dict:
+        """One event of Stripe's about an intent A never made (so delivering it changes nothing)."""
+        if getattr(self, "_stripe_event", None) is None:
+            self._stripe_event = {"id": f"evt_{uuid.uuid4().hex[:24]}", "object": "event",
+                                  "type": "payment_intent.succeeded", "created": 1700000000, "data": {"object": {
+                                      "id": "pi_unknown", "object": "payment_intent", "status": "succeeded"}}}
+        return self._stripe_event
 
     def create(self, path: str, body: dict, headers: dict | None = None) -> dict:
         response = self.client.post(path, json=body, headers=headers or self.as_a())
@@ -201,6 +228,115 @@ class World:
                                     json={"case_type": CASE_TYPE["key"]}).status_code == 200
         return {"referral_id": referral["id"]}
 
+    # --- notify: A's Notify set-up (on the Notify-compatible server the tests start), templates, messages ---
+    def notify_config(self) -> dict:
+        """A's Notify set-up, made again each time (a route before may have deleted it)."""
+        answer = self.client.put("/v1/notify/config", headers=self.as_a(), json={
+            "api_key": self.fake_notify.new_key(), "key_type": "live", "callback_token": self.callback_token})
+        assert answer.status_code == 200, answer.get_json()
+        return {}
+
+    def notify_template(self) -> dict:
+        if getattr(self, "_notify_template", None) is None:
+            self.notify_config()
+            notify_id = self.fake_notify.add_template("email", "Hello ((name)), your room is booked.",
+                                                      subject="Your booking", name=f"{self.marker} notice")
+            self._notify_template = self.create("/v1/notify/templates", {
+                "name": NOTIFY_TEMPLATE, "notify_template_id": notify_id, "channel": "email"})
+        return {"template_id": self._notify_template["id"]}
+
+    def fresh_notify_template(self) -> dict:
+        """A template of its own for the routes that read, preview or delete one."""
+        self.notify_template()
+        notify_id = self.fake_notify.add_template("email", "Hello ((name)).", subject="Hello", name="Fresh")
+        return {"template_id": self.create("/v1/notify/templates", {
+            "name": f"t{uuid.uuid4().hex[:8]}", "notify_template_id": notify_id, "channel": "email"})["id"]}
+
+    callback_token = property(lambda self: f"callback-token-{self.marker}")
+
+    def notify_message(self) -> dict:
+        self.notify_template()
+        return {"message_id": self.create("/v1/notify/messages", notify_message_body(self))["id"]}
+
+    def notify_batch(self) -> dict:
+        self.notify_template()
+        return {"batch_id": self.create("/v1/notify/batches", notify_batch_body(self))["id"]}
+
+    def paused_batch(self) -> dict:
+        values = self.notify_batch()
+        answer = self.client.post(f"/v1/notify/batches/{values['batch_id']}/pause", headers=self.as_a())
+        assert answer.status_code == 200, answer.get_json()
+        return values
+
+    def opt_out(self) -> dict:
+        return {"opt_out_id": self.create("/v1/notify/opt-outs", {
+            "channel": "email", "purpose": "newsletters", "email_address": f"{uuid.uuid4().hex[:8]}@example.org"})["id"]}
+
+    def notify_callback(self) -> dict:
+        """Notify's receipts name the organisation in the path and carry its callback token."""
+        self.notify_template()
+        return {"tenant_id": str(self.a.id)}
+
+    def unsubscribe_link(self) -> dict:
+        from civic.notify import unsubscribe
+
+        return {"token": self.make._run(lambda: unsubscribe.token(
+            tenant_id=self.a.id, sandbox=False, channel="email", purpose="newsletters", key=uuid.uuid4().hex))}
+
+    # --- payments: A's Stripe account (a real localstripe) and its payments ---
+    def payments_account(self) -> dict:
+        if not getattr(self, "_payments_account", False):
+            answer = self.client.put("/v1/payments/account", headers=self.as_a(), json=STRIPE_KEYS)
+            assert answer.status_code == 200, answer.get_json()
+            self._payments_account = True
+        return {}
+
+    def payment(self) -> dict:
+        self.payments_account()
+        return {"payment_id": self.create("/v1/payments", payment_body(self))["id"]}
+
+    def payment_refund(self) -> dict:
+        values = self.payment()
+        return {**values, "refund_id": self.make._run(lambda: _refund(self.a.id, values["payment_id"]))}
+
+    def stripe_webhook(self) -> dict:
+        self.payment()
+        return {"tenant": str(self.a.id)}
+
+
+def _refund(tenant_id, payment_id):
+    """A refund row of A's payment, written as the service records one (a refund needs a paid payment)."""
+    from civic.core.db import session
+    from civic.core.tenancy import tenant_context
+    from civic.payments.models import Refund
+
+    with tenant_context(tenant_id):
+        refund = Refund(id=uuid.uuid4(), tenant_id=tenant_id, payment_id=uuid.UUID(payment_id), amount=100,
+                        state="submitted")
+        session.add(refund)
+        session.flush()
+        return refund.id
+
+
+NOTIFY_TEMPLATE = "assurance_notice"
+STRIPE_KEYS = {"secret_key": "sk_test_" + "a1b2c3d4" * 3, "publishable_key": "pk_test_" + "e5f6a7b8" * 3,
+               "webhook_secret": "whsec_" + "c0ffee12" * 4}
+
+
+def notify_message_body(w) -> dict:
+    return {"template": NOTIFY_TEMPLATE, "email_address": "sam@example.org", "personalisation": {"name": "Sam"},
+            "reference": f"{w.marker}-message"}
+
+
+def notify_batch_body(w) -> dict:
+    return {"template": NOTIFY_TEMPLATE, "purpose": "newsletters", "essential": False,
+            "recipients": [{"email_address": "sam@example.org", "personalisation": {"name": "Sam"}}]}
+
+
+def payment_body(w) -> dict:
+    return {"amount": 2500, "description": "Community room hire", "reference": f"{w.marker}-payment",
+            "return_url": "https://club.example.org/paid"}
+
 
 CASE_TYPE = {"key": "assurance", "name": "Assurance case", "states": [{"name": "new", "sla": {"working_days": 2}},
                                                                        {"name": "triage"}, {"name": "closed"}],
@@ -247,6 +383,18 @@ CREATORS = {
     "/v1/casework/referrals/<referral_id>/accept": World.referral,
     "/v1/casework/referrals/<referral_id>/decline": World.referral,
     "/v1/casework/referrals/<referral_id>/outcome": lambda w: w.referral(accepted=True),
+    "/v1/notify/templates/<template_id>": World.fresh_notify_template,
+    "/v1/notify/templates/<template_id>/preview": World.fresh_notify_template,
+    "/v1/notify/messages/<message_id>": World.notify_message,
+    **{f"/v1/notify/batches/<batch_id>{tail}": World.notify_batch for tail in ("", "/pause", "/cancel")},
+    "/v1/notify/batches/<batch_id>/resume": World.paused_batch,
+    "/v1/notify/opt-outs/<opt_out_id>": World.opt_out,
+    "/v1/notify/callbacks/<tenant_id>": World.notify_callback,
+    "/v1/notify/unsubscribe/<token>": World.unsubscribe_link,
+    **{f"/v1/payments/<payment_id>{tail}": World.payment for tail in (
+        "", "/events", "/cancel", "/capture", "/simulate", "/refunds")},
+    "/v1/payments/<payment_id>/refunds/<refund_id>": World.payment_refund,
+    "/v1/payments/webhooks/stripe/<tenant>": World.stripe_webhook,
     "/v1/reporting/categories/<code>": World.category,
     "/v1/reporting/reports/<report_id>": World.report,
     "/v1/reporting/reports/<report_id>/status": World.report,
@@ -301,6 +449,26 @@ BODIES = {
     ("POST", "/v1/casework/referrals/<referral_id>/accept"): lambda w: {"case_type": CASE_TYPE["key"]},
     ("POST", "/v1/casework/referrals/<referral_id>/decline"): lambda w: {"reason": "No places"},
     ("POST", "/v1/casework/referrals/<referral_id>/outcome"): lambda w: {"outcome": "completed"},
+    ("PUT", "/v1/notify/config"): lambda w: {"api_key": w.fake_notify.new_key(), "key_type": "live",
+                                             "callback_token": w.callback_token},
+    ("POST", "/v1/notify/templates"): lambda w: {"name": f"t{uuid.uuid4().hex[:8]}", "channel": "email",
+                                                 "notify_template_id": w.fake_notify.add_template("email", "Hi")},
+    ("POST", "/v1/notify/templates/<template_id>/preview"): lambda w: {"personalisation": {"name": "Sam"}},
+    ("POST", "/v1/notify/messages"): lambda w: {**notify_message_body(w), **({} if w.notify_template() else {})},
+    ("POST", "/v1/notify/batches"): lambda w: {**notify_batch_body(w), **({} if w.notify_template() else {})},
+    **{("POST", f"/v1/notify/batches/<batch_id>/{action}"): None for action in ("pause", "resume", "cancel")},
+    ("POST", "/v1/notify/opt-outs"): lambda w: {"channel": "email", "purpose": "newsletters",
+                                                "email_address": "pat@example.org"},
+    ("POST", "/v1/notify/callbacks/<tenant_id>"): lambda w: {
+        "id": str(uuid.uuid4()), "reference": str(uuid.uuid4()), "to": "sam@example.org", "status": "delivered"},
+    ("POST", "/v1/notify/unsubscribe/<token>"): None,
+    ("PUT", "/v1/payments/account"): lambda w: STRIPE_KEYS,
+    ("POST", "/v1/payments"): lambda w: {**payment_body(w), **({} if w.payment() else {})},
+    ("POST", "/v1/payments/<payment_id>/cancel"): None,
+    ("POST", "/v1/payments/<payment_id>/capture"): None,
+    ("POST", "/v1/payments/<payment_id>/simulate"): lambda w: {"card_number": "4242424242424242"},
+    ("POST", "/v1/payments/<payment_id>/refunds"): lambda w: {"amount": 100, "refund_amount_available": 2500},
+    ("POST", "/v1/payments/webhooks/stripe/<tenant>"): lambda w: w.stripe_event,
     ("POST", "/v1/reporting/categories"): lambda w: {"code": f"c{uuid.uuid4().hex[:8]}", "name": "Graffiti"},
     ("PATCH", "/v1/reporting/categories/<code>"): lambda w: {"name": "Renamed category"},
     ("POST", "/v1/reporting/reports"): lambda w: {"category": w.category()["code"], "description": "Broken light",
@@ -325,7 +493,16 @@ def url_for(op: Operation, values: dict) -> str:
 
 def values_for(world: World, op: Operation) -> dict:
     """Fresh URL values naming an object of A for `op` (a KeyError names a route without a creator)."""
-    return CREATORS[op.path](world) if op.has_id else {}
+    if op.has_id:
+        return CREATORS[op.path](world)
+    for prefix, setup in SETUP.items():
+        if op.path.startswith(prefix):
+            setup(world)
+    return {}
+
+
+# What a component needs set up before its routes without an object id can succeed.
+SETUP = {"/v1/notify/": World.notify_config, "/v1/payments": World.payments_account}
 
 
 def body_for(world: World, op: Operation):
