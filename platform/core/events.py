@@ -129,8 +129,7 @@ def emit(event_type: str, *, tenant_id: uuid.UUID | None, subject: str | None, d
     # A job subscribed both to this type and to "*" still runs once per event.
     for job_name in dict.fromkeys([*subscriptions.get(event_type, ()), *subscriptions.get("*", ())]):
         jobs.enqueue(job_name, event.envelope(), tenant_id=tenant_id)
-    session.flush()
-    return event
+    return event  # flushed with the change it records (the ORM flushes before any query that needs it)
 
 
 def declared(app) -> list[EventType]:

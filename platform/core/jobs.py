@@ -67,7 +67,9 @@ def enqueue(name: str, payload: dict | None = None, *, tenant_id: uuid.UUID | No
     job = Job(id=uuid.uuid4(), name=name, payload=payload or {}, tenant_id=tenant_id,
               run_at=run_at or utcnow(), max_attempts=max_attempts, unique_key=unique_key)
     session.add(job)
-    session.flush()
+    if unique_key is not None:
+        session.flush()  # a second job with the same key fails here, where the caller can see it
+    # Otherwise the job goes with the request's other rows: jobs added together are one INSERT.
     return job
 
 
