@@ -97,13 +97,15 @@ class Templates(MethodView):
     @require(WRITE)
     @blp.arguments(schemas.TemplateSchema)
     @blp.response(201, schemas.TemplateSchema)
+    @blp.alt_response(200, schema=schemas.TemplateSchema, description="That name was already given: read again from Notify.")
     def post(self, data):
         """Give one of your Notify templates a name (or read it again from Notify).
 
         Needs `notify:write`. Calls Notify (`GET /v2/template/{id}`) to learn its fields. Errors:
         `notify_not_configured`, `notify_template_not_found`, `notify_template_mismatch`, `notify_key_refused`,
         `notify_unavailable`."""
-        return service.save_template(tenant_id=current_tenant_id(), **data)
+        template = service.save_template(tenant_id=current_tenant_id(), **data)
+        return template, 201 if getattr(template, "created_now", False) else 200
 
 
 @blp.route("/templates/<template_id>")
@@ -251,12 +253,14 @@ class OptOuts(MethodView):
     @require(WRITE)
     @blp.arguments(schemas.OptOutInSchema)
     @blp.response(201, schemas.OptOutSchema)
+    @blp.alt_response(200, schema=schemas.OptOutSchema, description="Already recorded: nothing changed.")
     def post(self, data):
         """Record that someone does not want your non-essential messages of one purpose on one channel.
 
         Needs `notify:write`. The address is kept hashed; later messages of that purpose to it end
         `opted_out` and are not sent. Essential messages still go. Errors: `invalid_recipient`."""
-        return service.add_opt_out(tenant_id=current_tenant_id(), **data)
+        opt_out = service.add_opt_out(tenant_id=current_tenant_id(), **data)
+        return opt_out, 201 if getattr(opt_out, "created_now", False) else 200
 
 
 @blp.route("/opt-outs/<opt_out_id>")

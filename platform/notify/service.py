@@ -92,6 +92,7 @@ def save_template(*, tenant_id: uuid.UUID, name: str, notify_template_id: uuid.U
                                .execution_options(populate_existing=True)).first()
     if template is None:
         template = Template(id=uuid.uuid4(), tenant_id=tenant_id, name=name)
+        template.created_now = True  # the route answers 201 for a new name, 200 for one read again
         session.add(template)
     template.notify_template_id, template.channel = str(notify_template_id), channel
     template.fields, template.notify_name, template.version = _fields_of(answer), answer.get("name"), answer.get("version")
@@ -240,6 +241,7 @@ def add_opt_out(*, tenant_id: uuid.UUID, channel: str, purpose: str, source: str
         return existing
     opt_out = OptOut(id=uuid.uuid4(), tenant_id=tenant_id, channel=channel, purpose=purpose, recipient_hash=key,
                      source=source)
+    opt_out.created_now = True  # the route answers 201 for a new opt-out, 200 for one already recorded
     session.add(opt_out)
     session.flush()
     return opt_out

@@ -55,6 +55,13 @@ class World:
     def as_a(self) -> dict:
         return self.headers(self.a, TENANT_SCOPES)
 
+    def as_a_sandbox(self) -> dict:
+        """A's sandbox client (the simulated payment provider is a sandbox client's, with no Stripe keys)."""
+        key = (self.a.id, "sandbox")
+        if key not in self._tokens:
+            self._tokens[key] = self.make.headers(self.a, *sorted(TENANT_SCOPES), sandbox=True)
+        return self._tokens[key]
+
     def steward(self) -> dict:
         return self.headers(self.council, (STEWARD,))
 
@@ -63,6 +70,8 @@ class World:
         public route that proves itself, the outside service with A's proof (callback token, Stripe signature)."""
         if op.self_authenticated:
             return self.proof(op)
+        if op.path in SANDBOX_OWNED:
+            return self.as_a_sandbox()
         return self.steward() if op.steward_only else self.as_a()
 
     def proof(self, op: Operation) -> dict:
@@ -295,6 +304,31 @@ class World:
         self.payments_account()
         return {"payment_id": self.create("/v1/payments", payment_body(self))["id"]}
 
+    def paid_payment(self) -> dict:
+        """A's payment, paid with a test card at localstripe and told to the platform by a signed webhook."""
+        return self._paid(delayed_capture=False, kind="payment_intent.succeeded")
+
+    def capturable_payment(self) -> dict:
+        """A's delayed-capture payment, the card authorised at localstripe: it waits for /capture."""
+        return self._paid(delayed_capture=True, kind="payment_intent.amount_capturable_updated")
+
+    def _paid(self, *, delayed_capture: bool, kind: str) -> dict:
+        from tests.payments import stripe_server
+        from tests.payments.conftest import event, pay, signed
+
+        self.payments_account()
+        made = self.create("/v1/payments", {**payment_body(self), "delayed_capture": delayed_capture})
+        intent = pay(stripe_server.url(), made["provider"]["payment_intent_id"])
+        body, headers = signed(event(kind, intent.to_dict()), STRIPE_KEYS["webhook_secret"])
+        answer = self.client.post(f"/v1/payments/webhooks/stripe/{self.a.id}", data=body,
+                                  headers=headers)
+        assert answer.status_code == 200, answer.get_json()
+        return {"payment_id": made["id"]}
+
+    def sandbox_payment(self) -> dict:
+        """A's sandbox payment, on the simulated provider (the only kind /simulate plays)."""
+        return {"payment_id": self.create("/v1/payments", payment_body(self), headers=self.as_a_sandbox())["id"]}
+
     def payment_refund(self) -> dict:
         values = self.payment()
         return {**values, "refund_id": self.make._run(lambda: _refund(self.a.id, values["payment_id"]))}
@@ -319,6 +353,8 @@ def _refund(tenant_id, payment_id):
 
 
 NOTIFY_TEMPLATE = "assurance_notice"
+# Routes whose objects only a sandbox client has (A's sandbox client is their owner).
+SANDBOX_OWNED = frozenset({"/v1/payments/<payment_id>/simulate"})
 STRIPE_KEYS = {"secret_key": "sk_test_" + "a1b2c3d4" * 3, "publishable_key": "pk_test_" + "e5f6a7b8" * 3,
                "webhook_secret": "whsec_" + "c0ffee12" * 4}
 
@@ -391,8 +427,10 @@ CREATORS = {
     "/v1/notify/opt-outs/<opt_out_id>": World.opt_out,
     "/v1/notify/callbacks/<tenant_id>": World.notify_callback,
     "/v1/notify/unsubscribe/<token>": World.unsubscribe_link,
-    **{f"/v1/payments/<payment_id>{tail}": World.payment for tail in (
-        "", "/events", "/cancel", "/capture", "/simulate", "/refunds")},
+    **{f"/v1/payments/<payment_id>{tail}": World.payment for tail in ("", "/events", "/cancel")},
+    "/v1/payments/<payment_id>/capture": World.capturable_payment,
+    "/v1/payments/<payment_id>/refunds": World.paid_payment,
+    "/v1/payments/<payment_id>/simulate": World.sandbox_payment,
     "/v1/payments/<payment_id>/refunds/<refund_id>": World.payment_refund,
     "/v1/payments/webhooks/stripe/<tenant>": World.stripe_webhook,
     "/v1/reporting/categories/<code>": World.category,
