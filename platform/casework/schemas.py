@@ -200,7 +200,7 @@ class AssignSchema(StrictSchema):
 
 
 class MigrateSchema(StrictSchema):
-    version = ma.fields.Integer(required=True, validate=ma.validate.Range(1))
+    version = ma.fields.Integer(required=True, validate=ma.validate.Range(1, 1_000_000))
     state_map = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(), load_default=dict,
                                metadata={"description": "Old state -> new state, for states the new version lacks."})
 

@@ -61,13 +61,16 @@ def add_version(*, tenant_id: uuid.UUID, principal, case_type_id, name: str, des
     base = get_scoped(CaseType, tenant_id, case_type_id, what="case type")  # another organisation's: a 404 first
     require_admin(principal)
     definition = _definition(fields)
-    newest = _latest(tenant_id, base.key)
-    session.scalars(scoped(CaseType, tenant_id).where(CaseType.id == newest.id).with_for_update(of=CaseType)).first()
+    # Versions of one key are made one at a time: lock its first version (a row that never changes),
+    # then read the newest, so two at once end as v+1 and v+2, as they would one after the other.
+    first = session.scalars(scoped(CaseType, tenant_id).where(CaseType.key == base.key).order_by(CaseType.version)
+                            .limit(1).with_for_update(of=CaseType)).first()
+    newest = _latest(tenant_id, first.key)
     case_type = CaseType(id=uuid.uuid4(), tenant_id=tenant_id, key=base.key, version=newest.version + 1, name=name,
                          description=description, definition=definition, reference=reference,
                          metadata_=metadata_ or {}, sandbox=base.sandbox)
     session.add(case_type)
-    session.flush()  # two versions at once: the unique (key, version) makes the second a 409
+    session.flush()
     audit.record("casework.case_type_versioned", tenant_id=tenant_id, subject_type="case_type",
                  subject_id=case_type.id, detail={"key": base.key, "version": case_type.version})
     return case_type

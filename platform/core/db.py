@@ -4,6 +4,7 @@ Services use `session` and `flush()`; only the core commits (after a request,
 a job or a CLI command), and it rolls back on any exception.
 """
 import contextlib
+import logging
 import datetime as dt
 import re
 import uuid
@@ -176,6 +177,8 @@ def _pipeline_writes(engine: sa.Engine) -> None:
 
     @event.listens_for(engine, "rollback")
     def _leave_before_rollback(conn):
+        if conn.invalidated:  # the connection died: there is no pipeline left to leave (checkin drops it)
+            return
         _leave(conn.connection.info)  # a failed statement is reported again by the pipeline: the rollback must not be
 
     @event.listens_for(engine, "checkin")
@@ -264,7 +267,12 @@ def init_app(app) -> None:
     def _close_session(_exc):
         s = g.pop("civic_session", None)
         if s is not None:
-            s.close()  # anything not committed is rolled back
+            try:
+                s.close()  # anything not committed is rolled back
+            except Exception as exc:  # a connection that died mid-request (its answer is already a 503)
+                logging.getLogger("civic.db").warning("closing a session failed: %s", type(exc).__name__)
+                with contextlib.suppress(Exception):
+                    s.invalidate()
 
 
 def engine() -> sa.Engine:

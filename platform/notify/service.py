@@ -242,9 +242,25 @@ def add_opt_out(*, tenant_id: uuid.UUID, channel: str, purpose: str, source: str
     opt_out = OptOut(id=uuid.uuid4(), tenant_id=tenant_id, channel=channel, purpose=purpose, recipient_hash=key,
                      source=source)
     opt_out.created_now = True  # the route answers 201 for a new opt-out, 200 for one already recorded
-    session.add(opt_out)
-    session.flush()
+    if not insert_once(opt_out):  # the same opt-out recorded at the same moment by another request
+        return session.scalars(scoped(OptOut, tenant_id).where(OptOut.channel == channel, OptOut.purpose == purpose,
+                                                               OptOut.recipient_hash == key)).one()
     return opt_out
+
+
+def insert_once(row) -> bool:
+    """Insert a row whose unique key another request may be inserting at the same moment: False if it won.
+
+    In a savepoint, so losing the race undoes only this insert (the request goes on and answers as if it
+    had come second, as it would have one after the other)."""
+    import sqlalchemy.exc
+
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except sqlalchemy.exc.IntegrityError:
+        return False
+    return True
 
 
 def list_opt_outs(*, tenant_id: uuid.UUID, limit: int = 20, after: str | None = None) -> dict:

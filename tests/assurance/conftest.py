@@ -20,7 +20,7 @@ def fake_notify():
 def services(fake_notify) -> dict:
     """The settings that point notify and payments at the servers the tests start (merged into app_config)."""
     return {"NOTIFY_BASE_URL": fake_notify.url, "NOTIFY_TIMEOUT_SECONDS": 1.0,
-            "PAYMENTS_STRIPE_API_BASE": stripe_server.url(), "PAYMENTS_STRIPE_TIMEOUT_SECONDS": 2.0,
+            "PAYMENTS_STRIPE_API_BASE": stripe_server.url(), "PAYMENTS_STRIPE_TIMEOUT_SECONDS": 10.0,
             "PAYMENTS_STRIPE_RETRIES": 0}
 
 
