@@ -115,16 +115,18 @@ def _insert(tenant_id, channel, purpose, essential, messages: list[Message]) -> 
     for row in rows:
         row.update(created_at=now, updated_at=now)
     session.execute(sa.insert(Message), rows)
-    _queue(tenant_id, [m.id for m in messages if m.status == "queued"], messages[0].sandbox if messages else False)
+    _queue(tenant_id, [m.id for m in messages if m.status == "queued"], messages[0].sandbox if messages else False,
+           messages[0].batch_id if messages else None)
 
 
-def _queue(tenant_id, message_ids: list, sandbox: bool) -> None:
-    """Send jobs for these messages, written in bulk (the outbox's own table, one row per message)."""
+def _queue(tenant_id, message_ids: list, sandbox: bool, batch_id: uuid.UUID) -> None:
+    """Send jobs for these messages, written in bulk (the outbox's own table, one row per message). The job
+    names the batch, so that the send locks the batch before the message, in the order a cancel does."""
     now = utcnow()
     max_attempts = current_app.config["JOB_MAX_ATTEMPTS"]
     rows = [{"id": uuid.uuid4(), "name": service.SEND_JOB, "tenant_id": tenant_id, "status": "pending", "attempts": 0,
              "max_attempts": max_attempts, "run_at": now, "created_at": now, "updated_at": now,
-             "payload": {"message_id": str(mid), "sandbox": sandbox}} for mid in message_ids]
+             "payload": {"message_id": str(mid), "sandbox": sandbox, "batch_id": str(batch_id)}} for mid in message_ids]
     for start in range(0, len(rows), 5000):
         session.execute(sa.insert(Job), rows[start:start + 5000])
 
@@ -167,7 +169,7 @@ def change_batch(*, tenant_id: uuid.UUID, batch_id, action: str) -> dict:
         batch.status = "running"
         waiting = list(session.scalars(sa.select(Message.id).where(
             Message.tenant_id == tenant_id, Message.batch_id == batch.id, Message.status == "queued")))
-        _queue(tenant_id, waiting, batch.sandbox)
+        _queue(tenant_id, waiting, batch.sandbox, batch.id)
     else:
         batch.status = "cancelled"
         session.execute(sa.update(Message).where(Message.tenant_id == tenant_id, Message.batch_id == batch.id,

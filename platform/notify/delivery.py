@@ -121,11 +121,17 @@ def _locked_message(tenant_id, message_id) -> Message | None:
 
 
 def _send(payload: dict, job) -> None:
+    # A batch's message: the batch is locked (shared) first, as a cancel locks it (exclusive) before its
+    # messages, so a send and a cancel at once end as one after the other, never as a cancelled batch whose
+    # message was sent anyway.
+    batch = session.scalars(sa.select(Batch).where(
+        Batch.tenant_id == job.tenant_id, Batch.id == uuid.UUID(payload["batch_id"]))
+        .with_for_update(read=True, of=Batch).execution_options(populate_existing=True)).first() if payload.get("batch_id") else None
     message = _locked_message(job.tenant_id, payload["message_id"])
     if message is None or message.status != "queued" or message.purged_at is not None:
         return  # sent, cancelled, erased or gone: nothing to do (the job may run more than once)
     if message.batch_id:
-        batch = session.get(Batch, message.batch_id)
+        batch = batch or session.get(Batch, message.batch_id)
         if batch is not None and batch.status == "paused":
             return  # resuming queues it again
         if batch is not None and batch.status == "cancelled":

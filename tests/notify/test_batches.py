@@ -1,8 +1,12 @@
 """Bulk sends: checked whole (bad rows by number), validate-only, progress, pause, resume, cancel, CSV."""
+import threading
+
 import pytest
+import sqlalchemy as sa
 
 from civic.core.jobs import Job
 from civic.notify.models import Message
+from tests.conftest import postgres_only
 from tests.notify.conftest import stored
 
 REMINDER = "Your bulky waste collection is on ((date))."
@@ -96,3 +100,27 @@ def test_a_10000_recipient_batch_stays_under_notifys_rate_limit(app, ready, work
     progress = ready.client.get(f"/v1/notify/batches/{created.json['id']}", headers=ready.headers).json
     assert progress["counts"] == {"created": 250, "queued": 9750} and progress["status"] == "running"
     assert len(stored(app, Job, Job.name == "notify.send", Job.status == "pending")) == 9750
+
+
+@postgres_only
+def test_a_send_waits_for_a_cancel_in_progress_and_then_sends_nothing(app, ready, worker, fake_notify, database_url):
+    """A cancel holds its batch locked while it ends the messages; a send that starts meanwhile waits for it
+    and then finds its message cancelled (not sent behind a batch that answered `cancelled`)."""
+    batch_id = batch(ready, rows(1)).json["id"]
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as cancel:
+            cancel.execute(sa.text("SELECT id FROM notify_batch WHERE id = :id FOR UPDATE"), {"id": batch_id})
+            sending = threading.Thread(target=worker.drain)
+            sending.start()
+            sending.join(1.5)
+            assert sending.is_alive(), "the send did not wait for the batch"
+            cancel.execute(sa.text("UPDATE notify_message SET status = 'cancelled' WHERE batch_id = :id"),
+                           {"id": batch_id})
+            cancel.execute(sa.text("UPDATE notify_batch SET status = 'cancelled' WHERE id = :id"), {"id": batch_id})
+            cancel.commit()
+            sending.join(30)
+    finally:
+        engine.dispose()
+    assert fake_notify.sent() == []
+    assert [m.status for m in stored(app, Message)] == ["cancelled"]
