@@ -20,6 +20,20 @@ BACKEND = os.environ.get("CIVIC_TEST_BACKEND", "sqlite")
 PG_URL = os.environ.get("CIVIC_TEST_POSTGRES_URL", "")
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
+
+def _redis_url_for_this_pass(url: str) -> str:
+    """CIVIC_TEST_REDIS_URL for the SQLite pass; the PostgreSQL pass takes the database numbered one below
+    (`/15` -> `/14`), so the two passes of `make test`, which run side by side, never flush each other's
+    counters."""
+    if not url or BACKEND != "postgres":
+        return url
+    parsed = sa.engine.make_url(url.replace("redis://", "postgresql://", 1))
+    number = int(parsed.database or 0)
+    return url.rsplit("/", 1)[0] + f"/{number - 1 if number else 1}" if parsed.database else url + "/1"
+
+
+REDIS_URL = _redis_url_for_this_pass(os.environ.get("CIVIC_TEST_REDIS_URL", ""))
+
 postgres_only = pytest.mark.skipif(
     BACKEND != "postgres",
     reason="PostgreSQL-only behaviour: runs in the PostgreSQL pass (set CIVIC_TEST_POSTGRES_URL; `make test` runs it)")

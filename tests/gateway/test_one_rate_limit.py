@@ -3,8 +3,8 @@ import os
 
 import pytest
 import requests
+from tests.conftest import REDIS_URL
 
-REDIS_URL = os.environ.get("CIVIC_TEST_REDIS_URL", "")
 ROUTES = ["/v1/admin/clients", "/v1/whoami", "/v1/booking/resources"]
 SCOPES = ("clients:manage", "booking:read")
 

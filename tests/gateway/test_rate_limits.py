@@ -3,9 +3,8 @@ import os
 
 import pytest
 
+from tests.conftest import REDIS_URL
 from tests.gateway.helpers import authorize_url, client_credentials, csrf_of, pkce
-
-REDIS_URL = os.environ.get("CIVIC_TEST_REDIS_URL", "")
 
 
 @pytest.fixture
