@@ -5,11 +5,11 @@ refuses to run in production. The organisations' clients are sandbox clients, an
 components' demo hooks run in the sandbox world: they work on test records only. The
 steward's client is live: a sandbox client is never the steward.
 """
-from flask import current_app, g
+from flask import current_app
 
 from civic.core.db import unit_of_work
 from civic.core.errors import Problem
-from civic.core.tenancy import place_wide, tenant_by_slug
+from civic.core.tenancy import in_world, place_wide, tenant_by_slug
 from civic.gateway import service
 
 PLACE = [
@@ -46,11 +46,7 @@ def seed() -> dict:
                  "sandbox": client.sandbox}]})
         # The demo clients are sandboxed, so what is seeded for them to use is in the sandbox world; a hook
         # seeding the place's public (live) data says so itself (see civic.reporting.demo).
-        outer = g.get("civic_sandbox", False)
-        g.civic_sandbox = True
-        try:
+        with in_world(True):
             for hook in current_app.extensions.get("civic.demo_hooks", []):
                 hook({t["slug"]: tenant_by_slug(t["slug"]).id for t in result})
-        finally:
-            g.civic_sandbox = outer
     return {"tenants": result}

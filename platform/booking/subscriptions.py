@@ -6,11 +6,10 @@ commits, at least once: confirming or releasing a hold that is no longer held ch
 """
 import logging
 
-from flask import g
-
 from civic.booking import service
 from civic.core import audit, events, jobs
 from civic.core.errors import Problem
+from civic.core.tenancy import in_world
 
 log = logging.getLogger("civic.booking")
 ON_PAYMENT_SUCCEEDED = "booking.on_payment_succeeded"
@@ -35,18 +34,15 @@ def _hold_job(act):
         hold_id = _hold_of(envelope)
         if hold_id is None:
             return
-        outer = g.get("civic_sandbox", False)
-        g.civic_sandbox = bool((envelope.get("data") or {}).get("sandbox", False))
         try:
-            act(job, hold_id, envelope)
+            with in_world((envelope.get("data") or {}).get("sandbox", False)):
+                act(job, hold_id, envelope)
         except Problem as problem:  # the hold is no longer held: nothing to do, said once in the audit
             if act is _confirm and problem.code != "hold_not_active":
                 audit.record("booking.paid_hold_not_confirmed", tenant_id=job.tenant_id, subject_type="hold",
                              subject_id=hold_id, detail={"code": problem.code,
                                                          "payment_id": envelope["data"]["payment_id"]})
             log.info("payment event for a hold no longer held", extra={"hold_id": hold_id, "code": problem.code})
-        finally:
-            g.civic_sandbox = outer
 
     handler.__doc__ = act.__doc__
     return handler

@@ -2,14 +2,14 @@
 import datetime as dt
 
 import sqlalchemy as sa
-from flask import current_app, g
+from flask import current_app
 
 from civic.casework import clocks, events, service
 from civic.casework.models import Case, CaseType, Settings
 from civic.core import jobs
 from civic.core.db import session, utcnow
 from civic.core.errors import Problem
-from civic.core.tenancy import place_wide, scoped
+from civic.core.tenancy import in_world, place_wide, scoped
 
 CHECK_SLAS = "casework.check_slas"
 CASE_FROM_REPORT = "casework.case_from_report"
@@ -52,19 +52,19 @@ def case_from_report(payload: dict, job) -> None:
     if rule is None:
         return
     reference = f"report:{data['report_id']}"
-    outer = g.get("civic_sandbox", False)
-    g.civic_sandbox = bool(data.get("sandbox", False))  # the report's world, when its event says
     try:
-        if session.scalars(scoped(Case, tenant_id).where(Case.reference == reference)).first() is not None:
-            return  # already opened (the job runs at least once)
-        service.create_case(tenant_id=tenant_id, case_type=rule["case_type"], title=f"Report: {data.get('category')}",
-                            priority=rule.get("priority"), team=rule.get("team"), reference=reference,
-                            links=[{"type": "reporting.report", "id": data["report_id"]}],
-                            source=reference)
+        with in_world(data.get("sandbox", False)):  # the report's world, as its event says
+            _open_case_from_report(tenant_id, rule, data, reference)
     except Problem:
         return  # the configured case type is gone or refuses: nothing to open (the rule is the admin's to fix)
-    finally:
-        g.civic_sandbox = outer
+
+
+def _open_case_from_report(tenant_id, rule: dict, data: dict, reference: str) -> None:
+    if session.scalars(scoped(Case, tenant_id).where(Case.reference == reference)).first() is not None:
+        return  # already opened (the job runs at least once)
+    service.create_case(tenant_id=tenant_id, case_type=rule["case_type"], title=f"Report: {data.get('category')}",
+                        priority=rule.get("priority"), team=rule.get("team"), reference=reference,
+                        links=[{"type": "reporting.report", "id": data["report_id"]}], source=reference)
 
 
 def init_app(app) -> None:

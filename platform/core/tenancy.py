@@ -87,6 +87,20 @@ def tenant_context(tenant_id: uuid.UUID):
 
 
 @contextlib.contextmanager
+def in_world(sandbox: bool):
+    """Run the block in one world, live or sandbox, when there is no caller to say which: a job works in
+    its record's world (its payload's or its event's `sandbox`), a provider's webhook in its payment's."""
+    from flask import g
+
+    outer = g.get("civic_sandbox", False)
+    g.civic_sandbox = bool(sandbox)
+    try:
+        yield
+    finally:
+        g.civic_sandbox = outer
+
+
+@contextlib.contextmanager
 def place_wide(key: str):
     """Run the block across every organisation, for one of the reasons listed in `PLACE_WIDE`."""
     token = _context.set(_listed(key))

@@ -3,7 +3,7 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from civic.core.auth import current_principal, current_tenant_id, inbound, public, require
+from civic.core.auth import current_principal, current_tenant_id, inbound, require
 from civic.core.pagination import page_schema
 from civic.payments import kept, refunds, schemas, service, webhooks
 from civic.payments.provider import SIMULATED_CARDS

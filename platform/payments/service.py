@@ -4,11 +4,10 @@ A payment's state only changes through `apply_intent`, whatever told us (the API
 reconciliation job, the expiry job or the simulated provider): it moves forward only, records each
 step in the payment's history and emits the payment's event when it finishes.
 """
-import contextlib
 import datetime as dt
 import uuid
 
-from flask import current_app, g
+from flask import current_app
 
 from civic.core import audit, crypto, jobs
 from civic.core.db import session, utcnow
@@ -23,17 +22,6 @@ CANCEL_AT_PROVIDER_JOB = "payments.cancel_at_provider"
 RETRY_NAMESPACE = uuid.UUID("4f1c2d8e-5b7a-4e44-9f0e-2a6c1b3d9e70")
 FINISH_EVENTS = {"success": events.PAYMENT_SUCCEEDED, "failed": events.PAYMENT_FAILED,
                  "error": events.PAYMENT_FAILED, "cancelled": events.PAYMENT_CANCELLED}
-
-
-@contextlib.contextmanager
-def in_world(sandbox: bool):
-    """Work in one world (live or sandbox) when there is no caller: a job, or a webhook from Stripe."""
-    outer = g.get("civic_sandbox", False)
-    g.civic_sandbox = bool(sandbox)
-    try:
-        yield
-    finally:
-        g.civic_sandbox = outer
 
 
 # --- the organisation's Stripe account -------------------------------------------------

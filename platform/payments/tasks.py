@@ -1,11 +1,12 @@
 """Background jobs of the payments component: expiry, cancelling failed intents, reconciliation."""
 from civic.core import jobs
+from civic.core.tenancy import in_world
 from civic.payments import reconcile, service
 
 
 def _world(payload: dict):
     # A job has no caller: it works in the world of the record it was queued for, and only for this job.
-    return service.in_world(payload.get("sandbox", False))
+    return in_world(payload.get("sandbox", False))
 
 
 def expire(payload: dict, job) -> None:

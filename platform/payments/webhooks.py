@@ -14,7 +14,7 @@ from flask import current_app
 
 from civic.core import crypto
 from civic.core.db import session
-from civic.core.tenancy import Tenant, scoped, tenant_by_slug
+from civic.core.tenancy import Tenant, in_world, scoped, tenant_by_slug
 from civic.payments import problems, refunds, service
 from civic.payments.models import Account, Refund, Webhook
 from civic.payments.provider import intent_from
@@ -53,7 +53,7 @@ def receive_stripe(*, tenant: str, payload: bytes, signature: str | None) -> dic
     event, account = _verified(found.id, payload, signature) if found is not None else (None, None)
     if event is None:  # an unknown organisation gets the same answer: no way to find out which exist
         raise problems.WEBHOOK_UNVERIFIED("The signature does not match, or it is too old.")
-    with service.in_world(account.sandbox):
+    with in_world(account.sandbox):
         seen = session.scalars(sa.select(Webhook.id).where(
             Webhook.tenant_id == found.id, Webhook.sandbox.is_(account.sandbox), Webhook.event_id == event["id"])
             .execution_options(civic_tenant=found.id)).first()

@@ -6,17 +6,14 @@ no client (source "demo"), even though `civic demo` runs its hooks in the sandbo
 world. What the public sandbox demo clients then write is sandbox and stays out of it.
 The same generator fills the benchmark database (bench/reporting_data.py).
 """
-import contextlib
 import datetime as dt
 import random
-import secrets
 import uuid
 
 import sqlalchemy as sa
-from flask import g
 
 from civic.core.db import session, utcnow
-from civic.core.tenancy import place_wide
+from civic.core.tenancy import in_world, place_wide
 from civic.reporting import rollup
 from civic.reporting.models import Category, Report, ReportUpdate
 from civic.reporting.service import locate, week_of
@@ -125,15 +122,9 @@ def synthetic_rows(*, tenant_id: uuid.UUID, categories: list[tuple[Category, flo
     return rows
 
 
-@contextlib.contextmanager
 def _live_world():
     """The place's public data is live, whatever world the caller seeds the demo in."""
-    outer = g.get("civic_sandbox", False)
-    g.civic_sandbox = False
-    try:
-        yield
-    finally:
-        g.civic_sandbox = outer
+    return in_world(False)
 
 
 def seed(tenant_ids_by_slug: dict) -> None:

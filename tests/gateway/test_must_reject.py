@@ -5,7 +5,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from tests.gateway.helpers import (authorize_url, basic, bearer, client_credentials, code_from, csrf_of, pkce,
+from tests.gateway.helpers import (authorize_url, basic, bearer, client_credentials, code_from, pkce,
                                    sign_in_and_approve)
 from civic.core.tenancy import place_wide
 

@@ -5,7 +5,6 @@ Endpoints are discovered from the RFC 8414 metadata, as a real integrator's libr
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import urljoin
 
 import pytest
 import requests
