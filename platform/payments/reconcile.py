@@ -5,6 +5,8 @@ Stripe for every payment unfinished for PAYMENTS_RECONCILE_AFTER_MINUTES and eve
 `submitted` for as long, and records each correction in the payment's history (source
 `reconciliation`) and in the audit log. A payment whose intent Stripe never confirmed making (the
 call failed) is asked for again with the same idempotency key, then cancelled: it ends as `error`.
+The same run forgets the Stripe events taken into account more than WEBHOOKS_KEPT ago: Stripe retries an
+event for three days at most, and a signed delivery older than the webhook tolerance is refused anyway.
 """
 import datetime as dt
 import logging
@@ -17,13 +19,14 @@ from civic.core import audit, jobs
 from civic.core.db import session, utcnow
 from civic.core.tenancy import Tenant, scoped
 from civic.payments import refunds, service
-from civic.payments.models import Payment, Refund
+from civic.payments.models import Payment, Refund, Webhook
 from civic.payments.provider import Intent, ProviderFailure
 
 log = logging.getLogger("civic.payments")
 RECONCILE_JOB = "payments.reconcile"
 RECONCILE_TENANT_JOB = "payments.reconcile_tenant"
 BATCH = 200
+WEBHOOKS_KEPT = dt.timedelta(days=30)  # ten times Stripe's retry window: a late duplicate still changes nothing
 
 
 def queue_all() -> int:
@@ -93,4 +96,7 @@ def reconcile_tenant(*, tenant_id: uuid.UUID) -> dict:
         if refunds.apply_refund(payment, refund, result.status, source="reconciliation"):
             counts["corrected"] += 1
             _corrected(payment, payment.state, f"refund {refund.id}")
+    counts["webhooks_forgotten"] = session.execute(
+        sa.delete(Webhook).where(Webhook.tenant_id == tenant_id, Webhook.received_at < utcnow() - WEBHOOKS_KEPT)
+        .execution_options(synchronize_session=False)).rowcount
     return counts

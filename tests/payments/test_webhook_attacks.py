@@ -68,3 +68,30 @@ def test_the_webhook_needs_no_token_but_a_garbled_body_is_a_problem_not_a_500(or
     answer = client.post(f"/v1/payments/webhooks/stripe/{org.tenant.id}", data=b"{not json",
                          headers={"Content-Type": "application/json", "Stripe-Signature": "t=1,v1=00"})
     assert answer.status_code == 400 and answer.content_type == "application/problem+json"
+
+
+def test_events_taken_into_account_are_forgotten_after_stripes_retry_window_and_no_sooner(org, other_org, client, app):
+    """Reconciliation forgets this organisation's Stripe events older than WEBHOOKS_KEPT, in its own world."""
+    import datetime as dt
+
+    from civic.core.db import session, utcnow
+    from civic.payments import reconcile
+    mine, theirs = org.pay(client).get_json(), other_org.pay(client).get_json()
+    for owner, payment in ((org, mine), (other_org, theirs)):
+        assert owner.webhook(client, signed(_succeeded(payment))).status_code == 200
+    recent = event("payment_intent.processing", intent_object(mine["provider"]["payment_intent_id"], "processing"))
+    assert org.webhook(client, signed(recent)).status_code == 200
+    with app.app_context(), place_wide("tests.inspection"):
+        session.execute(sa.update(Webhook).where(Webhook.type == "payment_intent.succeeded")
+                        .values(received_at=utcnow() - reconcile.WEBHOOKS_KEPT - dt.timedelta(minutes=1)))
+        session.commit()
+    app.config["PAYMENTS_RECONCILE_AFTER_MINUTES"] = 0
+    with app.app_context():
+        from civic.core.tenancy import tenant_context
+        with tenant_context(org.tenant.id):
+            counts = reconcile.reconcile_tenant(tenant_id=org.tenant.id)
+            session.commit()
+    assert counts["webhooks_forgotten"] == 1
+    with app.app_context(), place_wide("tests.inspection"):
+        left = sorted((str(w.tenant_id) == str(org.tenant.id), w.type) for w in session.scalars(sa.select(Webhook)))
+    assert left == [(False, "payment_intent.succeeded"), (True, "payment_intent.processing")]
