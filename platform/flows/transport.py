@@ -94,10 +94,9 @@ class _Pinned(http.client.HTTPConnection):
         self._family, self._sockaddr, self._tls = family, sockaddr, tls
 
     def connect(self):
-        sock = socket.socket(self._family, socket.SOCK_STREAM)
-        sock.settimeout(self.timeout)
+        # The address is a numeric IP: making the connection looks nothing up again.
+        sock = socket.create_connection(self._sockaddr[:2], timeout=self.timeout)
         try:
-            sock.connect(self._sockaddr)
             if self._tls is not None:
                 sock = self._tls.wrap_socket(sock, server_hostname=self.host)
         except BaseException:
