@@ -126,7 +126,8 @@ def _deliver(payload: dict, tenant_id: uuid.UUID) -> None:
                                .with_for_update().execution_options(populate_existing=True)).first()
     if delivery is None or delivery.status != "pending" or delivery.token != payload.get("token"):
         return  # deleted, finished, or planned again since this job was queued
-    endpoint = session.get(Endpoint, delivery.endpoint_id, with_for_update=True, populate_existing=True)
+    # Read, not locked: deliveries to one endpoint run side by side; the endpoint is locked only to change it.
+    endpoint = session.get(Endpoint, delivery.endpoint_id, populate_existing=True)
     if endpoint.status != "active":
         _schedule(delivery, None)  # held until the endpoint is resumed
         return
@@ -172,9 +173,11 @@ def _record(delivery: Delivery, endpoint: Endpoint, *, started, code, latency, e
     if error is None:
         delivery.status, delivery.finished_at, delivery.manual = "succeeded", now, False
         delivery.next_attempt_at = None
-        endpoint.failing_since = None
+        if endpoint.failing_since is not None:
+            _endpoint_failing_since(endpoint, None)
     else:
-        endpoint.failing_since = endpoint.failing_since or now
+        if endpoint.failing_since is None:
+            _endpoint_failing_since(endpoint, now)
         gone = code == 410
         if gone or delivery.manual or delivery.attempts >= ATTEMPTS:
             delivery.status, delivery.finished_at, delivery.manual = "failed", now, False
@@ -185,7 +188,7 @@ def _record(delivery: Delivery, endpoint: Endpoint, *, started, code, latency, e
             _schedule(delivery, next_at)
         if gone:
             _disable(endpoint, "gone")
-        elif now - endpoint.failing_since >= dt.timedelta(hours=current_app.config["FLOWS_DISABLE_AFTER_HOURS"]):
+        elif now - (endpoint.failing_since or now) >= dt.timedelta(hours=current_app.config["FLOWS_DISABLE_AFTER_HOURS"]):
             _disable(endpoint, "failing")
     session.add(Attempt(id=uuid.uuid4(), tenant_id=delivery.tenant_id, sandbox=delivery.sandbox,
                         delivery_id=delivery.id, number=delivery.attempts, started_at=started,
@@ -196,9 +199,19 @@ def _record(delivery: Delivery, endpoint: Endpoint, *, started, code, latency, e
                                        "status": "failed" if error else "succeeded", "response_code": code})
 
 
+def _endpoint_failing_since(endpoint: Endpoint, when: dt.datetime | None) -> None:
+    """Start (or end, with None) the endpoint's failing streak, unless another delivery already did."""
+    unchanged = Endpoint.failing_since.is_(None) if when is not None else Endpoint.failing_since.is_not(None)
+    session.execute(sa.update(Endpoint).where(Endpoint.id == endpoint.id, unchanged)
+                    .values(failing_since=when, updated_at=Endpoint.updated_at),
+                    execution_options={"synchronize_session": False})
+    session.refresh(endpoint, ["failing_since"])
+
+
 def _disable(endpoint: Endpoint, reason: str) -> None:
-    if endpoint.status == "disabled":
-        return
+    session.refresh(endpoint, ["status", "failing_since"], with_for_update=True)  # locked: disabled once
+    if endpoint.status != "active":
+        return  # disabled (or paused) meanwhile
     endpoint.status, endpoint.disabled_reason = "disabled", reason
     events.ENDPOINT_DISABLED.emit(tenant_id=endpoint.tenant_id, subject=str(endpoint.id), data={
         "endpoint_id": str(endpoint.id), "reason": reason, "sandbox": bool(endpoint.sandbox)})
