@@ -214,7 +214,7 @@ def _disable(endpoint: Endpoint, reason: str) -> None:
         return  # disabled (or paused) meanwhile
     endpoint.status, endpoint.disabled_reason = "disabled", reason
     events.ENDPOINT_DISABLED.emit(tenant_id=endpoint.tenant_id, subject=str(endpoint.id), data={
-        "endpoint_id": str(endpoint.id), "reason": reason, "sandbox": bool(endpoint.sandbox)})
+        "endpoint_id": str(endpoint.id), "cause": reason, "sandbox": bool(endpoint.sandbox)})
     audit.record("flows.endpoint_disabled", tenant_id=endpoint.tenant_id, subject_type="flows_endpoint",
                  subject_id=endpoint.id, detail={"reason": reason})
 

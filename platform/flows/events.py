@@ -10,7 +10,7 @@ from civic.core.events import EventType
 
 class EndpointDisabledData(Schema):
     endpoint_id = fields.UUID(required=True)
-    reason = fields.String(required=True, metadata={"description": "`gone` (it answered 410) or `failing` (5 days)."})
+    cause = fields.String(required=True, metadata={"description": "A code: `gone` (it answered 410) or `failing` (5 days)."})
     sandbox = fields.Boolean(required=True)
 
 

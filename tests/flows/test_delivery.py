@@ -150,7 +150,7 @@ def test_410_gone_disables_the_endpoint_with_an_event(org, receiver, worker, app
     assert found["status"] == "disabled" and found["disabled_reason"] == "gone"
     told = receiver.verified(watcher["secret"])
     assert told["type"] == "civic.flows.endpoint_disabled"
-    assert told["data"] == {"endpoint_id": endpoint["id"], "reason": "gone", "sandbox": False}
+    assert told["data"] == {"endpoint_id": endpoint["id"], "cause": "gone", "sandbox": False}
     org.book()
     worker.drain()
     assert len(org.deliveries(endpoint)) == 1  # a disabled endpoint gets no more

@@ -18,4 +18,4 @@ def test_every_flows_event_is_emitted_with_its_declared_payload(org, receiver, w
                                                              Event.type.like("civic.flows.%"))))
     assert check_payloads(app, stored) == {e.type for e in events.declared(app) if e.component == "flows"}
     disabled = next(e for e in stored if e.type == "civic.flows.endpoint_disabled")
-    assert disabled.subject == endpoint["id"] and disabled.data["reason"] == "gone"
+    assert disabled.subject == endpoint["id"] and disabled.data["cause"] == "gone"
