@@ -14,7 +14,7 @@ import sys
 import traceback
 from pathlib import Path
 
-SUITES = ("core", "platform", "booking", "reporting", "notify", "payments", "casework")
+SUITES = ("core", "platform", "booking", "reporting", "notify", "payments", "casework", "flows")
 RESULTS = Path(__file__).parent / "results"
 
 

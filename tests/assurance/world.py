@@ -342,6 +342,32 @@ class World:
         self.payment()
         return {"tenant": str(self.a.id)}
 
+    # --- flows: A's webhook endpoints (never delivered to here: no worker runs) and their deliveries ---
+    def webhook_endpoint(self) -> dict:
+        return {"endpoint_id": self.create("/v1/flows/webhooks", webhook_body(self))["id"]}
+
+    def paused_endpoint(self) -> dict:
+        values = self.webhook_endpoint()
+        answer = self.client.post(f"/v1/flows/webhooks/{values['endpoint_id']}/pause", headers=self.as_a())
+        assert answer.status_code == 200, answer.get_json()
+        return values
+
+    def webhook_delivery(self) -> dict:
+        """A delivery that has finished (failed), as a replay needs: a test event, marked failed."""
+        from civic.core.db import session
+        from civic.flows.models import Delivery
+
+        endpoint = self.webhook_endpoint()["endpoint_id"]
+        answer = self.client.post(f"/v1/flows/webhooks/{endpoint}/test", headers=self.as_a())
+        assert answer.status_code == 202, answer.get_json()
+        delivery_id = uuid.UUID(answer.get_json()["id"])
+
+        def failed():
+            session.get(Delivery, delivery_id).status = "failed"
+
+        self.make._run(failed)
+        return {"delivery_id": str(delivery_id)}
+
 
 def _refund(tenant_id, payment_id):
     """A refund row of A's payment, written as the service records one (a refund needs a paid payment)."""
@@ -372,6 +398,11 @@ def notify_message_body(w) -> dict:
 def notify_batch_body(w) -> dict:
     return {"template": NOTIFY_TEMPLATE, "purpose": "newsletters", "essential": False,
             "recipients": [{"email_address": "sam@example.org", "personalisation": {"name": "Sam"}}]}
+
+
+def webhook_body(w) -> dict:
+    return {"url": "https://hooks.example.org/civic", "event_types": ["civic.booking.*"],
+            "reference": f"{w.marker}-endpoint"}
 
 
 def payment_body(w) -> dict:
@@ -444,6 +475,11 @@ CREATORS = {
     "/v1/reporting/reports/<report_id>/transfer": World.report,
     "/v1/reporting/reports/<report_id>/updates": World.report,
     "/v1/reporting/transfers/<transfer_id>": World.transfer,
+    **{f"/v1/flows/webhooks/<endpoint_id>{tail}": World.webhook_endpoint for tail in (
+        "", "/pause", "/rotate-secret", "/test", "/deliveries", "/recover")},
+    "/v1/flows/webhooks/<endpoint_id>/resume": World.paused_endpoint,
+    "/v1/flows/deliveries/<delivery_id>": World.webhook_delivery,
+    "/v1/flows/deliveries/<delivery_id>/replay": World.webhook_delivery,
 }
 
 # A valid body for each writing route (method, template) -> fn(world). None: the route takes no body.
@@ -518,6 +554,13 @@ BODIES = {
                                                   "lat": 51.5, "long": -0.12},
     ("POST", "/v1/reporting/reports/<report_id>/status"): lambda w: {"status": "acknowledged", "note": "On it"},
     ("POST", "/v1/reporting/reports/<report_id>/transfer"): lambda w: w.transfer_body(),
+    ("POST", "/v1/flows/webhooks"): webhook_body,
+    ("PATCH", "/v1/flows/webhooks/<endpoint_id>"): lambda w: {"description": "Renamed endpoint"},
+    **{("POST", f"/v1/flows/webhooks/<endpoint_id>/{action}"): None for action in (
+        "pause", "resume", "rotate-secret", "test")},
+    ("POST", "/v1/flows/webhooks/<endpoint_id>/recover"): lambda w: {
+        "since": (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1)).isoformat()},
+    ("POST", "/v1/flows/deliveries/<delivery_id>/replay"): None,
 }
 
 

@@ -1,0 +1,25 @@
+"""The events flows emits. Ids and codes only.
+
+`civic.flows.test` is sent only to the endpoint it was asked for (POST /v1/flows/webhooks/{id}/test), never
+fanned out to the others.
+"""
+from marshmallow import Schema, fields
+
+from civic.core.events import EventType
+
+
+class EndpointDisabledData(Schema):
+    endpoint_id = fields.UUID(required=True)
+    cause = fields.String(required=True, metadata={"description": "A code: `gone` (it answered 410) or `failing` (5 days)."})
+    sandbox = fields.Boolean(required=True)
+
+
+class TestData(Schema):
+    endpoint_id = fields.UUID(required=True)
+    sandbox = fields.Boolean(required=True)
+
+
+ENDPOINT_DISABLED = EventType("civic.flows.endpoint_disabled",
+                              "A webhook endpoint was disabled: it answered 410 Gone, or failed for 5 days.",
+                              EndpointDisabledData)
+TEST = EventType("civic.flows.test", "A test event, sent only to the endpoint it was asked for.", TestData)

@@ -1,0 +1,74 @@
+"""Flows tables: webhook endpoints (subscriptions), one delivery per event and endpoint, and every attempt.
+
+Every table is `Sandboxed`: a sandbox client's endpoints get the sandbox world's events only, a live client's
+the live world's. The signing secrets are stored encrypted (`civic.core.crypto`), never in plain text.
+"""
+import datetime as dt
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from civic.core.db import Base, Entity, utcnow
+from civic.core.tenancy import Sandboxed, TenantOwned, tenant_column
+
+ENDPOINT_STATUSES = ("active", "paused", "disabled")
+DELIVERY_STATUSES = ("pending", "succeeded", "failed")
+
+
+class Endpoint(TenantOwned, Sandboxed, Entity, Base):
+    """A URL of the organisation's that is sent the events it subscribed to, signed with its secret."""
+
+    __tablename__ = "flows_endpoint"
+
+    tenant_id: Mapped[uuid.UUID] = tenant_column()
+    url: Mapped[str] = mapped_column(sa.Text)
+    event_types: Mapped[list] = mapped_column(default=list)  # exact types, `civic.<component>.*` or `*`
+    description: Mapped[str | None] = mapped_column(sa.String(500))
+    status: Mapped[str] = mapped_column(sa.String(10), default="active")
+    disabled_reason: Mapped[str | None] = mapped_column(sa.String(200))
+    secret_ciphertext: Mapped[str] = mapped_column(sa.Text)
+    previous_secret_ciphertext: Mapped[str | None] = mapped_column(sa.Text)
+    previous_secret_expires_at: Mapped[dt.datetime | None]
+    failing_since: Mapped[dt.datetime | None]  # the first failure since the last success
+    reference: Mapped[str | None] = mapped_column(sa.String(255))
+    metadata_: Mapped[dict] = mapped_column("metadata", default=dict)
+
+
+class Delivery(TenantOwned, Sandboxed, Entity, Base):
+    """One event sent to one endpoint: retried on the schedule until it succeeds or fails for good."""
+
+    __tablename__ = "flows_delivery"
+    __table_args__ = (sa.UniqueConstraint("endpoint_id", "event_id", name="uq_flows_delivery_event"),
+                      sa.Index("ix_flows_delivery_endpoint_status", "endpoint_id", "status"))
+
+    tenant_id: Mapped[uuid.UUID] = tenant_column()
+    endpoint_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("flows_endpoint.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[uuid.UUID]
+    event_type: Mapped[str] = mapped_column(sa.String(120))
+    envelope: Mapped[dict] = mapped_column(default=dict)  # the CloudEvent, as sent
+    status: Mapped[str] = mapped_column(sa.String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    manual: Mapped[bool] = mapped_column(default=False)  # a replay: one attempt, no schedule
+    next_attempt_at: Mapped[dt.datetime | None]  # None while pending: held (the endpoint is paused or disabled)
+    token: Mapped[int] = mapped_column(default=0)  # the queued job's number: an older job finds it changed and stops
+    last_response_code: Mapped[int | None]
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))
+    finished_at: Mapped[dt.datetime | None]
+
+
+class Attempt(TenantOwned, Sandboxed, Base):
+    """One HTTP request of a delivery: what came back, how long it took, when the next one is."""
+
+    __tablename__ = "flows_attempt"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = tenant_column()
+    delivery_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("flows_delivery.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(sa.String(10))  # succeeded, failed
+    response_code: Mapped[int | None]
+    latency_ms: Mapped[int | None]
+    error: Mapped[str | None] = mapped_column(sa.String(500))
+    next_attempt_at: Mapped[dt.datetime | None]

@@ -1,0 +1,26 @@
+"""The error codes the flows component answers with (generic ones stay the core's)."""
+from civic.core.errors import declare
+
+EVENT_TYPE_UNKNOWN = declare(
+    "event_type_unknown", 422, "No such event type",
+    means="An event type is not in the event catalogue (GET /v1/events/types) of the components your "
+          "organisation runs, or a wildcard names no such component.",
+    action="Use exact type names such as `civic.booking.created`, `civic.<component>.*` or `*`.")
+URL_REFUSED = declare(
+    "webhook_url_refused", 422, "That URL cannot be sent to",
+    means="A webhook URL must be https (http only where the platform allows it), name a host, carry no "
+          "user name or password, and not be a private, loopback, link-local or metadata address.",
+    action="Give a public https URL of your own system.")
+ENDPOINT_NOT_CHANGEABLE = declare(
+    "endpoint_not_changeable", 409, "The endpoint cannot change that way",
+    means="Only an active endpoint can be paused, and only a paused or disabled one resumed.",
+    action="Read the endpoint's status first.")
+DELIVERY_PENDING = declare(
+    "delivery_pending", 409, "The delivery is still being sent",
+    means="A pending delivery is sent on its schedule already; replay is for one that succeeded or failed.",
+    action="Wait for it to finish (GET the delivery), or replay it then.")
+ADMIN_REQUIRED = declare(
+    "flows_admin_required", 403, "Only a tenant admin may do that",
+    means="Webhook endpoints send your organisation's events outside the platform: a signed-in person "
+          "must be a tenant admin to create, change, rotate or delete one (an app needs flows:write).",
+    action="Ask a tenant admin of your organisation.")

@@ -1,0 +1,192 @@
+"""The flows API under /v1/flows: HTTP only, one service call per method."""
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from civic.core import etag
+from civic.core.auth import current_principal, current_tenant_id, require
+from civic.core.pagination import page_schema
+from civic.flows import deliveries, schemas, service
+
+GUIDE = """Signed webhooks: your own system is told, within seconds, when something happens on the platform.
+
+1. A tenant admin (or an app with `flows:write`) subscribes a URL to event types: `POST /v1/flows/webhooks`
+   with `{"url": "https://...", "event_types": ["civic.booking.*"]}`. The answer shows the signing secret
+   (`whsec_...`) once: keep it. Types are exact names from `GET /v1/events/types`, `civic.<component>.*`, or `*`.
+2. Each event of your organisation (of the same world: a sandbox client's endpoints get sandbox events only)
+   is POSTed to the URL as a CloudEvents 1.0 JSON envelope (ids only, never personal data) with Standard
+   Webhooks headers `webhook-id`, `webhook-timestamp` and `webhook-signature` (HMAC-SHA256 `v1,...`):
+   verify them with the `standardwebhooks` library, and drop a `webhook-id` you have seen.
+3. Answer 2xx within 15 s. Anything else (a redirect too: none is followed) is tried again at once, then
+   5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h later, never sooner than a 429's or 503's `Retry-After`.
+   A 410 Gone disables the endpoint; so do 5 days without a success (`civic.flows.endpoint_disabled`).
+
+Every delivery and attempt is listed (`/webhooks/{id}/deliveries`), can be replayed, and every failed one
+since a time recovered at once. Rotating the secret keeps the old one signing for 24 hours too. URLs must
+be https and public: private, loopback, link-local and metadata addresses are refused at every delivery.
+
+Errors carry a stable `code`: `event_type_unknown`, `webhook_url_refused`, `endpoint_not_changeable`,
+`delivery_pending`, `flows_admin_required`."""
+
+blp = Blueprint("flows", __name__, url_prefix="/v1/flows", description=GUIDE)
+READ, WRITE = "flows:read", "flows:write"
+
+
+@blp.route("/webhooks")
+class Endpoints(MethodView):
+    @require(READ)
+    @blp.arguments(schemas.EndpointQuerySchema, location="query")
+    @blp.response(200, page_schema(schemas.EndpointSchema))
+    def get(self, query):
+        """List your webhook endpoints.
+
+        Needs `flows:read`. Newest last, 20 a page (`limit`, then `after` with the `next` cursor), filtered by
+        `status`; secrets are never shown. Errors: `invalid_cursor`."""
+        return service.list_endpoints(tenant_id=current_tenant_id(), **query)
+
+    @require(WRITE)
+    @blp.arguments(schemas.EndpointSchema)
+    @blp.response(201, schemas.EndpointSchema)
+    def post(self, data):
+        """Subscribe a URL of yours to event types; the signing secret is shown this once.
+
+        Needs `flows:write` (a signed-in person must be a tenant admin). From now on each matching event of
+        your organisation is delivered to it. Errors: `event_type_unknown`, `webhook_url_refused`,
+        `flows_admin_required`, `validation_failed`."""
+        return etag.tagged(service.create_endpoint(tenant_id=current_tenant_id(), principal=current_principal(),
+                                                   **data), 201)
+
+
+@blp.route("/webhooks/<endpoint_id>")
+class EndpointById(MethodView):
+    @require(READ)
+    @blp.response(200, schemas.EndpointSchema)
+    def get(self, endpoint_id):
+        """One webhook endpoint (never its secret).
+
+        Needs `flows:read`. With its `ETag`, to send as `If-Match` when you change it. Errors: `not_found`."""
+        return etag.tagged(service.get_endpoint(tenant_id=current_tenant_id(), endpoint_id=endpoint_id))
+
+    @require(WRITE)
+    @blp.doc(**etag.IF_MATCH_DOC)
+    @blp.arguments(schemas.EndpointUpdateSchema(partial=True))
+    @blp.response(200, schemas.EndpointSchema)
+    def patch(self, data, endpoint_id):
+        """Change an endpoint's URL, event types, description, reference or metadata.
+
+        Needs `flows:write` (a signed-in person must be a tenant admin). New events follow the change;
+        deliveries already made keep their URL's answer. Errors: `event_type_unknown`, `webhook_url_refused`,
+        `precondition_failed`, `flows_admin_required`, `not_found`."""
+        return etag.tagged(service.update_endpoint(tenant_id=current_tenant_id(), principal=current_principal(),
+                                                   endpoint_id=endpoint_id, if_match=etag.if_match(), **data))
+
+    @require(WRITE)
+    @blp.doc(**etag.IF_MATCH_DOC)
+    @blp.response(204)
+    def delete(self, endpoint_id):
+        """Delete an endpoint and its delivery log.
+
+        Needs `flows:write` (a signed-in person must be a tenant admin). Nothing more is sent to it.
+        Errors: `precondition_failed`, `flows_admin_required`, `not_found`."""
+        service.delete_endpoint(tenant_id=current_tenant_id(), principal=current_principal(),
+                                endpoint_id=endpoint_id, if_match=etag.if_match())
+
+
+@blp.route("/webhooks/<endpoint_id>/pause")
+class EndpointPause(MethodView):
+    @require(WRITE)
+    @blp.doc(**etag.IF_MATCH_DOC)
+    @blp.response(200, schemas.EndpointSchema)
+    def post(self, endpoint_id):
+        """Pause an endpoint: nothing is sent to it until it is resumed.
+
+        Needs `flows:write`. Events while it is paused are not delivered to it; deliveries already under way
+        wait and go when it is resumed. Errors: `endpoint_not_changeable`, `precondition_failed`, `not_found`."""
+        return etag.tagged(service.pause_endpoint(tenant_id=current_tenant_id(), endpoint_id=endpoint_id,
+                                                  if_match=etag.if_match()))
+
+
+@blp.route("/webhooks/<endpoint_id>/resume")
+class EndpointResume(MethodView):
+    @require(WRITE)
+    @blp.doc(**etag.IF_MATCH_DOC)
+    @blp.response(200, schemas.EndpointSchema)
+    def post(self, endpoint_id):
+        """Resume a paused or disabled endpoint; deliveries that waited are sent now.
+
+        Needs `flows:write`. Errors: `endpoint_not_changeable`, `precondition_failed`, `not_found`."""
+        return etag.tagged(service.resume_endpoint(tenant_id=current_tenant_id(), endpoint_id=endpoint_id,
+                                                   if_match=etag.if_match()))
+
+
+@blp.route("/webhooks/<endpoint_id>/rotate-secret")
+class EndpointRotate(MethodView):
+    @require(WRITE)
+    @blp.doc(**etag.IF_MATCH_DOC)
+    @blp.response(200, schemas.EndpointSchema)
+    def post(self, endpoint_id):
+        """Make a new signing secret, shown this once; the old one keeps signing for 24 hours.
+
+        Needs `flows:write` (a signed-in person must be a tenant admin). Until `previous_secret_expires_at`
+        each delivery carries two `v1,` signatures, one per secret, so either verifies.
+        Errors: `precondition_failed`, `flows_admin_required`, `not_found`."""
+        return etag.tagged(service.rotate_secret(tenant_id=current_tenant_id(), principal=current_principal(),
+                                                 endpoint_id=endpoint_id, if_match=etag.if_match()))
+
+
+@blp.route("/webhooks/<endpoint_id>/test")
+class EndpointTest(MethodView):
+    @require(WRITE)
+    @blp.response(202, schemas.DeliverySchema)
+    def post(self, endpoint_id):
+        """Send a `civic.flows.test` event to this endpoint only.
+
+        Needs `flows:write`. It is delivered like any event (signed, retried, logged): follow the delivery
+        answered. Errors: `not_found`."""
+        return deliveries.send_test(tenant_id=current_tenant_id(), endpoint_id=endpoint_id)
+
+
+@blp.route("/webhooks/<endpoint_id>/deliveries")
+class EndpointDeliveries(MethodView):
+    @require(READ)
+    @blp.arguments(schemas.DeliveryQuerySchema, location="query")
+    @blp.response(200, page_schema(schemas.DeliverySchema))
+    def get(self, query, endpoint_id):
+        """List an endpoint's deliveries, by `status` (pending, succeeded, failed) or `event_type`.
+
+        Needs `flows:read`. Oldest first, 20 a page (`limit`, then `after`). Errors: `invalid_cursor`, `not_found`."""
+        return deliveries.list_deliveries(tenant_id=current_tenant_id(), endpoint_id=endpoint_id, **query)
+
+
+@blp.route("/webhooks/<endpoint_id>/recover")
+class EndpointRecover(MethodView):
+    @require(WRITE)
+    @blp.arguments(schemas.RecoverSchema)
+    @blp.response(202, schemas.RecoveredSchema)
+    def post(self, data, endpoint_id):
+        """Send again every failed delivery of this endpoint made since a time.
+
+        Needs `flows:write`. Each gets one attempt now (its result in its attempt log).
+        Errors: `validation_failed`, `not_found`."""
+        return deliveries.recover(tenant_id=current_tenant_id(), endpoint_id=endpoint_id, **data)
+
+
+@blp.route("/deliveries/<delivery_id>")
+class DeliveryById(MethodView):
+    @require(READ)
+    @blp.response(200, schemas.DeliveryDetailSchema)
+    def get(self, delivery_id):
+        """One delivery: the CloudEvent sent and every attempt (answer code, latency, error, next attempt).
+
+        Needs `flows:read`. Errors: `not_found`."""
+        return deliveries.get_delivery(tenant_id=current_tenant_id(), delivery_id=delivery_id)
+
+
+@blp.route("/deliveries/<delivery_id>/replay")
+class DeliveryReplay(MethodView):
+    @require(WRITE)
+    @blp.response(202, schemas.DeliveryDetailSchema)
+    def post(self, delivery_id):
+        """Send a delivery again now (one attempt), whether it succeeded or failed.
+
+        Needs `flows:write`. The receiver sees the same `webhook-id`. Errors: `delivery_pending`, `not_found`."""
+        return deliveries.replay(tenant_id=current_tenant_id(), delivery_id=delivery_id)

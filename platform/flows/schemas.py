@@ -1,0 +1,149 @@
+"""What the flows API accepts and returns. Examples are from Riverside: a voluntary group's booking system told
+of the community room's bookings, the council's street-care system told of pothole reports."""
+import datetime as dt
+
+import marshmallow as ma
+
+from civic.core.pagination import PageQuerySchema
+from civic.core.schemas import ResourceSchema, StrictSchema
+from civic.flows.deliveries import ATTEMPTS
+from civic.flows.models import DELIVERY_STATUSES, ENDPOINT_STATUSES
+
+EXAMPLE_ENDPOINT_ID = "8d0f6c52-1e9b-4c7a-9a53-2f4b7d1e6c30"
+EXAMPLE_DELIVERY_ID = "3c7e2a91-5b4d-4f0e-8c6a-9d1b2e3f4a50"
+EXAMPLE_EVENT_ID = "f1a2b3c4-d5e6-4f70-8a91-b2c3d4e5f607"
+EXAMPLE_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+ENDPOINT = {"url": "https://bookings.riverside-community.org.uk/hooks/civic",
+            "event_types": ["civic.booking.*", "civic.reporting.report_created"],
+            "description": "Tell the community centre's booking system about room bookings",
+            "reference": "community-centre", "metadata": {"owner": "facilities"}}
+
+
+def _example_time(hours: int = 0) -> str:
+    return (dt.datetime(2027, 3, 1, 10, 0, tzinfo=dt.timezone.utc) + dt.timedelta(hours=hours)).isoformat()
+
+
+class EndpointSchema(ResourceSchema):
+    """A webhook endpoint: a URL of yours that is sent the events it subscribed to, signed."""
+
+    class Meta(ResourceSchema.Meta):
+        example = ENDPOINT
+
+    url = ma.fields.String(required=True, validate=ma.validate.Length(8, 2000),
+                           metadata={"description": "Where events are POSTed: https (a public address, checked at "
+                                                    "every delivery; redirects are never followed)."})
+    event_types = ma.fields.List(ma.fields.String(validate=ma.validate.Length(1, 120)), required=True,
+                                 validate=ma.validate.Length(1, 50),
+                                 metadata={"description": "Exact types from GET /v1/events/types, `civic.<component>.*`, "
+                                                          "or `*` for every event."})
+    description = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=500))
+    status = ma.fields.String(dump_only=True, metadata={"description": f"One of {', '.join(ENDPOINT_STATUSES)}."})
+    disabled_reason = ma.fields.String(dump_only=True, allow_none=True, metadata={
+        "description": "Why the platform disabled it: `gone` (it answered 410) or `failing` (5 days without a success)."})
+    failing_since = ma.fields.AwareDateTime(dump_only=True, allow_none=True, format="iso")
+    secret = ma.fields.String(dump_only=True, metadata={
+        "description": "The signing secret (Standard Webhooks `whsec_...`): answered once, on create and on "
+                       "rotate-secret, never again."})
+    previous_secret_expires_at = ma.fields.AwareDateTime(dump_only=True, allow_none=True, format="iso", metadata={
+        "description": "After a rotation: until when deliveries are signed with the old secret too."})
+    sandbox = ma.fields.Boolean(dump_only=True)
+
+
+class EndpointUpdateSchema(EndpointSchema):
+    """Changes to an endpoint: send only the fields to change (use with partial=True)."""
+
+    class Meta(EndpointSchema.Meta):
+        example = {"event_types": ["civic.booking.created", "civic.booking.cancelled"],
+                   "description": "Only new and cancelled bookings"}
+
+
+class EndpointQuerySchema(PageQuerySchema, StrictSchema):
+    status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(ENDPOINT_STATUSES))
+
+
+class AttemptSchema(ma.Schema):
+    class Meta:
+        ordered = True
+
+    number = ma.fields.Integer()
+    started_at = ma.fields.AwareDateTime(format="iso")
+    status = ma.fields.String(metadata={"description": "`succeeded` or `failed`."})
+    response_code = ma.fields.Integer(allow_none=True, metadata={"description": "The HTTP status answered (none: no answer)."})
+    latency_ms = ma.fields.Integer(allow_none=True)
+    error = ma.fields.String(allow_none=True, metadata={"description": "What went wrong (the answer's start, truncated)."})
+    next_attempt_at = ma.fields.AwareDateTime(allow_none=True, format="iso")
+
+
+class DeliverySchema(ma.Schema):
+    """One event sent to one endpoint, retried until it succeeds or fails for good."""
+
+    class Meta:
+        ordered = True
+        example = {"id": EXAMPLE_DELIVERY_ID, "endpoint_id": EXAMPLE_ENDPOINT_ID, "event_id": EXAMPLE_EVENT_ID,
+                   "event_type": "civic.booking.created", "status": "pending", "attempts": 1,
+                   "next_attempt_at": _example_time(0), "last_response_code": 503,
+                   "last_error": "answered 503: Service Unavailable", "created_at": _example_time(0),
+                   "updated_at": _example_time(0), "finished_at": None, "sandbox": False}
+
+    id = ma.fields.UUID()
+    endpoint_id = ma.fields.UUID()
+    event_id = ma.fields.UUID()
+    event_type = ma.fields.String()
+    status = ma.fields.String(metadata={"description": f"One of {', '.join(DELIVERY_STATUSES)}."})
+    attempts = ma.fields.Integer(metadata={"description": f"Attempts made (the schedule makes up to {ATTEMPTS})."})
+    next_attempt_at = ma.fields.AwareDateTime(allow_none=True, format="iso", metadata={
+        "description": "When it is tried next (none while pending: held, the endpoint is paused or disabled)."})
+    last_response_code = ma.fields.Integer(allow_none=True)
+    last_error = ma.fields.String(allow_none=True)
+    created_at = ma.fields.AwareDateTime(format="iso")
+    updated_at = ma.fields.AwareDateTime(format="iso")
+    finished_at = ma.fields.AwareDateTime(allow_none=True, format="iso")
+    sandbox = ma.fields.Boolean()
+
+
+class DeliveryDetailSchema(DeliverySchema):
+    """A delivery with what was sent and every attempt."""
+
+    class Meta(DeliverySchema.Meta):
+        example = {**DeliverySchema.Meta.example,
+                   "payload": {"specversion": "1.0", "id": EXAMPLE_EVENT_ID, "source": "/civic/booking",
+                               "type": "civic.booking.created", "time": "2027-03-01T10:00:00Z",
+                               "subject": "2b6f0cf4-7a2e-4d4b-9f59-1f1f7a1f0a11", "datacontenttype": "application/json",
+                               "data": {"booking_id": "2b6f0cf4-7a2e-4d4b-9f59-1f1f7a1f0a11", "sandbox": False}},
+                   "attempt_log": [{"number": 1, "started_at": _example_time(0), "status": "failed",
+                                    "response_code": 503, "latency_ms": 84, "error": "answered 503: Service Unavailable",
+                                    "next_attempt_at": _example_time(0)}]}
+
+    payload = ma.fields.Dict(attribute="envelope", metadata={"description": "The CloudEvent sent as the body."})
+    attempt_log = ma.fields.List(ma.fields.Nested(AttemptSchema))
+
+
+class DeliveryQuerySchema(PageQuerySchema, StrictSchema):
+    status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(DELIVERY_STATUSES))
+    event_type = ma.fields.String(load_default=None, validate=ma.validate.Length(1, 120))
+
+
+class RecoverSchema(StrictSchema):
+    """Replay every failed delivery of an endpoint made since a time."""
+
+    class Meta(StrictSchema.Meta):
+        example = {"since": _example_time(-24)}
+
+    since = ma.fields.AwareDateTime(required=True, format="iso")
+    until = ma.fields.AwareDateTime(load_default=None, allow_none=True, format="iso")
+
+    @ma.validates_schema
+    def _order(self, data, **_kwargs):
+        if data.get("until") and data.get("since") and data["until"] <= data["since"]:
+            raise ma.ValidationError("Must be after `since`.", "until")
+
+
+class RecoveredSchema(ma.Schema):
+    class Meta:
+        ordered = True
+        example = {"endpoint_id": EXAMPLE_ENDPOINT_ID, "since": _example_time(-24), "until": None, "replayed": 3}
+
+    endpoint_id = ma.fields.UUID()
+    since = ma.fields.AwareDateTime(format="iso")
+    until = ma.fields.AwareDateTime(allow_none=True, format="iso")
+    replayed = ma.fields.Integer(metadata={"description": "How many failed deliveries are being sent again now."})

@@ -1,0 +1,21 @@
+"""Every flows event, emitted by the real flows, carries the payload its declaration describes."""
+import sqlalchemy as sa
+
+from civic.core import events
+from civic.core.db import session
+from civic.core.events import Event
+from civic.core.tenancy import place_wide
+from tests.helpers import check_payloads
+
+
+def test_every_flows_event_is_emitted_with_its_declared_payload(org, receiver, worker, app):
+    endpoint = org.subscribe(receiver.url)
+    assert org.post(f"/v1/flows/webhooks/{endpoint['id']}/test").status_code == 202
+    receiver.answer(410)
+    worker.drain()
+    with app.app_context(), place_wide("tests.inspection"):
+        stored = list(session.scalars(sa.select(Event).where(Event.tenant_id == org.tenant.id,
+                                                             Event.type.like("civic.flows.%"))))
+    assert check_payloads(app, stored) == {e.type for e in events.declared(app) if e.component == "flows"}
+    disabled = next(e for e in stored if e.type == "civic.flows.endpoint_disabled")
+    assert disabled.subject == endpoint["id"] and disabled.data["cause"] == "gone"
