@@ -31,11 +31,16 @@ CHANNEL = "civic_cache"
 MAX_AGE_SECONDS = 5.0  # the backstop: no entry is older than this, whatever was missed
 MAX_ENTRIES = 10_000  # per cache; past this a cache starts again empty
 _WATCHED: set[str] = set()  # table names whose writes drop every cache
+_WATCHED_INSERTS: set[str] = set()  # ... and whose new rows do too
 
 
-def watch(*models) -> None:
-    """Writes to these models' tables drop every cache (the gateway watches its credential tables)."""
+def watch(*models, inserts: bool = False) -> None:
+    """Writes to these models' tables drop every cache (the gateway watches its credential tables). Changes
+    and deletes count; new rows too with `inserts=True`, for a cache that remembers that a row is absent
+    (flows caches which event types an organisation has endpoints for, none included)."""
     _WATCHED.update(model.__table__.name for model in models)
+    if inserts:
+        _WATCHED_INSERTS.update(model.__table__.name for model in models)
 
 
 @dataclasses.dataclass
@@ -198,11 +203,17 @@ def _mark(db_session: Session) -> None:
 def _bulk_writes(state) -> None:
     if (state.is_update or state.is_delete) and any(m.local_table.name in _WATCHED for m in state.all_mappers):
         _mark(state.session)
+    elif state.is_insert and any(m.local_table.name in _WATCHED_INSERTS for m in state.all_mappers):
+        _mark(state.session)
 
 
 @sa.event.listens_for(Session, "before_flush")
 def _flushed_writes(db_session, _context, _instances) -> None:
     if not _WATCHED:
+        return
+    if _WATCHED_INSERTS and any(getattr(getattr(type(obj), "__table__", None), "name", None) in _WATCHED_INSERTS
+                                for obj in db_session.new):
+        _mark(db_session)
         return
     for obj in (*db_session.dirty, *db_session.deleted):
         table = getattr(getattr(type(obj), "__table__", None), "name", None)

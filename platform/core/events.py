@@ -99,8 +99,12 @@ class InvalidPayload(ValueError):
     """An event's data does not match its declared payload schema."""
 
 
-def subscribe(app, event_type: str, job_name: str) -> None:
+def subscribe(app, event_type: str, job_name: str, *, when=None) -> None:
     """Run job `job_name` (with the event envelope as payload) after each `event_type` ("*": every event).
+
+    `when(event_type, tenant_id, data) -> bool`, if given, is asked at emit time whether anyone listens
+    (flows asks whether the tenant has a webhook endpoint for it, from a per-process cache): no job is
+    queued for an event nobody will act on. It must be cheap and must not write.
 
     Another component's event is named by its type: its `events.py` is read here if that component is
     enabled (whichever component started first); if it is switched off there is nothing to subscribe to.
@@ -113,7 +117,7 @@ def subscribe(app, event_type: str, job_name: str) -> None:
             importlib.import_module(f"civic.{component}.events")
     if event_type != "*" and event_type not in DECLARED:
         raise LookupError(f"cannot subscribe to undeclared event type {event_type!r}")
-    app.extensions.setdefault("civic.subscriptions", {}).setdefault(event_type, []).append(job_name)
+    app.extensions.setdefault("civic.subscriptions", {}).setdefault(event_type, []).append((job_name, when))
 
 
 def emit(event_type: str, *, tenant_id: uuid.UUID | None, subject: str | None, data: dict) -> Event:
@@ -127,8 +131,12 @@ def emit(event_type: str, *, tenant_id: uuid.UUID | None, subject: str | None, d
     session.add(event)
     subscriptions = current_app.extensions.get("civic.subscriptions", {})
     # A job subscribed both to this type and to "*" still runs once per event.
-    for job_name in dict.fromkeys([*subscriptions.get(event_type, ()), *subscriptions.get("*", ())]):
-        jobs.enqueue(job_name, event.envelope(), tenant_id=tenant_id)
+    chosen: dict = {}
+    for job_name, when in [*subscriptions.get(event_type, ()), *subscriptions.get("*", ())]:
+        chosen.setdefault(job_name, when)
+    for job_name, when in chosen.items():
+        if when is None or when(event_type, tenant_id, data):
+            jobs.enqueue(job_name, event.envelope(), tenant_id=tenant_id)
     return event  # flushed with the change it records (the ORM flushes before any query that needs it)
 
 

@@ -1,7 +1,8 @@
 """Deliveries: each event of an organisation to each of its endpoints that subscribed, signed, retried, logged.
 
-`flows.fan_out` is subscribed to every event (`events.subscribe(app, "*", ...)`: a job queued in the
-transaction that emitted the event, so it runs after commit, at least once). It works in the event's world
+`flows.fan_out` is subscribed to every event (`events.subscribe(app, "*", ..., when=listens)`: a job queued
+in the transaction that emitted the event, so it runs after commit, at least once; only for an organisation
+with an active endpoint for that type, which `listens` knows from a per-process cache). It works in the event's world
 (`data.sandbox`): a sandbox event goes to the sandbox world's endpoints only, a live one to live endpoints only.
 It makes one delivery per active endpoint whose types match (unique per endpoint and event, so a second run
 makes none) and queues `flows.deliver` for each.
@@ -23,13 +24,13 @@ import time
 import uuid
 
 import sqlalchemy as sa
-from flask import current_app, g
+from flask import current_app
 from standardwebhooks.webhooks import Webhook
 
-from civic.core import audit, jobs
+from civic.core import audit, caching, jobs
 from civic.core.db import session, utcnow
 from civic.core.pagination import paginate
-from civic.core.tenancy import current_world_is_sandbox, get_scoped, scoped
+from civic.core.tenancy import current_world_is_sandbox, get_scoped, in_world, scoped, tenant_context
 from civic.flows import events, problems, service, transport
 from civic.flows.models import Attempt, Delivery, Endpoint
 
@@ -44,15 +45,32 @@ NOT_FANNED_OUT = frozenset({events.TEST.type})  # sent only to the endpoint it w
 
 
 def _in_world(payload: dict, run) -> None:
-    outer = g.get("civic_sandbox", False)
-    g.civic_sandbox = bool(payload.get("sandbox", False))
-    try:
+    with in_world(payload.get("sandbox", False)):
         run()
-    finally:
-        g.civic_sandbox = outer
 
 
 # --- fan-out ------------------------------------------------------------------------------
+def listens(event_type: str, tenant_id: uuid.UUID | None, data: dict) -> bool:
+    """Asked when an event is emitted: has its tenant an active endpoint in its world for this type? Only
+    then is a fan-out job queued, so events of organisations without webhooks cost nothing more. The
+    endpoints' types come from this process's cache (`caching`: any committed change to an endpoint drops
+    it in every process)."""
+    if tenant_id is None or event_type in NOT_FANNED_OUT:
+        return False
+    sandbox = bool(data.get("sandbox", False))
+    if sandbox != current_world_is_sandbox():
+        return True  # an event of the other world than its caller's: the job looks, in the event's world
+    found = caching.caches()
+    patterns = found.get("flows.listening", (tenant_id, sandbox))
+    if patterns is None:
+        generation = found.generation()
+        with tenant_context(tenant_id):
+            patterns = tuple(p for types in session.scalars(scoped(Endpoint, tenant_id).with_only_columns(
+                Endpoint.event_types).where(Endpoint.status == "active")) for p in types)
+        found.put("flows.listening", (tenant_id, sandbox), patterns, generation)
+    return service.matches(list(patterns), event_type)
+
+
 def fan_out(payload: dict, job) -> None:
     """Job: one delivery per matching active endpoint of the event's tenant and world."""
     if job.tenant_id is None or payload.get("type") in NOT_FANNED_OUT:

@@ -64,7 +64,9 @@ def enqueue_noops(app, count: int, **payload) -> list:
 
 @postgres_only
 def test_two_worker_processes_drain_1000_jobs_none_twice_none_lost(app, database_url):
-    queued = set(enqueue_noops(app, 1000))
+    # 10 ms each: 10 s of work for one worker alone, so the second, however slowly it starts on a loaded
+    # machine, is running before the first has taken everything.
+    queued = set(enqueue_noops(app, 1000, sleep=0.01))
     workers = [start_worker(database_url) for _ in range(2)]
     try:
         wait_for(lambda: all(status == "done" for _, status, _, _ in job_states(app)), workers, what="1,000 jobs done")

@@ -282,3 +282,24 @@ def test_every_attempt_is_stored_in_the_callers_world(org, receiver, worker, app
     org.book()
     worker.drain()
     assert [a.sandbox for a in stored(app, Attempt)] == [False]
+
+
+def test_events_of_an_organisation_without_an_endpoint_for_them_queue_no_fan_out(org, other_org, receiver, app):
+    """The fan-out job is queued only where an active endpoint of the event's world listens for its type;
+    a new endpoint is heard at once (its commit drops the per-process cache)."""
+    def fan_outs():
+        return [j.payload["type"] for j in stored(app, deliveries.jobs.Job, deliveries.jobs.Job.name
+                                                  == deliveries.FAN_OUT_JOB) if j.payload["type"].startswith("civic.b")]
+
+    org.book()
+    assert fan_outs() == []  # no endpoint at all
+    org.subscribe(receiver.url, event_types=("civic.reporting.*",))
+    other_org.subscribe(receiver.url)  # another organisation's endpoint for this very type
+    org.book()
+    assert fan_outs() == []
+    endpoint = org.subscribe(receiver.url, event_types=("civic.booking.*",))
+    org.book()
+    assert fan_outs() == ["civic.booking.created"]
+    assert org.post(f"/v1/flows/webhooks/{endpoint['id']}/pause").status_code == 200
+    org.book()
+    assert fan_outs() == ["civic.booking.created"]  # a paused endpoint hears nothing new
