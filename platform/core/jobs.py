@@ -47,9 +47,16 @@ class Job(Entity, Base):
     unique_key: Mapped[str | None] = mapped_column(sa.String(200), unique=True)
 
 
-def register(app, name: str, handler, *, max_attempts: int | None = None) -> None:
-    """Register `handler(payload: dict, job: Job)` under a job name."""
+def register(app, name: str, handler, *, max_attempts: int | None = None, prepare=None) -> None:
+    """Register `handler(payload: dict, job: Job)` under a job name.
+
+    `prepare(jobs: list[Job])`, if given, runs once per claimed batch before that batch's jobs of this name,
+    in their transaction: it may read (and lock) in a few statements what each job would read alone, and
+    leave it on `flask.g` for the handler (one batch per app context). If it fails, its work is undone and
+    each job reads for itself, as without it."""
     app.extensions.setdefault("civic.job_handlers", {})[name] = (handler, max_attempts)
+    if prepare is not None:
+        app.extensions.setdefault("civic.job_preparers", {})[name] = prepare
 
 
 def schedule(app, name: str, every_seconds: int) -> None:
@@ -135,6 +142,7 @@ class Worker:
                 return 0
             failures, done = [], []
             with unit_of_work():
+                self._prepare(claimed)
                 for job in claimed:
                     if utcnow() >= job.locked_until:
                         continue  # its lease ran out while earlier jobs ran: another worker may have it now
@@ -152,6 +160,19 @@ class Worker:
             for job, error in failures:
                 self._record_failure(job, error)
             return len(claimed)
+
+    def _prepare(self, claimed: list[Job]) -> None:
+        for name, prepare in self.app.extensions.get("civic.job_preparers", {}).items():
+            mine = [job for job in claimed if job.name == name]
+            if not mine:
+                continue
+            savepoint = session.begin_nested()
+            try:
+                prepare(mine)
+                savepoint.commit()
+            except Exception:  # each job then reads for itself
+                savepoint.rollback()
+                log.warning("job preparation failed", extra={"job": name, "jobs": len(mine)}, exc_info=True)
 
     def _run_in_savepoint(self, job: Job) -> str | None:
         """Run the handler; a failing handler's changes are undone, the rest of the batch's are kept."""

@@ -103,11 +103,10 @@ def create_batch(*, tenant_id: uuid.UUID, template: str, recipients: list[dict] 
 def _insert(tenant_id, channel, purpose, essential, messages: list[Message]) -> None:
     opted = set()
     if not essential:
-        keys = [recipients.opt_out_key(channel, m.recipient, m.address) for m in messages]
-        for start in range(0, len(keys), 1000):
-            opted |= service.opted_out_hashes(tenant_id=tenant_id, channel=channel, purpose=purpose,
-                                              hashes=keys[start:start + 1000])
-        for message, key in zip(messages, keys):
+        forms = [recipients.opt_out_keys(channel, m.recipient, m.address) for m in messages]
+        opted = service.opted_out(tenant_id=tenant_id, channel=channel, purpose=purpose,
+                                  keys={f[0]: f for f in forms})
+        for message, key in zip(messages, (f[0] for f in forms)):
             if key in opted:
                 message.status = "opted_out"
     rows = [{c.key: getattr(m, c.key) for c in sa.inspect(Message).column_attrs} for m in messages]

@@ -71,7 +71,50 @@ def apply_status(message: Message, status: str, *, reason: str | None = None, no
 
 
 def _config(tenant_id: uuid.UUID, sandbox: bool) -> Config | None:
+    prepared = _prepared(tenant_id)
+    if prepared is not None:
+        return prepared["configs"].get((tenant_id, sandbox))
     return session.scalars(sa.select(Config).where(Config.tenant_id == tenant_id, Config.sandbox == sandbox)).first()
+
+
+# --- a worker's batch of sends, read together ------------------------------------------------
+PREPARED = "civic_notify_prepared"
+
+
+def prepare(claimed: list) -> None:
+    """Before a worker's claimed sends run: lock their batches (shared), then their messages, and read each
+    organisation's Notify settings: a few statements for the whole claim instead of three per message.
+
+    Every batch is locked before any message (each in id order), the order a cancel takes them in, so a
+    send and a cancel still end one after the other. The locks last to the claim's commit, as the sends'
+    own did. The settings are read once per claim (seconds): a key changed meanwhile is used from the
+    next claim on, as a key changed during one send would have been."""
+    by_tenant: dict = {}
+    for job in claimed:
+        if job.tenant_id is not None and job.payload.get("message_id"):
+            by_tenant.setdefault(job.tenant_id, []).append(job)
+    batches, messages, configs = {}, {}, {}
+    for tenant_id, mine in by_tenant.items():
+        batch_ids = sorted({uuid.UUID(job.payload["batch_id"]) for job in mine if job.payload.get("batch_id")})
+        if batch_ids:
+            with tenant_context(tenant_id):
+                batches.update((b.id, b) for b in session.scalars(sa.select(Batch).where(
+                    Batch.tenant_id == tenant_id, Batch.id.in_(batch_ids)).order_by(Batch.id)
+                    .with_for_update(read=True, of=Batch).execution_options(populate_existing=True)))
+    for tenant_id, mine in by_tenant.items():
+        message_ids = sorted({uuid.UUID(job.payload["message_id"]) for job in mine})
+        with tenant_context(tenant_id):
+            messages.update((m.id, m) for m in session.scalars(sa.select(Message).where(
+                Message.tenant_id == tenant_id, Message.id.in_(message_ids)).order_by(Message.id)
+                .with_for_update(of=Message).execution_options(populate_existing=True)))
+            configs.update(((c.tenant_id, c.sandbox), c) for c in session.scalars(
+                sa.select(Config).where(Config.tenant_id == tenant_id)))
+    setattr(g, PREPARED, {"tenants": set(by_tenant), "batches": batches, "messages": messages, "configs": configs})
+
+
+def _prepared(tenant_id) -> dict | None:
+    prepared = g.get(PREPARED)
+    return prepared if prepared is not None and tenant_id in prepared["tenants"] else None
 
 
 def _personalisation(message: Message) -> dict:
@@ -123,11 +166,16 @@ def _locked_message(tenant_id, message_id) -> Message | None:
 def _send(payload: dict, job) -> None:
     # A batch's message: the batch is locked (shared) first, as a cancel locks it (exclusive) before its
     # messages, so a send and a cancel at once end as one after the other, never as a cancelled batch whose
-    # message was sent anyway.
-    batch = session.scalars(sa.select(Batch).where(
-        Batch.tenant_id == job.tenant_id, Batch.id == uuid.UUID(payload["batch_id"]))
-        .with_for_update(read=True, of=Batch).execution_options(populate_existing=True)).first() if payload.get("batch_id") else None
-    message = _locked_message(job.tenant_id, payload["message_id"])
+    # message was sent anyway. A worker's claim has them locked already (`prepare`).
+    prepared = _prepared(job.tenant_id)
+    if prepared is not None and job.payload.get("message_id") == payload["message_id"]:
+        batch = prepared["batches"].get(uuid.UUID(payload["batch_id"])) if payload.get("batch_id") else None
+        message = prepared["messages"].get(uuid.UUID(payload["message_id"]))
+    else:
+        batch = session.scalars(sa.select(Batch).where(
+            Batch.tenant_id == job.tenant_id, Batch.id == uuid.UUID(payload["batch_id"]))
+            .with_for_update(read=True, of=Batch).execution_options(populate_existing=True)).first() if payload.get("batch_id") else None
+        message = _locked_message(job.tenant_id, payload["message_id"])
     if message is None or message.status != "queued" or message.purged_at is not None:
         return  # sent, cancelled, erased or gone: nothing to do (the job may run more than once)
     if message.batch_id:

@@ -2,7 +2,7 @@
 
 Recipients (`recipient`, `address`) and `personalisation` are personal data: they are erased after the
 organisation's retention period (`purge_after`), leaving the status, reference and metadata. An opt-out
-keeps a hash of the address, never the address. Every table is `Sandboxed`: a sandbox client's
+keeps a keyed hash (HMAC) of the address, never the address. Every table is `Sandboxed`: a sandbox client's
 configuration, messages and quotas are its own and go to the simulated Notify only.
 """
 import datetime as dt
@@ -122,6 +122,9 @@ class OptOut(TenantOwned, Sandboxed, Entity, Base):
     channel: Mapped[str] = mapped_column(sa.String(10))
     purpose: Mapped[str] = mapped_column(sa.String(50))
     recipient_hash: Mapped[str] = mapped_column(sa.String(64))
+    # 2: `recipient_hash` is the HMAC of the address under the opt-out subkey; 1: an unsalted SHA-256 (rows
+    # from before, rewritten when next used: civic.notify.recipients).
+    key_version: Mapped[int] = mapped_column(sa.SmallInteger, default=2, server_default="2")
     source: Mapped[str] = mapped_column(sa.String(20), default="api")
 
 

@@ -5,10 +5,12 @@ is empty, the simulated Notify in this process (civic.notify.simulator, through 
 no socket), which treats every key as a test key. The key is decrypted only here, only to build a client,
 and never logged: the client puts only a signed token on the wire.
 """
+import os
 import re
 import threading
 import uuid
 
+import requests
 from flask import current_app
 from notifications_python_client.errors import APIError
 from notifications_python_client.notifications import NotificationsAPIClient
@@ -49,6 +51,7 @@ def client_for(config) -> NotificationsAPIClient:
         api_key = crypto.decrypt(config.key_ciphertext)
         client = NotificationsAPIClient(api_key, base_url=base_url or SIMULATED_URL,
                                         timeout=settings["NOTIFY_TIMEOUT_SECONDS"])
+        _settle_environment(client.request_session, base_url)
         if config.sandbox and not base_url:
             sim = simulator()
             parts = parse_key(api_key)
@@ -58,6 +61,17 @@ def client_for(config) -> NotificationsAPIClient:
             cache.clear()
         cache[cache_key] = client
     return cache[cache_key]
+
+
+def _settle_environment(http: requests.Session, base_url: str | None) -> None:
+    """Read the proxy and CA bundle settings from the environment once, when the client is made, instead of on
+    every request (requests does that for a session that trusts the environment: a scan of every variable
+    and a look for ~/.netrc per message). A netrc entry is never used: the JWT is the only credential."""
+    http.proxies = requests.utils.get_environ_proxies(base_url) if base_url else {}
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle:
+        http.verify = bundle
+    http.trust_env = False
 
 
 def message_of(error: APIError) -> str:

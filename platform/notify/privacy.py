@@ -29,9 +29,9 @@ def _matching(tenant_id, email: str | None, phone: str | None) -> sa.Select:
 def _opt_outs(tenant_id, email: str | None, phone: str | None) -> list[OptOut]:
     keys = []
     if email:
-        keys.append(recipients.opt_out_key("email", email.strip().lower(), None))
+        keys += recipients.opt_out_keys("email", email.strip().lower(), None)  # every form it may be kept under
     if phone:
-        keys.append(recipients.opt_out_key("sms", contact.lookup_phone(phone), None))
+        keys += recipients.opt_out_keys("sms", contact.lookup_phone(phone), None)
     return list(session.scalars(scoped(OptOut, tenant_id).where(OptOut.recipient_hash.in_(keys)))) if keys else []
 
 

@@ -61,7 +61,7 @@ def unsubscribe_now(*, token: str) -> dict:
         with tenant_context(link["tenant_id"]):
             opt_out = OptOut(id=uuid.uuid4(), tenant_id=link["tenant_id"], sandbox=link["sandbox"],
                              channel=link["channel"], purpose=link["purpose"], recipient_hash=link["key"],
-                             source="link")
+                             key_version=link["key_version"], source="link")
             if not service.insert_once(opt_out):  # the same link used twice at once: the first one counts
                 return {**info, "unsubscribed": True}
             audit.record("notify.unsubscribed", tenant_id=link["tenant_id"], subject_type="notify_opt_out",

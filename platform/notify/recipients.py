@@ -4,8 +4,9 @@ One rule each (civic.core.contact): an email address, a UK (or +international) p
 address (2 to 6 lines, then a UK postcode line). Used by single sends and by every row of a batch.
 """
 import hashlib
+import hmac
 
-from civic.core import contact
+from civic.core import contact, crypto
 
 MAX_ADDRESS_LINES = 7
 # Notify's documented simulated numbers: accepted by every key, never sent to a phone. They sit in
@@ -71,7 +72,35 @@ def missing(fields: list[str], personalisation: dict) -> list[str]:
     return [f for f in fields if f not in personalisation and not f.startswith("address_line_")]
 
 
-def opt_out_key(channel: str, recipient: str | None, address: list | None) -> str:
-    """The hash an opt-out is kept under: the normalised address, never the address itself."""
+# --- the opt-out register's keys ----------------------------------------------------------------
+# An opt-out is kept under an HMAC-SHA256 of the normalised address, keyed with a subkey derived for this
+# purpose alone from the platform's encryption keys (civic.core.crypto.subkeys): whoever holds the table
+# cannot test candidate addresses against it. Version 1 rows (before this) hold a plain SHA-256, which
+# cannot be turned into an HMAC without the address, so every lookup tries each form and a row found
+# under an older form is rewritten under the current key when it is next used (service.opted_out).
+OPT_OUT_SUBKEY = "notify.opt-out"
+LEGACY_KEY_VERSION, KEY_VERSION = 1, 2
+
+
+def _opt_out_value(channel: str, recipient: str | None, address: list | None) -> bytes:
     value = recipient if channel != "letter" else "|".join(line.lower() for line in (address or []))
-    return hashlib.sha256(f"civic-notify-opt-out:{channel}:{value}".encode()).hexdigest()
+    return f"civic-notify-opt-out:{channel}:{value}".encode()
+
+
+def legacy_opt_out_key(channel: str, recipient: str | None, address: list | None) -> str:
+    """Version 1: an unsalted SHA-256 (only ever looked up, never written again)."""
+    return hashlib.sha256(_opt_out_value(channel, recipient, address)).hexdigest()
+
+
+def opt_out_key(channel: str, recipient: str | None, address: list | None) -> str:
+    """The key a new opt-out is kept under: the HMAC of the normalised address, never the address itself."""
+    value = _opt_out_value(channel, recipient, address)
+    return hmac.new(crypto.subkeys(OPT_OUT_SUBKEY)[0], value, hashlib.sha256).hexdigest()
+
+
+def opt_out_keys(channel: str, recipient: str | None, address: list | None) -> list[str]:
+    """Every key an opt-out for this address may be kept under: the current one first, then one per older
+    encryption key, then version 1's SHA-256."""
+    value = _opt_out_value(channel, recipient, address)
+    return [*(hmac.new(key, value, hashlib.sha256).hexdigest() for key in crypto.subkeys(OPT_OUT_SUBKEY)),
+            hashlib.sha256(value).hexdigest()]

@@ -150,11 +150,39 @@ def retention(config: Config) -> dt.timedelta:
     return dt.timedelta(days=config.retention_days or current_app.config["NOTIFY_RETENTION_DAYS"])
 
 
-def opted_out_hashes(*, tenant_id: uuid.UUID, channel: str, purpose: str, hashes: list[str]) -> set[str]:
-    if not hashes:
-        return set()
-    return set(session.scalars(scoped(OptOut, tenant_id).with_only_columns(OptOut.recipient_hash).where(
-        OptOut.channel == channel, OptOut.purpose == purpose, OptOut.recipient_hash.in_(hashes))))
+OPT_OUT_LOOKUP_CHUNK = 3000
+
+
+def opted_out(*, tenant_id: uuid.UUID, channel: str, purpose: str, keys: dict[str, list[str]]) -> set[str]:
+    """Which of these addresses opted out: `keys` maps each address's current key to every key it may be kept
+    under (recipients.opt_out_keys); the answer holds current keys. A row found under an older form is
+    rewritten under the current key now (a migration cannot: it does not know the address)."""
+    current_of = {form: current for current, forms in keys.items() for form in forms}
+    forms, found = list(current_of), set()
+    for start in range(0, len(forms), OPT_OUT_LOOKUP_CHUNK):
+        rows = session.execute(scoped(OptOut, tenant_id).with_only_columns(OptOut.id, OptOut.recipient_hash).where(
+            OptOut.channel == channel, OptOut.purpose == purpose,
+            OptOut.recipient_hash.in_(forms[start:start + OPT_OUT_LOOKUP_CHUNK]))).all()
+        for opt_out_id, stored in rows:
+            found.add(current_of[stored])
+            if stored != current_of[stored]:
+                _rewrite_opt_out(opt_out_id, current_of[stored])
+    return found
+
+
+def _rewrite_opt_out(opt_out_id: uuid.UUID, key: str) -> bool:
+    """Keep an opt-out found under an older key under the current one (False if a row under it exists already:
+    then both stay, and either blocks)."""
+    import sqlalchemy.exc
+
+    try:
+        with session.begin_nested():
+            session.execute(sa.update(OptOut).where(OptOut.id == opt_out_id)
+                            .values(recipient_hash=key, key_version=recipients.KEY_VERSION)
+                            .execution_options(synchronize_session=False))
+    except sqlalchemy.exc.IntegrityError:
+        return False
+    return True
 
 
 def build_message(*, tenant_id: uuid.UUID, config: Config, template: Template, item: dict, purpose: str,
@@ -194,8 +222,9 @@ def send_message(*, tenant_id: uuid.UUID, template: str, purpose: str = "service
         code = problems.MISSING_PERSONALISATION if set(errors) == {"personalisation"} else problems.INVALID_RECIPIENT
         raise code("Nothing was queued: fix the fields in `errors`.", errors=errors)
     session.add(message)
-    key = recipients.opt_out_key(message.channel, message.recipient, message.address)
-    if not essential and opted_out_hashes(tenant_id=tenant_id, channel=message.channel, purpose=purpose, hashes=[key]):
+    forms = recipients.opt_out_keys(message.channel, message.recipient, message.address)
+    if not essential and opted_out(tenant_id=tenant_id, channel=message.channel, purpose=purpose,
+                                   keys={forms[0]: forms}):
         message.status = "opted_out"
         session.flush()
         events.OPTED_OUT.emit(tenant_id=tenant_id, subject=str(message.id), data=events.message_data(message, "queued"))
@@ -234,17 +263,20 @@ def add_opt_out(*, tenant_id: uuid.UUID, channel: str, purpose: str, source: str
     recipient, address, errors = recipients.check(channel, item)
     if errors:
         raise problems.INVALID_RECIPIENT("Fix the fields in `errors`.", errors=errors)
-    key = recipients.opt_out_key(channel, recipient, address)
-    existing = session.scalars(scoped(OptOut, tenant_id).where(OptOut.channel == channel, OptOut.purpose == purpose,
-                                                               OptOut.recipient_hash == key)).first()
-    if existing is not None:
-        return existing
+    forms = recipients.opt_out_keys(channel, recipient, address)
+    key = forms[0]
+    same = scoped(OptOut, tenant_id).where(OptOut.channel == channel, OptOut.purpose == purpose)
+    existing = sorted(session.scalars(same.where(OptOut.recipient_hash.in_(forms))),
+                      key=lambda row: forms.index(row.recipient_hash))
+    if existing:  # kept already (under an older key: now rewritten under the current one)
+        if existing[0].recipient_hash != key and _rewrite_opt_out(existing[0].id, key):
+            session.refresh(existing[0])
+        return existing[0]
     opt_out = OptOut(id=uuid.uuid4(), tenant_id=tenant_id, channel=channel, purpose=purpose, recipient_hash=key,
-                     source=source)
+                     key_version=recipients.KEY_VERSION, source=source)
     opt_out.created_now = True  # the route answers 201 for a new opt-out, 200 for one already recorded
     if not insert_once(opt_out):  # the same opt-out recorded at the same moment by another request
-        return session.scalars(scoped(OptOut, tenant_id).where(OptOut.channel == channel, OptOut.purpose == purpose,
-                                                               OptOut.recipient_hash == key)).one()
+        return session.scalars(same.where(OptOut.recipient_hash == key)).one()
     return opt_out
 
 

@@ -7,7 +7,7 @@ SEND_ATTEMPTS = 10
 
 
 def init_app(app) -> None:
-    jobs.register(app, delivery.SEND_JOB, delivery.send, max_attempts=SEND_ATTEMPTS)
+    jobs.register(app, delivery.SEND_JOB, delivery.send, max_attempts=SEND_ATTEMPTS, prepare=delivery.prepare)
     jobs.register(app, "notify.poll", delivery.poll)
     jobs.register(app, "notify.purge", privacy.purge)
     jobs.register(app, triggers.JOB, triggers.on_event)

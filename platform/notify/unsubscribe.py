@@ -1,4 +1,5 @@
-"""Citizens' unsubscribe links: signed, expiring, naming the organisation, channel, purpose and a hashed address.
+"""Citizens' unsubscribe links: signed, expiring, naming the organisation, channel, purpose and the address's
+opt-out key (an HMAC: the link is signed, not encrypted, and reveals nothing of the address).
 
 The link goes into the email as Notify's `one_click_unsubscribe_url` (RFC 8058: a POST unsubscribes) and,
 when the template has an `unsubscribe_link` field, into its personalisation. GET only describes it:
@@ -11,7 +12,7 @@ from flask import current_app, has_request_context, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from civic.core import edge
-from civic.notify import problems
+from civic.notify import problems, recipients
 
 SALT = "civic.notify.unsubscribe"
 FIELD = "unsubscribe_link"
@@ -22,7 +23,8 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def token(*, tenant_id: uuid.UUID, sandbox: bool, channel: str, purpose: str, key: str) -> str:
-    return _serializer().dumps([str(tenant_id), bool(sandbox), channel, purpose, key])
+    """The signed link's payload: the opt-out key (an HMAC, recipients.opt_out_key) and its key version."""
+    return _serializer().dumps([str(tenant_id), bool(sandbox), channel, purpose, key, recipients.KEY_VERSION])
 
 
 def link(*, tenant_id: uuid.UUID, message, key: str) -> str | None:
@@ -41,8 +43,10 @@ def read(signed: str) -> dict:
     """What a link says, if we signed it and it has not expired; else the link's 404."""
     days = current_app.config["NOTIFY_UNSUBSCRIBE_DAYS"]
     try:
-        tenant_id, sandbox, channel, purpose, key = _serializer().loads(signed, max_age=days * 86400)
+        tenant_id, sandbox, channel, purpose, key, *version = _serializer().loads(signed, max_age=days * 86400)
+        # A link made before opt-outs were HMACs carries no version: its key is version 1's SHA-256.
+        key_version = int(version[0]) if version else recipients.LEGACY_KEY_VERSION
         return {"tenant_id": uuid.UUID(tenant_id), "sandbox": bool(sandbox), "channel": channel, "purpose": purpose,
-                "key": key}
+                "key": key, "key_version": key_version}
     except (BadSignature, ValueError, TypeError):
         raise problems.BAD_UNSUBSCRIBE_LINK("This unsubscribe link is not valid or has expired.") from None
