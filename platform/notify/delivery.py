@@ -20,7 +20,7 @@ from notifications_python_client.errors import APIError
 
 from civic.core import jobs
 from civic.core.db import session, utcnow
-from civic.core.tenancy import Tenant, tenant_context
+from civic.core.tenancy import Tenant, in_world, tenant_context
 from civic.notify import events, limiter, notify_api
 from civic.notify.models import Batch, Config, Message
 
@@ -150,12 +150,8 @@ def _already_at_notify(client, message: Message) -> dict | None:
 
 def send(payload: dict, job) -> None:
     """`notify.send`: send one queued message to Notify, at most once."""
-    outer = g.get("civic_sandbox", False)
-    g.civic_sandbox = bool(payload.get("sandbox", False))
-    try:
+    with in_world(payload.get("sandbox", False)):
         _send(payload, job)
-    finally:
-        g.civic_sandbox = outer
 
 
 def _locked_message(tenant_id, message_id) -> Message | None:

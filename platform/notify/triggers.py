@@ -9,13 +9,12 @@ is not retried for it). Each (event, template) sends once, however often the job
 import io
 import uuid
 
-from flask import g
 from notifications_python_client import prepare_upload
 
 from civic.core import actions, audit, events
 from civic.core.db import session
 from civic.core.errors import Problem
-from civic.core.tenancy import scoped
+from civic.core.tenancy import in_world, scoped
 from civic.notify import service
 from civic.notify.models import Message
 
@@ -33,12 +32,8 @@ def subscribe(app) -> None:
 
 
 def on_event(payload: dict, job) -> None:
-    outer = g.get("civic_sandbox", False)
-    g.civic_sandbox = bool((payload.get("data") or {}).get("sandbox", False))
-    try:
+    with in_world((payload.get("data") or {}).get("sandbox", False)):
         _on_event(payload, job.tenant_id)
-    finally:
-        g.civic_sandbox = outer
 
 
 def _on_event(payload: dict, tenant_id) -> None:
