@@ -5,7 +5,8 @@
 - phone: read as a GB number unless it starts with `+`, accepted only if `is_valid_number` (a real
   range, not merely the right length), kept in E.164 (`+442079460018`);
 - postcode: upper-cased, one space before the inward code (`SW1A 1AA`), checked by the government's
-  published pattern (BS 7666).
+  published pattern (BS 7666);
+- NHS number: spaces and dashes dropped, ten digits whose last is the modulus-11 check digit.
 """
 import re
 
@@ -50,6 +51,17 @@ def postcode(value: str) -> str:
     if len(compact) < 5 or not POSTCODE.fullmatch(normal):
         raise InvalidContact("Not a valid UK postcode (for example SW1A 1AA).")
     return normal
+
+
+def nhs_number(value: str) -> str:
+    """The NHS number as ten digits (`9434765919`), if its check digit is right."""
+    digits = "".join(value.replace("-", " ").split())
+    if len(digits) != 10 or not digits.isdigit():
+        raise InvalidContact("An NHS number is 10 digits (for example 943 476 5919).")
+    weighted = sum((10 - place) * int(digit) for place, digit in enumerate(digits[:9]))
+    if (11 - weighted % 11) % 11 != int(digits[9]):  # a remainder of 1 (check 10) never matches a digit
+        raise InvalidContact("Not a valid NHS number (its check digit is wrong).")
+    return digits
 
 
 def lookup_phone(value: str) -> str:
