@@ -95,3 +95,8 @@ class Phone(_Normalised):
 class Postcode(_Normalised):
     """A UK postcode field: `contact.postcode` on load."""
     rule = staticmethod(postcode)
+
+
+class NhsNumber(_Normalised):
+    """An NHS number field: `contact.nhs_number` on load."""
+    rule = staticmethod(nhs_number)
