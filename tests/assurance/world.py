@@ -199,6 +199,10 @@ class World:
             "case_type": CASE_TYPE["key"], "title": f"{self.marker} case", "reference": f"{self.marker}-case",
             "subject": {"name": f"{self.marker} Person", "email": f"{self.marker}@example.org"}})["id"]}
 
+    def privacy_request(self) -> dict:
+        return {"request_id": self.create("/v1/privacy/requests", {
+            "subject": {"email": f"{self.marker}@example.org"}, "reference": f"{self.marker}-sar"})["id"]}
+
     def attachment(self) -> dict:
         values = self.case()
         made = self.create(f"/v1/casework/cases/{values['case_id']}/attachments",
@@ -444,6 +448,8 @@ CREATORS = {
     "/v1/reporting/reports/<report_id>/transfer": World.report,
     "/v1/reporting/reports/<report_id>/updates": World.report,
     "/v1/reporting/transfers/<transfer_id>": World.transfer,
+    **{f"/v1/privacy/requests/<request_id>{tail}": World.privacy_request for tail in (
+        "", "/transition", "/export", "/export.html")},
 }
 
 # A valid body for each writing route (method, template) -> fn(world). None: the route takes no body.
@@ -518,6 +524,9 @@ BODIES = {
                                                   "lat": 51.5, "long": -0.12},
     ("POST", "/v1/reporting/reports/<report_id>/status"): lambda w: {"status": "acknowledged", "note": "On it"},
     ("POST", "/v1/reporting/reports/<report_id>/transfer"): lambda w: w.transfer_body(),
+    ("POST", "/v1/privacy/searches"): lambda w: {"email": "pat@example.org"},
+    ("POST", "/v1/privacy/requests"): lambda w: {"subject": {"email": "pat@example.org"}},
+    ("POST", "/v1/privacy/requests/<request_id>/transition"): lambda w: {"to": "in_progress"},
 }
 
 

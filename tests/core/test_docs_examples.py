@@ -43,6 +43,7 @@ SEQUENCE = [
     "POST /v1/casework/agreements", "POST /v1/casework/cases/{case_id}/referrals",
     "POST /v1/casework/referrals/{referral_id}/accept", "POST /v1/casework/referrals/{referral_id}/outcome",
     "POST /v1/casework/cases/{case_id}/referrals", "POST /v1/casework/referrals/{referral_id}/decline",  # a second one
+    "POST /v1/privacy/searches", "POST /v1/privacy/requests", "POST /v1/privacy/requests/{request_id}/transition",
 ]
 SANDBOXED = ("/v1/notify/", "/v1/payments", "/v1/casework/")
 LIVE_ONLY = ("/v1/casework/settings",)  # settings apply to live work too
@@ -54,7 +55,8 @@ IDS = {"tenant_ref": ("POST /v1/admin/tenants", "slug"), "client_ref": ("POST /v
        "template_id": ("POST /v1/notify/templates", "id"), "tenant_id": ("world", "council_tenant"),
        "payment_id": ("POST /v1/payments", "id"), "tenant": ("world", "council_tenant"),
        "case_type_id": ("POST /v1/casework/case-types", "id"), "case_id": ("POST /v1/casework/cases", "id"),
-       "referral_id": ("POST /v1/casework/cases/{case_id}/referrals", "id")}
+       "referral_id": ("POST /v1/casework/cases/{case_id}/referrals", "id"),
+       "request_id": ("POST /v1/privacy/requests", "id")}
 
 
 @pytest.fixture
