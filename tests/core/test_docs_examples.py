@@ -164,7 +164,7 @@ def world(app, make):
             council, homes, food_bank = (types.SimpleNamespace(id=tenant_by_slug(slug).id) for slug in (
                 "borough-council", "riverside-homes", "food-bank"))
     scopes = ("booking:read", "booking:write", "reporting:read", "reporting:write", "notify:read", "notify:write",
-              "payments:read", "payments:write", "casework:read", "casework:write", "clients:manage")
+              "payments:read", "payments:write", "casework:read", "casework:write", "privacy:read", "privacy:write", "clients:manage")
     return {"council_tenant": council, "council": make.headers(council, *scopes),
             "sandbox": make.headers(council, *scopes, sandbox=True),
             "food_bank": make.headers(food_bank, "casework:read", "casework:write", sandbox=True), "steward": make.headers(make.tenant(kind="council"),
