@@ -67,3 +67,13 @@ def test_too_little_privilege_is_403(client, org):
     assert_problem(client.post(SEARCH, json=body, headers=org.worker), 403, "privacy_admin_required")
     assert client.post(SEARCH, json=body, headers=org.other_app).status_code == 403  # no privacy scope
     assert client.post(SEARCH, json=body, headers=org.reader_app).status_code == 200  # an app with the scope
+
+
+def test_a_sandbox_caller_searches_the_test_world_only(client, make, org):
+    sandbox = make.headers(org.tenant, "payments:read", "payments:write", "privacy:read", sandbox=True)
+    paid = org.post("/v1/payments", {"amount": 2500, "description": "Community room hire", "reference": "ROOM-1",
+                                     "return_url": "https://club.example.org/paid", "email": "Sam@Example.org"},
+                    sandbox)
+    found = org.post(SEARCH, {"email": SUBJECT["email"]}, sandbox, status=200)
+    assert _found(found) == {("payment", paid["id"]): [("email", "email")]}
+    assert org.post(SEARCH, {"email": SUBJECT["email"]}, org.reader_app, status=200)["matches"] == []  # live
