@@ -5,7 +5,8 @@
 - phone: read as a GB number unless it starts with `+`, accepted only if `is_valid_number` (a real
   range, not merely the right length), kept in E.164 (`+442079460018`);
 - postcode: upper-cased, one space before the inward code (`SW1A 1AA`), checked by the government's
-  published pattern (BS 7666).
+  published pattern (BS 7666);
+- NHS number: spaces and dashes dropped, ten digits whose last is the modulus-11 check digit.
 """
 import re
 
@@ -52,6 +53,17 @@ def postcode(value: str) -> str:
     return normal
 
 
+def nhs_number(value: str) -> str:
+    """The NHS number as ten digits (`9434765919`), if its check digit is right."""
+    digits = "".join(value.replace("-", " ").split())
+    if len(digits) != 10 or not digits.isdigit():
+        raise InvalidContact("An NHS number is 10 digits (for example 943 476 5919).")
+    weighted = sum((10 - place) * int(digit) for place, digit in enumerate(digits[:9]))
+    if (11 - weighted % 11) % 11 != int(digits[9]):  # a remainder of 1 (check 10) never matches a digit
+        raise InvalidContact("Not a valid NHS number (its check digit is wrong).")
+    return digits
+
+
 def lookup_phone(value: str) -> str:
     """A number as it would have been stored, for finding records (as given when it is not valid)."""
     try:
@@ -83,3 +95,8 @@ class Phone(_Normalised):
 class Postcode(_Normalised):
     """A UK postcode field: `contact.postcode` on load."""
     rule = staticmethod(postcode)
+
+
+class NhsNumber(_Normalised):
+    """An NHS number field: `contact.nhs_number` on load."""
+    rule = staticmethod(nhs_number)

@@ -1,16 +1,91 @@
 """The personal-data registry.
 
-Each component declares which fields of which models hold personal data, and
-how to export and erase them for one data subject. What exists today: the
-registry and two helpers over it, `export_subject` and `erase_subject`, which
-the components' tests exercise. No route, command or job calls them yet, and
-`retention_days` is recorded but nothing enforces it: subject access requests,
-erasure and retention are still to be built (the privacy issue), over this
-registry rather than hand-written lists.
+Each component declares which fields of which models hold personal data, and how to search, export
+and erase them for one data subject, named by an `Identifiers` object (every identifier already
+normalised by `civic.core.contact`). The privacy component builds subject search and subject access
+requests over it; `export_subject` and `erase_subject` are the helpers the components' tests use.
+`retention_days` is recorded but nothing enforces it yet (retention is still to be built).
+
+A component that holds no field for an identifier (payments hold no NHS number) returns nothing for it.
+
+A postcode names an address, not a person: a search lists the records it matches (for a person to judge),
+but export and erasure follow only the identifiers in `PERSONAL` (email, phone, NHS number, name with date
+of birth), so a subject access export never holds a neighbour's records.
 """
 import dataclasses
+import datetime as dt
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+
+import sqlalchemy as sa
+
+from civic.core import contact
+
+# Each identifier a subject can be searched by, in the order reasons are listed.
+IDENTIFIERS = ("email", "phone", "nhs_number", "name_and_date_of_birth", "postcode")
+PERSONAL = ("email", "phone", "nhs_number", "name_and_date_of_birth")  # each names one person
+
+
+def _name(value: str) -> str:
+    """A name as compared: surrounding and repeated spaces dropped, case folded."""
+    return " ".join(value.split()).casefold()
+
+
+@dataclasses.dataclass(frozen=True)
+class Identifiers:
+    """One data subject's identifiers, normalised. Build it with `Identifiers.of(...)`."""
+
+    email: str | None = None
+    phone: str | None = None
+    nhs_number: str | None = None
+    name: str | None = None
+    date_of_birth: dt.date | None = None
+    postcode: str | None = None
+
+    @classmethod
+    def of(cls, *, email=None, phone=None, nhs_number=None, name=None, date_of_birth=None,
+           postcode=None) -> "Identifiers":
+        """Normalised identifiers; raises `contact.InvalidContact` naming the first one that is not valid."""
+        return cls(email=contact.email(email) if email else None,
+                   phone=contact.phone(phone) if phone else None,
+                   nhs_number=contact.nhs_number(nhs_number) if nhs_number else None,
+                   name=_name(name) if name and name.strip() else None, date_of_birth=date_of_birth,
+                   postcode=contact.postcode(postcode) if postcode else None)
+
+    @property
+    def given(self) -> tuple[str, ...]:
+        """The identifiers set (a name counts only with a date of birth, and the other way round)."""
+        return tuple(name for name in IDENTIFIERS if self.value(name) is not None)
+
+    def value(self, identifier: str):
+        if identifier == "name_and_date_of_birth":
+            return (self.name, self.date_of_birth) if self.name and self.date_of_birth else None
+        return getattr(self, identifier)
+
+    def as_dict(self) -> dict:
+        return {"email": self.email, "phone": self.phone, "nhs_number": self.nhs_number, "name": self.name,
+                "date_of_birth": self.date_of_birth.isoformat() if self.date_of_birth else None,
+                "postcode": self.postcode}
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> "Identifiers":
+        born = data.get("date_of_birth")
+        return cls(**{**data, "date_of_birth": dt.date.fromisoformat(born) if born else None})
+
+
+@dataclasses.dataclass(frozen=True)
+class Match:
+    """A record that holds the subject's identifiers: which identifier matched which field (the reasons)."""
+
+    component: str
+    type: str
+    id: str
+    reasons: tuple[tuple[str, str], ...]  # (identifier, field)
+
+    @property
+    def personal(self) -> bool:
+        """Whether an identifier that names one person matched (else only a postcode did)."""
+        return any(identifier in PERSONAL for identifier, _ in self.reasons)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -19,30 +94,93 @@ class PersonalData:
     model: type
     fields: tuple[str, ...]
     purpose: str
-    # export(tenant_id=..., email=..., phone=...) -> list[dict]; erase(...) -> int rows changed
+    # search(tenant_id=..., who=Identifiers) -> list[Match]: the records holding any of them, with reasons;
+    # export(tenant_id=..., who=...) -> list[dict]: everything held in those records; erase(...) -> rows changed
+    search: Callable[..., list[Match]]
     export: Callable[..., list[dict]]
     erase: Callable[..., int]
     retention_days: int | None = None
 
 
+# --- helpers for a component's search -------------------------------------------------------
+def _condition(column, identifier: str, value):
+    if identifier == "name_and_date_of_birth":
+        name_column, born_column = column
+        return sa.and_(sa.func.lower(name_column) == value[0], born_column == value[1])
+    return sa.func.lower(column) == value if identifier == "email" else column == value
+
+
+def conditions(model, who: Identifiers, fields: Mapping[str, str | tuple[str, str] | Iterable], *,
+               only: Iterable[str] = IDENTIFIERS):
+    """`(identifier, field, condition)` for each identifier given that this model can hold.
+
+    `fields` maps an identifier to the field holding it (`"email": "attendee_email"`), to several, or for
+    `name_and_date_of_birth` to a pair (`("subject_name", "subject_date_of_birth")`)."""
+    found = []
+    for identifier in (name for name in who.given if name in only):
+        spec = fields.get(identifier)
+        if spec is None:
+            continue
+        names = [spec] if isinstance(spec, str) or identifier == "name_and_date_of_birth" else list(spec)
+        for name in names:
+            column = tuple(getattr(model, n) for n in name) if isinstance(name, tuple) else getattr(model, name)
+            label = "+".join(name) if isinstance(name, tuple) else name
+            found.append((identifier, label, _condition(column, identifier, who.value(identifier))))
+    return found
+
+
+def matching(query: sa.Select, model, who: Identifiers, fields) -> sa.Select:
+    """`query` narrowed to the rows holding any identifier that names the person (for export and erasure)."""
+    found = conditions(model, who, fields, only=PERSONAL)
+    return query.where(sa.or_(*(c for _, _, c in found)) if found else sa.false())
+
+
+def search_rows(session, query: sa.Select, model, who: Identifiers, fields, *, component: str,
+                type: str) -> list[Match]:
+    """The matches of `query`'s rows, one query per identifier and field, in the order first found."""
+    reasons: dict = {}
+    for identifier, field, condition in conditions(model, who, fields):
+        for row_id in session.scalars(query.where(condition).with_only_columns(model.id).order_by(model.created_at)):
+            reasons.setdefault(row_id, []).append((identifier, field))
+    return [Match(component=component, type=type, id=str(row_id), reasons=tuple(why)) for row_id, why in reasons.items()]
+
+
+# --- the registry --------------------------------------------------------------------------
 def register(app, entry: PersonalData) -> None:
     app.extensions.setdefault("civic.privacy", []).append(entry)
 
 
-def registry(app) -> list[PersonalData]:
-    return list(app.extensions.get("civic.privacy", []))
+def registry(app, components: Iterable[str] | None = None) -> list[PersonalData]:
+    """Every entry, or only those of `components` (the ones enabled for a tenant)."""
+    entries = list(app.extensions.get("civic.privacy", []))
+    return entries if components is None else [e for e in entries if e.component in set(components)]
 
 
-def export_subject(app, *, tenant_id: uuid.UUID, email: str | None = None, phone: str | None = None) -> dict:
+def _who(who: Identifiers | None, email: str | None, phone: str | None) -> Identifiers:
+    # The helpers' old keywords: a look-up by stored form, as the components' tests call them.
+    return who or Identifiers(email=email.strip().lower() if email else None,
+                              phone=contact.lookup_phone(phone) if phone else None)
+
+
+def search_subject(app, *, tenant_id: uuid.UUID, who: Identifiers, components=None) -> list[Match]:
+    """Every record of one tenant holding the identifiers, component by component, with the reasons."""
+    return [match for entry in registry(app, components) for match in entry.search(tenant_id=tenant_id, who=who)]
+
+
+def export_subject(app, *, tenant_id: uuid.UUID, email: str | None = None, phone: str | None = None,
+                   who: Identifiers | None = None, components=None) -> dict:
     """Everything the platform holds about one person for one tenant, by component."""
+    who = _who(who, email, phone)
     result: dict[str, list[dict]] = {}
-    for entry in registry(app):
-        rows = entry.export(tenant_id=tenant_id, email=email, phone=phone)
+    for entry in registry(app, components):
+        rows = entry.export(tenant_id=tenant_id, who=who)
         if rows:
             result.setdefault(entry.component, []).extend(rows)
     return result
 
 
-def erase_subject(app, *, tenant_id: uuid.UUID, email: str | None = None, phone: str | None = None) -> int:
+def erase_subject(app, *, tenant_id: uuid.UUID, email: str | None = None, phone: str | None = None,
+                  who: Identifiers | None = None) -> int:
     """Erase one person's data for one tenant in every registered component; returns rows changed."""
-    return sum(entry.erase(tenant_id=tenant_id, email=email, phone=phone) for entry in registry(app))
+    who = _who(who, email, phone)
+    return sum(entry.erase(tenant_id=tenant_id, who=who) for entry in registry(app))

@@ -2,13 +2,13 @@
 
 A message's `recipient`, `address`, `personalisation` and `unsubscribe_url` are personal; its status,
 template, reference, metadata and times are not, and stay after a purge or an erasure (so counts and
-delivery records survive). Opt-outs hold only a hash of the address.
+delivery records survive). Opt-outs hold only a keyed hash (HMAC) of the address.
 """
 import sqlalchemy as sa
 
-from civic.core import audit, contact
+from civic.core import audit, privacy
 from civic.core.db import session, utcnow
-from civic.core.privacy import PersonalData
+from civic.core.privacy import Identifiers, Match, PersonalData
 from civic.core.tenancy import Tenant, scoped, tenant_context
 from civic.notify.models import Message, OptOut
 from civic.notify import limiter, recipients
@@ -17,41 +17,53 @@ FIELDS = ("recipient", "address", "personalisation", "unsubscribe_url")
 ERASED = dict.fromkeys(FIELDS)
 
 
-def _matching(tenant_id, email: str | None, phone: str | None) -> sa.Select:
-    who = []
-    if email:
-        who.append(Message.recipient == email.strip().lower())
-    if phone:
-        who.append(Message.recipient == contact.lookup_phone(phone))
-    return scoped(Message, tenant_id).where(sa.or_(*who) if who else sa.false())
+HELD = {"email": "recipient", "phone": "recipient"}  # a message's recipient is an address or a number
 
 
-def _opt_outs(tenant_id, email: str | None, phone: str | None) -> list[OptOut]:
-    keys = []
-    if email:
-        keys += recipients.opt_out_keys("email", email.strip().lower(), None)  # every form it may be kept under
-    if phone:
-        keys += recipients.opt_out_keys("sms", contact.lookup_phone(phone), None)
-    return list(session.scalars(scoped(OptOut, tenant_id).where(OptOut.recipient_hash.in_(keys)))) if keys else []
+def _matching(tenant_id, who: Identifiers) -> sa.Select:
+    return privacy.matching(scoped(Message, tenant_id), Message, who, HELD)
 
 
-def export(*, tenant_id, email: str | None = None, phone: str | None = None) -> list[dict]:
+def _opt_out_keys(who: Identifiers) -> list[tuple[str, str]]:
+    """(identifier, an opt-out's recipient hash) for the person's email and phone, in every form an opt-out
+    may be kept under (`recipients.opt_out_keys`: the HMAC under each encryption key, the old SHA-256)."""
+    return [("email", key) for key in (recipients.opt_out_keys("email", who.email, None) if who.email else [])] + \
+        [("phone", key) for key in (recipients.opt_out_keys("sms", who.phone, None) if who.phone else [])]
+
+
+def _opt_outs(tenant_id, who: Identifiers) -> list[tuple[str, OptOut]]:
+    keys = dict((key, identifier) for identifier, key in _opt_out_keys(who))
+    if not keys:
+        return []
+    found = session.scalars(scoped(OptOut, tenant_id).where(OptOut.recipient_hash.in_(keys)).order_by(OptOut.created_at))
+    return [(keys[o.recipient_hash], o) for o in found]
+
+
+def search(*, tenant_id, who: Identifiers) -> list[Match]:
+    """The messages sent to the person's address or number, and their opt-outs (matched by hash)."""
+    found = privacy.search_rows(session, scoped(Message, tenant_id), Message, who, HELD, component="notify",
+                                type="message")
+    return found + [Match(component="notify", type="opt_out", id=str(o.id), reasons=((identifier, "recipient_hash"),))
+                    for identifier, o in _opt_outs(tenant_id, who)]
+
+
+def export(*, tenant_id, who: Identifiers) -> list[dict]:
     """Every message kept for this person (in the caller's world), and their opt-outs."""
     rows = [{"type": "message", "id": str(m.id), "channel": m.channel, "template": m.template_name,
              "status": m.status, "to": m.recipient, "personalisation": m.personalisation,
              "created_at": m.created_at.isoformat()}
-            for m in session.scalars(_matching(tenant_id, email, phone).order_by(Message.created_at))]
+            for m in session.scalars(_matching(tenant_id, who).order_by(Message.created_at))]
     rows += [{"type": "opt_out", "id": str(o.id), "channel": o.channel, "purpose": o.purpose,
-              "created_at": o.created_at.isoformat()} for o in _opt_outs(tenant_id, email, phone)]
+              "created_at": o.created_at.isoformat()} for _, o in _opt_outs(tenant_id, who)]
     audit.record("notify.personal_data_exported", tenant_id=tenant_id, subject_type="data_subject",
                  detail={"message_ids": [r["id"] for r in rows if r["type"] == "message"]})
     return rows
 
 
-def erase(*, tenant_id, email: str | None = None, phone: str | None = None) -> int:
+def erase(*, tenant_id, who: Identifiers) -> int:
     """Blank the person's details on their messages (the delivery records stay). Opt-outs stay: erasing one
     would start sending to someone who asked us to stop."""
-    ids = list(session.scalars(_matching(tenant_id, email, phone).with_only_columns(Message.id)))
+    ids = list(session.scalars(_matching(tenant_id, who).with_only_columns(Message.id)))
     if ids:
         audit.record("notify.personal_data_erased", tenant_id=tenant_id, subject_type="data_subject",
                      detail={"message_ids": [str(i) for i in ids]})
@@ -80,4 +92,4 @@ def purge(payload: dict, job) -> None:
 
 ENTRY = PersonalData(component="notify", model=Message, fields=FIELDS,
                      purpose="To send the person the message the organisation wrote to them, and to show it was sent.",
-                     export=export, erase=erase, retention_days=7)
+                     search=search, export=export, erase=erase, retention_days=7)

@@ -1,34 +1,40 @@
-"""Payers' email addresses: declared to the core registry, exported and erased per person, in the caller's world."""
+"""Payers' email addresses: declared to the core registry, searched, exported and erased per person, in the
+caller's world. A payment holds only an email address: no other identifier matches."""
 import sqlalchemy as sa
 
-from civic.core import audit
+from civic.core import audit, privacy
 from civic.core.db import session
-from civic.core.privacy import PersonalData
+from civic.core.privacy import Identifiers, PersonalData
 from civic.core.tenancy import scoped
 from civic.payments.models import Payment
 
 FIELDS = ("email",)
+HELD = {"email": "email"}
 
 
-def _matching(tenant_id, email: str | None):
-    if not email:
-        return scoped(Payment, tenant_id).where(sa.false())
-    return scoped(Payment, tenant_id).where(Payment.email == email.strip().lower())
+def _matching(tenant_id, who: Identifiers) -> sa.Select:
+    return privacy.matching(scoped(Payment, tenant_id), Payment, who, HELD)
 
 
-def export(*, tenant_id, email: str | None = None, phone: str | None = None) -> list[dict]:
+def search(*, tenant_id, who: Identifiers) -> list[privacy.Match]:
+    """The payments made with the person's email address."""
+    return privacy.search_rows(session, scoped(Payment, tenant_id), Payment, who, HELD, component="payments",
+                               type="payment")
+
+
+def export(*, tenant_id, who: Identifiers) -> list[dict]:
     """Every payment made with this email address; the audit log keeps which payments went out."""
     rows = [{"type": "payment", "id": str(p.id), "amount": p.amount, "description": p.description,
              "reference": p.reference, "state": p.state, "email": p.email, "created_at": p.created_at.isoformat()}
-            for p in session.scalars(_matching(tenant_id, email).order_by(Payment.created_at))]
+            for p in session.scalars(_matching(tenant_id, who).order_by(Payment.created_at))]
     audit.record("payments.personal_data_exported", tenant_id=tenant_id, subject_type="data_subject",
                  detail={"payment_ids": [row["id"] for row in rows]})
     return rows
 
 
-def erase(*, tenant_id, email: str | None = None, phone: str | None = None) -> int:
+def erase(*, tenant_id, who: Identifiers) -> int:
     """Blank the email address on the person's payments (the payments stay: they are the accounts)."""
-    ids = list(session.scalars(_matching(tenant_id, email).with_only_columns(Payment.id)))
+    ids = list(session.scalars(_matching(tenant_id, who).with_only_columns(Payment.id)))
     if ids:
         audit.record("payments.personal_data_erased", tenant_id=tenant_id, subject_type="data_subject",
                      detail={"payment_ids": [str(i) for i in ids]})
@@ -39,4 +45,4 @@ def erase(*, tenant_id, email: str | None = None, phone: str | None = None) -> i
 
 ENTRY = PersonalData(component="payments", model=Payment, fields=FIELDS,
                      purpose="To send the payer a receipt and to find their payment if they ask about it.",
-                     export=export, erase=erase, retention_days=2190)
+                     search=search, export=export, erase=erase, retention_days=2190)

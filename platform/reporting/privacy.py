@@ -1,44 +1,41 @@
-"""The reporter's personal data, declared to the privacy registry: export and erase for one person."""
+"""The reporter's personal data, declared to the privacy registry: search, export and erase for one person.
+
+A reporter has a name, an email and a phone (no date of birth, NHS number or postcode): only email and
+phone match. Both worlds: a person's details are theirs to see and erase in test reports too."""
 import uuid
 
 import sqlalchemy as sa
 
-from civic.core import contact
+from civic.core import privacy
 from civic.core.db import session
-from civic.core.privacy import PersonalData
+from civic.core.privacy import Identifiers, PersonalData
 from civic.reporting.models import Report
 
 FIELDS = ("reporter_name", "reporter_email", "reporter_phone")
+HELD = {"email": "reporter_email", "phone": "reporter_phone"}
 
 
-def _matching(tenant_id: uuid.UUID, email: str | None, phone: str | None) -> sa.Select | None:
-    conditions = []
-    if email:
-        conditions.append(Report.reporter_email == email.strip().lower())
-    if phone:
-        conditions.append(Report.reporter_phone == contact.lookup_phone(phone))
-    if not conditions:
-        return None
-    # Both worlds: a person's details are theirs to see and erase in test reports too.
-    return sa.select(Report).where(Report.tenant_id == tenant_id, sa.or_(*conditions))
+def _reports(tenant_id: uuid.UUID) -> sa.Select:
+    return sa.select(Report).where(Report.tenant_id == tenant_id)
 
 
-def export(*, tenant_id: uuid.UUID, email: str | None = None, phone: str | None = None) -> list[dict]:
+def search(*, tenant_id: uuid.UUID, who: Identifiers) -> list[privacy.Match]:
+    """The reports the person made, with which contact field matched."""
+    return privacy.search_rows(session, _reports(tenant_id), Report, who, HELD, component="reporting", type="report")
+
+
+def export(*, tenant_id: uuid.UUID, who: Identifiers) -> list[dict]:
     """Every report one person made to one tenant, with what we hold about them."""
-    query = _matching(tenant_id, email, phone)
-    if query is None:
-        return []
+    query = privacy.matching(_reports(tenant_id), Report, who, HELD)
     return [{"type": "report", "id": str(r.id), "created_at": r.created_at.isoformat(), "category": r.category.code,
              "description": r.description, "address": r.address, "lat": r.lat, "long": r.long, "status": r.status,
              "reporter_name": r.reporter_name, "reporter_email": r.reporter_email, "reporter_phone": r.reporter_phone}
             for r in session.scalars(query.order_by(Report.created_at))]
 
 
-def erase(*, tenant_id: uuid.UUID, email: str | None = None, phone: str | None = None) -> int:
+def erase(*, tenant_id: uuid.UUID, who: Identifiers) -> int:
     """Remove one person's contact details from their reports; the reports stay for the record."""
-    query = _matching(tenant_id, email, phone)
-    if query is None:
-        return 0
+    query = privacy.matching(_reports(tenant_id), Report, who, HELD)
     ids = list(session.scalars(query.with_only_columns(Report.id)))
     if ids:
         session.execute(sa.update(Report).where(Report.id.in_(ids))
@@ -49,4 +46,4 @@ def erase(*, tenant_id: uuid.UUID, email: str | None = None, phone: str | None =
 
 ENTRY = PersonalData(component="reporting", model=Report, fields=FIELDS,
                      purpose="To contact the person who made a report about its progress.",
-                     export=export, erase=erase)
+                     search=search, export=export, erase=erase)

@@ -199,6 +199,10 @@ class World:
             "case_type": CASE_TYPE["key"], "title": f"{self.marker} case", "reference": f"{self.marker}-case",
             "subject": {"name": f"{self.marker} Person", "email": f"{self.marker}@example.org"}})["id"]}
 
+    def privacy_request(self) -> dict:
+        return {"request_id": self.create("/v1/privacy/requests", {
+            "subject": {"email": f"{self.marker}@example.org"}, "reference": f"{self.marker}-sar"})["id"]}
+
     def attachment(self) -> dict:
         values = self.case()
         made = self.create(f"/v1/casework/cases/{values['case_id']}/attachments",
@@ -480,6 +484,8 @@ CREATORS = {
     "/v1/flows/webhooks/<endpoint_id>/resume": World.paused_endpoint,
     "/v1/flows/deliveries/<delivery_id>": World.webhook_delivery,
     "/v1/flows/deliveries/<delivery_id>/replay": World.webhook_delivery,
+    **{f"/v1/privacy/requests/<request_id>{tail}": World.privacy_request for tail in (
+        "", "/transition", "/export", "/export.html")},
 }
 
 # A valid body for each writing route (method, template) -> fn(world). None: the route takes no body.
@@ -561,6 +567,9 @@ BODIES = {
     ("POST", "/v1/flows/webhooks/<endpoint_id>/recover"): lambda w: {
         "since": (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1)).isoformat()},
     ("POST", "/v1/flows/deliveries/<delivery_id>/replay"): None,
+    ("POST", "/v1/privacy/searches"): lambda w: {"email": "pat@example.org"},
+    ("POST", "/v1/privacy/requests"): lambda w: {"subject": {"email": "pat@example.org"}},
+    ("POST", "/v1/privacy/requests/<request_id>/transition"): lambda w: {"to": "in_progress"},
 }
 
 

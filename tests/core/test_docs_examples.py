@@ -44,6 +44,7 @@ SEQUENCE = [
     "POST /v1/casework/referrals/{referral_id}/accept", "POST /v1/casework/referrals/{referral_id}/outcome",
     "POST /v1/casework/cases/{case_id}/referrals", "POST /v1/casework/referrals/{referral_id}/decline",  # a second one
     "POST /v1/flows/webhooks", "PATCH /v1/flows/webhooks/{endpoint_id}", "POST /v1/flows/webhooks/{endpoint_id}/recover",
+    "POST /v1/privacy/searches", "POST /v1/privacy/requests", "POST /v1/privacy/requests/{request_id}/transition",
 ]
 SANDBOXED = ("/v1/notify/", "/v1/payments", "/v1/casework/")
 LIVE_ONLY = ("/v1/casework/settings",)  # settings apply to live work too
@@ -56,7 +57,7 @@ IDS = {"tenant_ref": ("POST /v1/admin/tenants", "slug"), "client_ref": ("POST /v
        "payment_id": ("POST /v1/payments", "id"), "tenant": ("world", "council_tenant"),
        "case_type_id": ("POST /v1/casework/case-types", "id"), "case_id": ("POST /v1/casework/cases", "id"),
        "referral_id": ("POST /v1/casework/cases/{case_id}/referrals", "id"),
-       "endpoint_id": ("POST /v1/flows/webhooks", "id")}
+       "endpoint_id": ("POST /v1/flows/webhooks", "id"), "request_id": ("POST /v1/privacy/requests", "id")}
 
 
 @pytest.fixture
@@ -165,7 +166,7 @@ def world(app, make):
                 "borough-council", "riverside-homes", "food-bank"))
     scopes = ("booking:read", "booking:write", "reporting:read", "reporting:write", "notify:read", "notify:write",
               "payments:read", "payments:write", "casework:read", "casework:write", "flows:read", "flows:write",
-              "clients:manage")
+              "privacy:read", "privacy:write", "clients:manage")
     return {"council_tenant": council, "council": make.headers(council, *scopes),
             "sandbox": make.headers(council, *scopes, sandbox=True),
             "food_bank": make.headers(food_bank, "casework:read", "casework:write", sandbox=True), "steward": make.headers(make.tenant(kind="council"),

@@ -31,15 +31,22 @@ def test_the_privacy_registry_exports_and_erases_by_component(new_app):
     app = new_app(COMPONENTS=[])  # only the entry registered here
     held = {"alice@example.org": [{"email": "alice@example.org", "note": "needs a ramp"}]}
 
-    def export(*, tenant_id, email=None, phone=None):
-        return list(held.get(email, []))
+    def search(*, tenant_id, who):
+        return [privacy.Match("booking", "note", "n1", (("email", "email"),))] if who.email in held else []
 
-    def erase(*, tenant_id, email=None, phone=None):
-        return len(held.pop(email, []))
+    def export(*, tenant_id, who):
+        return list(held.get(who.email, []))
+
+    def erase(*, tenant_id, who):
+        return len(held.pop(who.email, []))
 
     privacy.register(app, privacy.PersonalData(component="booking", model=object, fields=("email", "note"),
-                                               purpose="To run the booking.", export=export, erase=erase))
+                                               purpose="To run the booking.", search=search, export=export,
+                                               erase=erase))
     tenant_id = uuid.uuid4()
+    alice = privacy.Identifiers.of(email="Alice@Example.org")
+    assert [m.id for m in privacy.search_subject(app, tenant_id=tenant_id, who=alice)] == ["n1"]
+    assert privacy.search_subject(app, tenant_id=tenant_id, who=alice, components=["casework"]) == []
     assert privacy.export_subject(app, tenant_id=tenant_id, email="alice@example.org") == {
         "booking": [{"email": "alice@example.org", "note": "needs a ramp"}]}
     assert privacy.export_subject(app, tenant_id=tenant_id, email="bob@example.org") == {}

@@ -1,0 +1,132 @@
+"""The privacy API under /v1/privacy: HTTP only, one service call per method."""
+from flask import Response
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from civic.core import etag
+from civic.core.auth import current_principal, current_tenant_id, require
+from civic.core.pagination import page_schema
+from civic.privacy import schemas, service
+
+GUIDE = """Find everything your organisation holds about a person, and answer their subject access request
+within the statutory month.
+
+1. `POST /v1/privacy/searches` with what you know of the person (email, phone, NHS number, name with date
+   of birth, postcode): every record of every component your organisation uses that holds them, with
+   which identifier matched which field. Identifiers travel in the body, never in a URL. A postcode
+   names an address: its matches are listed (`personal: false`) for you to judge, never exported.
+2. `POST /v1/privacy/requests` records a request received (`received_on`, default today). Its `due_on`
+   is one calendar month on (the same date, or the month's last day), moved to the next working day
+   past weekends and bank holidays. `.../transition` moves it: `awaiting_id` stops the clock until
+   `in_progress` (the days paused are added), `extended` adds one or two months (within the first month,
+   with the reason you tell the person), then `completed` or `refused`.
+3. `GET /v1/privacy/requests/{id}/export` is the answer: everything held, machine-readable, with who
+   accessed those records; `.../export.html` is the same as a page to print.
+
+Only tenant admins (a signed-in person) or apps holding the scope may call these; every search, read and
+export is in the audit log (ids only). Errors carry a stable `code`: `privacy_admin_required`,
+`identifiers_missing`, `request_transition_not_allowed`, `extension_too_late`, `request_date_invalid`,
+`request_not_ready`, `precondition_failed`."""
+
+blp = Blueprint("privacy", __name__, url_prefix="/v1/privacy", description=GUIDE)
+READ, WRITE = "privacy:read", "privacy:write"
+HTML_DOC = {"responses": {"200": {"description": "An HTML page that prints well.",
+                                  "content": {"text/html": {"schema": {"type": "string"}}}}}}
+
+
+@blp.route("/searches")
+class Searches(MethodView):
+    @require(READ)
+    @blp.arguments(schemas.IdentifiersSchema)
+    @blp.response(200, schemas.SearchResultSchema)
+    def post(self, data):
+        """Find every record held about a person, with why each matched.
+
+        Needs `privacy:read`; a signed-in person must be a tenant admin. Searches every enabled component
+        of your organisation; stores nothing but an audit entry (who searched, by which kinds of
+        identifier, the ids found). Errors: `identifiers_missing`, `privacy_admin_required`."""
+        return service.search(tenant_id=current_tenant_id(), principal=current_principal(), **data)
+
+
+@blp.route("/requests")
+class Requests(MethodView):
+    @require(READ)
+    @blp.arguments(schemas.AccessRequestQuerySchema, location="query")
+    @blp.response(200, page_schema(schemas.AccessRequestSchema))
+    def get(self, query):
+        """List subject access requests, oldest first (filter by `state`).
+
+        Needs `privacy:read`; a signed-in person must be a tenant admin. Each request shown is in the
+        audit log. Errors: `invalid_cursor`, `privacy_admin_required`."""
+        return service.list_requests(tenant_id=current_tenant_id(), principal=current_principal(), **query)
+
+    @require(WRITE)
+    @blp.arguments(schemas.AccessRequestSchema)
+    @blp.response(201, schemas.AccessRequestSchema)
+    def post(self, data):
+        """Record a subject access request received; its statutory clock starts.
+
+        Needs `privacy:write`; a signed-in person must be a tenant admin. The subject's identifiers are
+        kept encrypted. Next: `.../transition` to `awaiting_id` or `in_progress`, then the export.
+        Errors: `identifiers_missing`, `request_date_invalid`, `privacy_admin_required`."""
+        return etag.tagged(service.create_request(tenant_id=current_tenant_id(), principal=current_principal(),
+                                                  **data), 201)
+
+
+@blp.route("/requests/<request_id>")
+class RequestById(MethodView):
+    @require(READ)
+    @blp.response(200, schemas.AccessRequestSchema)
+    def get(self, request_id):
+        """One subject access request, with its deadline, state and history.
+
+        Needs `privacy:read`; a signed-in person must be a tenant admin. Read in the audit log.
+        Errors: `not_found`, `privacy_admin_required`."""
+        return etag.tagged(service.get_request(tenant_id=current_tenant_id(), principal=current_principal(),
+                                               request_id=request_id))
+
+
+@blp.route("/requests/<request_id>/transition")
+class RequestTransition(MethodView):
+    @require(WRITE)
+    @blp.doc(**etag.IF_MATCH_DOC)
+    @blp.arguments(schemas.RequestTransitionSchema)
+    @blp.response(200, schemas.AccessRequestSchema)
+    def post(self, data, request_id):
+        """Move a request on: wait for identification, resume, extend, complete or refuse.
+
+        Needs `privacy:write`; a signed-in person must be a tenant admin, recorded as its handler.
+        `awaiting_id` stops the clock; `in_progress` after it adds the days paused to `due_on`;
+        `extended` (within the first month) adds `extension_months`. Errors: `request_transition_not_allowed`,
+        `extension_too_late`, `request_date_invalid`, `precondition_failed`, `not_found`, `privacy_admin_required`."""
+        return etag.tagged(service.transition(tenant_id=current_tenant_id(), principal=current_principal(),
+                                              request_id=request_id, if_match=etag.if_match(), **data))
+
+
+@blp.route("/requests/<request_id>/export")
+class RequestExport(MethodView):
+    @require(WRITE)
+    @blp.response(200, schemas.ExportSchema)
+    def get(self, request_id):
+        """Everything your organisation holds about the request's subject, as JSON, and who accessed it.
+
+        Needs `privacy:write`; a signed-in person must be a tenant admin. Each enabled component's
+        records found by the subject's email, phone, NHS number or name with date of birth, and the audit
+        entries about them. Recorded in the audit log (the ids sent). Errors: `request_not_ready`,
+        `not_found`, `privacy_admin_required`."""
+        return service.export(tenant_id=current_tenant_id(), principal=current_principal(), request_id=request_id)
+
+
+@blp.route("/requests/<request_id>/export.html")
+class RequestExportPage(MethodView):
+    @require(WRITE)
+    @blp.doc(**HTML_DOC)
+    def get(self, request_id):
+        """The same export as a page to print or send to the person.
+
+        Needs `privacy:write`; a signed-in person must be a tenant admin. Every value is escaped; the page
+        runs no script. Recorded in the audit log. Errors: `request_not_ready`, `not_found`,
+        `privacy_admin_required`."""
+        body = service.export_page(tenant_id=current_tenant_id(), principal=current_principal(), request_id=request_id)
+        return Response(body, mimetype="text/html", headers={
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})

@@ -1,0 +1,158 @@
+"""Bodies and answers of the privacy API."""
+import datetime as dt
+
+import marshmallow as ma
+
+from civic.core import contact
+from civic.core.calendar import BANK_HOLIDAY_REGIONS
+from civic.core.pagination import PageQuerySchema
+from civic.core.schemas import ResourceSchema, StrictSchema
+from civic.privacy.models import STATES
+
+SUBJECT = {"email": "sam@example.org", "phone": "020 7946 0018", "nhs_number": "943 476 5919",
+           "name": "Sam Citizen", "date_of_birth": "1984-03-14", "postcode": "SW1A 1AA"}
+
+
+class IdentifiersSchema(StrictSchema):
+    """Who the person is: any of these, each normalised as every component stores it."""
+
+    email = contact.Email(load_default=None, allow_none=True, metadata={"example": "sam@example.org"})
+    phone = contact.Phone(load_default=None, allow_none=True,
+                          metadata={"description": "UK unless it starts with +; answered in E.164."})
+    nhs_number = contact.NhsNumber(load_default=None, allow_none=True,
+                                   metadata={"description": "Ten digits with a valid check digit (spaces allowed)."})
+    name = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(min=1, max=200),
+                            metadata={"description": "Matched only with `date_of_birth`, case and spaces ignored."})
+    date_of_birth = ma.fields.Date(load_default=None, allow_none=True)
+    postcode = contact.Postcode(load_default=None, allow_none=True, metadata={
+        "description": "An address, not a person: its matches are listed, never exported."})
+
+    class Meta(StrictSchema.Meta):
+        example = SUBJECT
+
+    @ma.validates_schema
+    def _name_with_birth(self, data, **kwargs):
+        if bool(data.get("name")) != bool(data.get("date_of_birth")):
+            missing = "date_of_birth" if data.get("name") else "name"
+            raise ma.ValidationError("A name and a date of birth are matched together: send both.", missing)
+
+
+class ReasonSchema(ma.Schema):
+    identifier = ma.fields.String(metadata={"description": "email, phone, nhs_number, name_and_date_of_birth or postcode."})
+    field = ma.fields.String(metadata={"description": "The record's field that holds it."})
+
+
+class MatchSchema(ma.Schema):
+    component = ma.fields.String()
+    type = ma.fields.String()
+    id = ma.fields.String()
+    personal = ma.fields.Boolean(metadata={"description": "False when only a postcode matched: an address, "
+                                                          "perhaps someone else at it. Such records are not exported."})
+    reasons = ma.fields.List(ma.fields.Nested(ReasonSchema))
+
+
+class SearchResultSchema(ma.Schema):
+    identifiers = ma.fields.List(ma.fields.String(), metadata={"description": "The identifiers searched by."})
+    components = ma.fields.List(ma.fields.String(), metadata={"description": "The components searched: those "
+                                                                             "enabled for your organisation."})
+    matches = ma.fields.List(ma.fields.Nested(MatchSchema))
+
+    class Meta(ma.Schema.Meta):
+        example = {"identifiers": ["email", "phone"], "components": ["booking", "casework", "reporting"],
+                   "matches": [{"component": "booking", "type": "booking", "id": "0b6f1a2e-5c3d-4e8f-9a1b-7c2d3e4f5a60",
+                                "personal": True, "reasons": [{"identifier": "email", "field": "attendee_email"},
+                                                              {"identifier": "phone", "field": "attendee_phone"}]},
+                               {"component": "reporting", "type": "report", "id": "3c1d2e4f-6a7b-4c8d-9e0f-1a2b3c4d5e6f",
+                                "personal": True, "reasons": [{"identifier": "email", "field": "reporter_email"}]}]}
+
+
+class HistorySchema(ma.Schema):
+    at = ma.fields.String()
+    on = ma.fields.String(metadata={"description": "The day it happened, as recorded."})
+    state = ma.fields.String()
+    user_id = ma.fields.String(allow_none=True)
+    client_id = ma.fields.String(allow_none=True)
+
+
+def _received_example() -> dict:
+    return {"subject": {"email": "sam@example.org", "name": "Sam Citizen", "date_of_birth": "1984-03-14"},
+            "received_on": dt.date.today().isoformat(), "reference": "SAR-2027-0007",
+            "metadata": {"channel": "email"}}
+
+
+class AccessRequestSchema(ResourceSchema):
+    """A subject access request."""
+
+    subject = ma.fields.Nested(IdentifiersSchema, required=True)
+    received_on = ma.fields.Date(load_default=None, metadata={"description": "Day one of the clock (default today, "
+                                                                             "London time); not in the future."})
+    region = ma.fields.String(load_default="england-and-wales", validate=ma.validate.OneOf(BANK_HOLIDAY_REGIONS),
+                              metadata={"description": "Whose bank holidays move the deadline."})
+    state = ma.fields.String(dump_only=True, validate=ma.validate.OneOf(STATES))
+    due_on = ma.fields.Date(dump_only=True, metadata={"description": "The statutory deadline."})
+    extension_months = ma.fields.Integer(dump_only=True)
+    extension_reason = ma.fields.String(dump_only=True, allow_none=True)
+    paused_days = ma.fields.Integer(dump_only=True, metadata={"description": "Days the clock stood still for identification."})
+    paused_on = ma.fields.Date(dump_only=True, allow_none=True)
+    refusal_reason = ma.fields.String(dump_only=True, allow_none=True)
+    closed_on = ma.fields.Date(dump_only=True, allow_none=True)
+    handled_by = ma.fields.UUID(dump_only=True, allow_none=True, metadata={"description": "The staff user who last moved it."})
+    transitions = ma.fields.List(ma.fields.String(), dump_only=True)
+    history = ma.fields.List(ma.fields.Nested(HistorySchema), dump_only=True)
+
+    class Meta(ResourceSchema.Meta):
+        example = _received_example
+
+
+class AccessRequestQuerySchema(PageQuerySchema, StrictSchema):
+    state = ma.fields.String(validate=ma.validate.OneOf(STATES))
+
+
+class RequestTransitionSchema(StrictSchema):
+    to = ma.fields.String(required=True, validate=ma.validate.OneOf(STATES[1:]))
+    on = ma.fields.Date(load_default=None, metadata={"description": "For awaiting_id and in_progress: the day "
+                                                                    "identification was asked for or arrived (default today)."})
+    extension_months = ma.fields.Integer(load_default=None, validate=ma.validate.Range(1, 2),
+                                         metadata={"description": "For extended: one or two further months."})
+    reason = ma.fields.String(load_default=None, validate=ma.validate.Length(min=1, max=1000),
+                              metadata={"description": "Needed for extended and refused: what the person is told."})
+
+    class Meta(StrictSchema.Meta):
+        example = {"to": "awaiting_id"}
+
+    @ma.validates_schema
+    def _needs(self, data, **kwargs):
+        if data["to"] in ("extended", "refused") and not data.get("reason"):
+            raise ma.ValidationError("Say why (the person is told).", "reason")
+        if data["to"] == "extended" and not data.get("extension_months"):
+            raise ma.ValidationError("One or two further months.", "extension_months")
+
+
+class ExportSchema(ma.Schema):
+    """Everything held about the subject, by component, and who accessed it."""
+
+    request = ma.fields.Dict()
+    organisation = ma.fields.String(allow_none=True)
+    generated_at = ma.fields.String()
+    subject = ma.fields.Dict(metadata={"description": "The identifiers the records were found by."})
+    components = ma.fields.List(ma.fields.Dict(), metadata={
+        "description": "Each enabled component holding personal data: its purpose, fields, retention and records."})
+    access_log = ma.fields.List(ma.fields.Dict(), metadata={
+        "description": "Every audit entry about those records: when, who (actor), what (action)."})
+
+    class Meta(ma.Schema.Meta):
+        example = {"request": {"id": "7d1e2f3a-4b5c-4d6e-8f90-a1b2c3d4e5f6", "reference": "SAR-2027-0007",
+                               "state": "in_progress", "received_on": "2027-01-31", "due_on": "2027-03-01"},
+                   "organisation": "Riverside Borough Council", "generated_at": "2027-02-10T10:00:00+00:00",
+                   "subject": {"email": "sam@example.org", "phone": None, "nhs_number": None, "name": None,
+                               "date_of_birth": None, "postcode": None},
+                   "components": [{"component": "booking", "purpose": "To contact the person about their booking "
+                                   "and to know who to expect.", "fields": ["attendee_name", "attendee_email",
+                                                                            "attendee_phone"],
+                                   "retention_days": 730, "records": [{
+                                       "type": "booking", "id": "0b6f1a2e-5c3d-4e8f-9a1b-7c2d3e4f5a60",
+                                       "status": "confirmed", "attendee": {"name": "Sam Citizen",
+                                                                           "email": "sam@example.org"}}]}],
+                   "access_log": [{"time": "2027-01-12T09:30:00+00:00", "actor": "user:5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d",
+                                   "action": "booking.personal_data_read", "record_type": "booking",
+                                   "record_id": "0b6f1a2e-5c3d-4e8f-9a1b-7c2d3e4f5a60"}]}
