@@ -143,7 +143,20 @@ def create_engine(url: str) -> sa.Engine:
     engine = sa.create_engine(url, pool_size=10, max_overflow=20)
     if engine.dialect.driver == "psycopg":
         _pipeline_writes(engine)
+        event.listen(engine, "checkout", _refuse_a_connection_left_busy)
     return engine
+
+
+def _refuse_a_connection_left_busy(dbapi_connection, _record, _proxy) -> None:
+    """A connection the server killed mid-pipeline can come back to the pool still in a transaction or in
+    pipeline mode (its reset failed): the pool must replace it, not hand it to the next request, which
+    would fail with a programming error (a 500) instead of working. Local state only, no round trip."""
+    import psycopg
+
+    if (dbapi_connection.closed or dbapi_connection.broken
+            or dbapi_connection.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+            or dbapi_connection.pgconn.pipeline_status != psycopg.pq.PipelineStatus.OFF):
+        raise sa.exc.DisconnectionError("a pooled connection was left busy; replacing it")
 
 
 # An INSERT whose answer nobody reads: the ORM's, with its keys made in Python (no RETURNING).
