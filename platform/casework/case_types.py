@@ -98,14 +98,3 @@ def check_priority(definition: dict, priority: str) -> None:
     if priority not in definition["priorities"]:
         raise problems.PRIORITY_UNKNOWN(f"Use one of: {', '.join(definition['priorities'])}.",
                                         errors={"priority": [f"One of {definition['priorities']}."]})
-
-
-def nhs_number_valid(number: str) -> bool:
-    """The NHS number's modulus-11 check: weights 10..2 on the first nine digits; 11 - (sum mod 11) is the
-    check digit (11 becomes 0; 10 means the number is not valid)."""
-    if len(number) != 10 or not number.isdigit():
-        return False
-    total = sum(int(digit) * weight for digit, weight in zip(number[:9], range(10, 1, -1)))
-    check = 11 - total % 11
-    check = 0 if check == 11 else check
-    return check != 10 and check == int(number[9])

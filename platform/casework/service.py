@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from civic.casework import case_types, clocks, events, problems
 from civic.casework.models import NO_DUE, Case, CaseType, Settings, TimelineEntry
-from civic.core import audit, etag, people
+from civic.core import audit, contact, etag, people
 from civic.core.db import session, utcnow
 from civic.core.errors import not_found
 from civic.core.pagination import paginate
@@ -134,9 +134,11 @@ def _set_subject(case: Case, subject: dict | None) -> None:
     subject = dict(subject or {})
     consent = subject.pop("consent_to_share", None)
     number = "".join((subject.get("nhs_number") or "").split()) or None
-    if number is not None and not case_types.nhs_number_valid(number):
-        raise problems.NHS_NUMBER_INVALID("That NHS number fails its check digit.",
-                                          errors={"subject.nhs_number": ["Not a valid NHS number."]})
+    if number is not None:
+        try:
+            number = contact.nhs_number(number)  # the core's one rule, as the privacy search normalises it
+        except contact.InvalidContact as invalid:
+            raise problems.NHS_NUMBER_INVALID(str(invalid), errors={"subject.nhs_number": [str(invalid)]}) from None
     subject["nhs_number"] = number
     for key, column in SUBJECT_COLUMNS.items():
         setattr(case, column, subject.get(key))

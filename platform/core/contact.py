@@ -56,7 +56,7 @@ def postcode(value: str) -> str:
 def nhs_number(value: str) -> str:
     """The NHS number as ten digits (`9434765919`), if its check digit is right."""
     digits = "".join(value.replace("-", " ").split())
-    if len(digits) != 10 or not digits.isdigit():
+    if len(digits) != 10 or not (digits.isascii() and digits.isdigit()):  # "²" and "٩" are digits to isdigit
         raise InvalidContact("An NHS number is 10 digits (for example 943 476 5919).")
     weighted = sum((10 - place) * int(digit) for place, digit in enumerate(digits[:9]))
     if (11 - weighted % 11) % 11 != int(digits[9]):  # a remainder of 1 (check 10) never matches a digit

@@ -47,14 +47,19 @@ class Job(Entity, Base):
     unique_key: Mapped[str | None] = mapped_column(sa.String(200), unique=True)
 
 
-def register(app, name: str, handler, *, max_attempts: int | None = None, prepare=None) -> None:
+def register(app, name: str, handler, *, max_attempts: int | None = None, prepare=None, alone: bool = False) -> None:
     """Register `handler(payload: dict, job: Job)` under a job name.
+
+    `alone=True`: the job waits on a slow outside party (a webhook receiver), so it runs in a transaction of
+    its own after its batch's has committed, never holding the other jobs' work uncommitted while it waits.
 
     `prepare(jobs: list[Job])`, if given, runs once per claimed batch before that batch's jobs of this name,
     in their transaction: it may read (and lock) in a few statements what each job would read alone, and
     leave it on `flask.g` for the handler (one batch per app context). If it fails, its work is undone and
     each job reads for itself, as without it."""
     app.extensions.setdefault("civic.job_handlers", {})[name] = (handler, max_attempts)
+    if alone:
+        app.extensions.setdefault("civic.jobs_alone", set()).add(name)
     if prepare is not None:
         app.extensions.setdefault("civic.job_preparers", {})[name] = prepare
 
@@ -140,26 +145,36 @@ class Worker:
             claimed = self.claim()
             if not claimed:
                 return 0
-            failures, done = [], []
-            with unit_of_work():
-                self._prepare(claimed)
-                for job in claimed:
-                    if utcnow() >= job.locked_until:
-                        continue  # its lease ran out while earlier jobs ran: another worker may have it now
-                    error = self._run_in_savepoint(job)
-                    if error:
-                        failures.append((job, error))
-                    else:
-                        done.append(job.id)
-                # One statement for the batch. A job whose lease lapsed mid-run and was taken over stays
-                # the new owner's to finish (handlers are idempotent: at least once, never lost).
-                if done:
-                    session.execute(sa.update(Job).where(Job.id.in_(done), Job.locked_by == self.name)
-                                    .values(status="done", finished_at=utcnow(), locked_until=None, last_error=None),
-                                    execution_options={"synchronize_session": False})
+            alone = self.app.extensions.get("civic.jobs_alone", set())
+            together = [job for job in claimed if job.name not in alone]
+            failures = self._run_together(together) if together else []
+            for job in claimed:
+                if job.name in alone:
+                    failures += self._run_together([job])
             for job, error in failures:
                 self._record_failure(job, error)
             return len(claimed)
+
+    def _run_together(self, claimed: list[Job]) -> list:
+        """Run these jobs in one transaction; returns the (job, error) of those that failed."""
+        failures, done = [], []
+        with unit_of_work():
+            self._prepare(claimed)
+            for job in claimed:
+                if utcnow() >= job.locked_until:
+                    continue  # its lease ran out while earlier jobs ran: another worker may have it now
+                error = self._run_in_savepoint(job)
+                if error:
+                    failures.append((job, error))
+                else:
+                    done.append(job.id)
+            # One statement for the batch. A job whose lease lapsed mid-run and was taken over stays
+            # the new owner's to finish (handlers are idempotent: at least once, never lost).
+            if done:
+                session.execute(sa.update(Job).where(Job.id.in_(done), Job.locked_by == self.name)
+                                .values(status="done", finished_at=utcnow(), locked_until=None, last_error=None),
+                                execution_options={"synchronize_session": False})
+        return failures
 
     def _prepare(self, claimed: list[Job]) -> None:
         for name, prepare in self.app.extensions.get("civic.job_preparers", {}).items():

@@ -172,11 +172,11 @@ def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # `isdigit` alone takes "²", which float() refuses
         return min(float(value), RETRY_AFTER_MAX)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError, IndexError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.timezone.utc)
@@ -261,8 +261,9 @@ def _replay(delivery: Delivery) -> None:
     _schedule(delivery, utcnow())
 
 
-def replay(*, tenant_id: uuid.UUID, delivery_id) -> Delivery:
+def replay(*, tenant_id: uuid.UUID, principal, delivery_id) -> Delivery:
     """One more attempt now, outside the schedule (of a delivery that succeeded or failed)."""
+    service.admin_only(principal)
     delivery = get_delivery(tenant_id=tenant_id, delivery_id=delivery_id, lock=True)
     if delivery.status == "pending":
         raise problems.DELIVERY_PENDING("This delivery is still on its schedule: wait for it to finish.")
@@ -272,24 +273,33 @@ def replay(*, tenant_id: uuid.UUID, delivery_id) -> Delivery:
     return delivery
 
 
-def recover(*, tenant_id: uuid.UUID, endpoint_id, since: dt.datetime, until: dt.datetime | None = None) -> dict:
-    """Replay every failed delivery of an endpoint made since a time (up to 10,000 at once, oldest first)."""
+RECOVER_AT_MOST = 500
+
+
+def recover(*, tenant_id: uuid.UUID, principal, endpoint_id, since: dt.datetime,
+            until: dt.datetime | None = None) -> dict:
+    """Replay the failed deliveries of an endpoint made since a time, oldest first, up to RECOVER_AT_MOST a
+    call (call again for the rest: the answer's `more` says so)."""
+    service.admin_only(principal)
     endpoint = service.get_endpoint(tenant_id=tenant_id, endpoint_id=endpoint_id)
     query = scoped(Delivery, tenant_id).where(Delivery.endpoint_id == endpoint.id, Delivery.status == "failed",
                                               Delivery.created_at >= since)
     if until is not None:
         query = query.where(Delivery.created_at < until)
-    failed = list(session.scalars(query.order_by(Delivery.created_at).limit(10_000).with_for_update()))
+    failed = list(session.scalars(query.order_by(Delivery.created_at).limit(RECOVER_AT_MOST + 1).with_for_update()))
+    more = len(failed) > RECOVER_AT_MOST
+    failed = failed[:RECOVER_AT_MOST]
     for delivery in failed:
         _replay(delivery)
     session.flush()
     audit.record("flows.deliveries_recovered", tenant_id=tenant_id, subject_type="flows_endpoint",
                  subject_id=endpoint.id, detail={"count": len(failed)})
-    return {"endpoint_id": endpoint.id, "since": since, "until": until, "replayed": len(failed)}
+    return {"endpoint_id": endpoint.id, "since": since, "until": until, "replayed": len(failed), "more": more}
 
 
-def send_test(*, tenant_id: uuid.UUID, endpoint_id) -> Delivery:
+def send_test(*, tenant_id: uuid.UUID, principal, endpoint_id) -> Delivery:
     """A `civic.flows.test` event, recorded like any other, delivered to this endpoint only (even when paused: held)."""
+    service.admin_only(principal)
     endpoint = service.get_endpoint(tenant_id=tenant_id, endpoint_id=endpoint_id)
     event = events.TEST.emit(tenant_id=tenant_id, subject=str(endpoint.id), data={
         "endpoint_id": str(endpoint.id), "sandbox": current_world_is_sandbox()})

@@ -22,5 +22,11 @@ DELIVERY_PENDING = declare(
 ADMIN_REQUIRED = declare(
     "flows_admin_required", 403, "Only a tenant admin may do that",
     means="Webhook endpoints send your organisation's events outside the platform: a signed-in person "
-          "must be a tenant admin to create, change, rotate or delete one (an app needs flows:write).",
+          "must be a tenant admin to create, change, pause, resume, rotate, test or delete one, or to "
+          "replay or recover its deliveries (an app needs flows:write).",
     action="Ask a tenant admin of your organisation.")
+ENDPOINT_LIMIT = declare(
+    "endpoint_limit_reached", 409, "Too many webhook endpoints",
+    means="An organisation has at most FLOWS_MAX_ENDPOINTS endpoints in each world (live and sandbox), so "
+          "that one organisation's events cannot be multiplied into a flood of requests.",
+    action="Delete an endpoint you no longer use, or subscribe one endpoint to more event types.")

@@ -50,8 +50,8 @@ class Endpoints(MethodView):
         """Subscribe a URL of yours to event types; the signing secret is shown this once.
 
         Needs `flows:write` (a signed-in person must be a tenant admin). From now on each matching event of
-        your organisation is delivered to it. Errors: `event_type_unknown`, `webhook_url_refused`,
-        `flows_admin_required`, `validation_failed`."""
+        your organisation is delivered to it (at most 20 endpoints in each world). Errors: `event_type_unknown`,
+        `webhook_url_refused`, `endpoint_limit_reached`, `flows_admin_required`, `validation_failed`."""
         return etag.tagged(service.create_endpoint(tenant_id=current_tenant_id(), principal=current_principal(),
                                                    **data), 201)
 
@@ -99,9 +99,11 @@ class EndpointPause(MethodView):
     def post(self, endpoint_id):
         """Pause an endpoint: nothing is sent to it until it is resumed.
 
-        Needs `flows:write`. Events while it is paused are not delivered to it; deliveries already under way
-        wait and go when it is resumed. Errors: `endpoint_not_changeable`, `precondition_failed`, `not_found`."""
-        return etag.tagged(service.pause_endpoint(tenant_id=current_tenant_id(), endpoint_id=endpoint_id,
+        Needs `flows:write` (a signed-in person must be a tenant admin). Events while it is paused are not
+        delivered to it; deliveries already under way wait and go when it is resumed.
+        Errors: `endpoint_not_changeable`, `precondition_failed`, `flows_admin_required`, `not_found`."""
+        return etag.tagged(service.pause_endpoint(tenant_id=current_tenant_id(), principal=current_principal(),
+                                                  endpoint_id=endpoint_id,
                                                   if_match=etag.if_match()))
 
 
@@ -113,8 +115,10 @@ class EndpointResume(MethodView):
     def post(self, endpoint_id):
         """Resume a paused or disabled endpoint; deliveries that waited are sent now.
 
-        Needs `flows:write`. Errors: `endpoint_not_changeable`, `precondition_failed`, `not_found`."""
-        return etag.tagged(service.resume_endpoint(tenant_id=current_tenant_id(), endpoint_id=endpoint_id,
+        Needs `flows:write` (a signed-in person must be a tenant admin).
+        Errors: `endpoint_not_changeable`, `precondition_failed`, `flows_admin_required`, `not_found`."""
+        return etag.tagged(service.resume_endpoint(tenant_id=current_tenant_id(), principal=current_principal(),
+                                                   endpoint_id=endpoint_id,
                                                    if_match=etag.if_match()))
 
 
@@ -140,9 +144,10 @@ class EndpointTest(MethodView):
     def post(self, endpoint_id):
         """Send a `civic.flows.test` event to this endpoint only.
 
-        Needs `flows:write`. It is delivered like any event (signed, retried, logged): follow the delivery
-        answered. Errors: `not_found`."""
-        return deliveries.send_test(tenant_id=current_tenant_id(), endpoint_id=endpoint_id)
+        Needs `flows:write` (a signed-in person must be a tenant admin). It is delivered like any event
+        (signed, retried, logged): follow the delivery answered. Errors: `flows_admin_required`, `not_found`."""
+        return deliveries.send_test(tenant_id=current_tenant_id(), principal=current_principal(),
+                                    endpoint_id=endpoint_id)
 
 
 @blp.route("/webhooks/<endpoint_id>/deliveries")
@@ -165,9 +170,11 @@ class EndpointRecover(MethodView):
     def post(self, data, endpoint_id):
         """Send again every failed delivery of this endpoint made since a time.
 
-        Needs `flows:write`. Each gets one attempt now (its result in its attempt log).
-        Errors: `validation_failed`, `not_found`."""
-        return deliveries.recover(tenant_id=current_tenant_id(), endpoint_id=endpoint_id, **data)
+        Needs `flows:write` (a signed-in person must be a tenant admin). Each gets one attempt now (its
+        result in its attempt log), up to 500 a call: when `more` is true, call again for the rest.
+        Errors: `validation_failed`, `flows_admin_required`, `not_found`."""
+        return deliveries.recover(tenant_id=current_tenant_id(), principal=current_principal(),
+                                  endpoint_id=endpoint_id, **data)
 
 
 @blp.route("/deliveries/<delivery_id>")
@@ -188,5 +195,6 @@ class DeliveryReplay(MethodView):
     def post(self, delivery_id):
         """Send a delivery again now (one attempt), whether it succeeded or failed.
 
-        Needs `flows:write`. The receiver sees the same `webhook-id`. Errors: `delivery_pending`, `not_found`."""
-        return deliveries.replay(tenant_id=current_tenant_id(), delivery_id=delivery_id)
+        Needs `flows:write` (a signed-in person must be a tenant admin). The receiver sees the same
+        `webhook-id`. Errors: `delivery_pending`, `flows_admin_required`, `not_found`."""
+        return deliveries.replay(tenant_id=current_tenant_id(), principal=current_principal(), delivery_id=delivery_id)

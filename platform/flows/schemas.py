@@ -141,9 +141,11 @@ class RecoverSchema(StrictSchema):
 class RecoveredSchema(ma.Schema):
     class Meta:
         ordered = True
-        example = {"endpoint_id": EXAMPLE_ENDPOINT_ID, "since": _example_time(-24), "until": None, "replayed": 3}
+        example = {"endpoint_id": EXAMPLE_ENDPOINT_ID, "since": _example_time(-24), "until": None, "replayed": 3,
+                   "more": False}
 
     endpoint_id = ma.fields.UUID()
     since = ma.fields.AwareDateTime(format="iso")
     until = ma.fields.AwareDateTime(allow_none=True, format="iso")
     replayed = ma.fields.Integer(metadata={"description": "How many failed deliveries are being sent again now."})
+    more = ma.fields.Boolean(metadata={"description": "More failed deliveries are left (500 a call): call again."})

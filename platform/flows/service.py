@@ -9,6 +9,7 @@ import datetime as dt
 import secrets
 import uuid
 
+import sqlalchemy as sa
 from flask import current_app
 
 from civic.core import audit, crypto, etag, events as core_events
@@ -38,7 +39,7 @@ def allow_private() -> bool:
 def admin_only(principal) -> None:
     """Endpoints send events outside the platform: a signed-in person must be a tenant admin."""
     if principal.user_id is not None and not role_at_least(principal, "tenant_admin"):
-        raise problems.ADMIN_REQUIRED("Only a tenant admin may create, change, rotate or delete webhook endpoints.")
+        raise problems.ADMIN_REQUIRED("Only a tenant admin may change webhook endpoints or resend their deliveries.")
 
 
 def check_url(url: str) -> str:
@@ -92,6 +93,9 @@ def _shown(endpoint: Endpoint, secret: str) -> Endpoint:
 
 def create_endpoint(*, tenant_id: uuid.UUID, principal, url: str, event_types: list[str], **fields) -> Endpoint:
     admin_only(principal)
+    limit = current_app.config["FLOWS_MAX_ENDPOINTS"]
+    if session.scalar(scoped(Endpoint, tenant_id).with_only_columns(sa.func.count())) >= limit:
+        raise problems.ENDPOINT_LIMIT(f"Your organisation has {limit} webhook endpoints already.")
     secret = new_secret()
     endpoint = Endpoint(id=uuid.uuid4(), tenant_id=tenant_id, url=check_url(url),
                         event_types=check_event_types(event_types), status="active",
@@ -155,8 +159,9 @@ def rotate_secret(*, tenant_id: uuid.UUID, principal, endpoint_id, if_match: str
     return _shown(endpoint, secret)
 
 
-def pause_endpoint(*, tenant_id: uuid.UUID, endpoint_id, if_match: str | None = None) -> Endpoint:
+def pause_endpoint(*, tenant_id: uuid.UUID, principal, endpoint_id, if_match: str | None = None) -> Endpoint:
     """Stop sending: deliveries of the endpoint wait (held) until it is resumed; new events are not delivered."""
+    admin_only(principal)
     endpoint = get_endpoint(tenant_id=tenant_id, endpoint_id=endpoint_id, lock=True)
     etag.check(endpoint, if_match)
     if endpoint.status != "active":
@@ -167,9 +172,11 @@ def pause_endpoint(*, tenant_id: uuid.UUID, endpoint_id, if_match: str | None = 
     return endpoint
 
 
-def resume_endpoint(*, tenant_id: uuid.UUID, endpoint_id, if_match: str | None = None) -> Endpoint:
+def resume_endpoint(*, tenant_id: uuid.UUID, principal, endpoint_id, if_match: str | None = None) -> Endpoint:
     """Send again (a disabled one too): deliveries held while it was paused or disabled are sent now."""
     from civic.flows import deliveries
+
+    admin_only(principal)
 
     endpoint = get_endpoint(tenant_id=tenant_id, endpoint_id=endpoint_id, lock=True)
     etag.check(endpoint, if_match)

@@ -18,6 +18,8 @@ SETTINGS = {
         "Deliver to private, loopback and link-local addresses too (tests and a local receiver only; never in production: it lets webhooks reach the platform's own network)."),
     "FLOWS_SECRET_OVERLAP_HOURS": (int, 24,
         "After a secret rotation, how long deliveries are signed with the old secret too."),
+    "FLOWS_MAX_ENDPOINTS": (int, 20,
+        "Webhook endpoints an organisation may have in each world (live, sandbox)."),
     "FLOWS_DISABLE_AFTER_HOURS": (int, 120,
         "An endpoint failing without a success for this long (5 days) is disabled, with a `civic.flows.endpoint_disabled` event."),
 }

@@ -7,7 +7,7 @@ from civic.flows.models import Endpoint
 def init_app(app) -> None:
     # The delivery job schedules its own retries (Svix's schedule), so it succeeds unless the database fails.
     jobs.register(app, deliveries.FAN_OUT_JOB, deliveries.fan_out)
-    jobs.register(app, deliveries.DELIVER_JOB, deliveries.deliver)
+    jobs.register(app, deliveries.DELIVER_JOB, deliveries.deliver, alone=True)  # waits on the receiver
     # Every event of an organisation with an endpoint for it, after commit, at least once.
     events.subscribe(app, "*", deliveries.FAN_OUT_JOB, when=deliveries.listens)
     caching.watch(Endpoint, inserts=True)  # `listens` caches each organisation's endpoint types

@@ -12,6 +12,7 @@ import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 from typing import NamedTuple
 from urllib.parse import urlsplit
@@ -37,8 +38,13 @@ class Answer(NamedTuple):
 
 def allowed_address(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.is_site_local:
+            return False
+        # An IPv4 address carried inside IPv6 (mapped, 6to4, Teredo) is judged as that IPv4 address.
+        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if embedded is not None:
+            ip = embedded
     return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_private or ip.is_link_local)
 
 
@@ -81,7 +87,8 @@ def resolve(host: str, port: int, *, allow_private: bool) -> tuple:
         raise SendFailed(f"could not resolve {host}")
     for *_, sockaddr in found:
         if not allow_private and not allowed_address(sockaddr[0]):
-            raise Refused(f"refused: {host} resolves to {sockaddr[0]}, which is not a public address")
+            # Which address is not said: the answer would map the platform's own network for the caller.
+            raise Refused(f"refused: {host} does not resolve to a public address")
     family, _, _, _, sockaddr = found[0]
     return family, sockaddr
 
@@ -114,6 +121,11 @@ def post(url: str, body: bytes, headers: dict, *, timeout: float, allow_http: bo
     tls = ssl.create_default_context() if scheme == "https" else None
     connection = _Pinned(host, port, family=family, sockaddr=sockaddr, timeout=timeout, tls=tls)
     started = time.monotonic()
+    # One deadline for the whole request: a receiver that trickles its answer a byte at a time (each read
+    # within the socket's timeout) has its connection shut when the time is up.
+    deadline = threading.Timer(timeout, _shut, args=(connection,))
+    deadline.daemon = True
+    deadline.start()
     try:
         connection.request("POST", target, body=body, headers={
             "Content-Type": "application/json", "User-Agent": USER_AGENT, **headers})
@@ -124,8 +136,18 @@ def post(url: str, body: bytes, headers: dict, *, timeout: float, allow_http: bo
             raise SendFailed(f"timed out after {timeout:g} s")
         return Answer(response.status, {k.lower(): v for k, v in response.getheaders()}, text, latency)
     except (OSError, http.client.HTTPException) as exc:
-        if isinstance(exc, (TimeoutError, socket.timeout)):
+        if isinstance(exc, (TimeoutError, socket.timeout)) or time.monotonic() - started >= timeout:
             raise SendFailed(f"timed out after {timeout:g} s") from None
         raise SendFailed(f"{type(exc).__name__}: {exc}") from None
     finally:
+        deadline.cancel()
         connection.close()
+
+
+def _shut(connection: http.client.HTTPConnection) -> None:
+    sock = connection.sock
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass

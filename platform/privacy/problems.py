@@ -28,5 +28,6 @@ DATE_INVALID = declare(
     action="Send the date on which it happened (YYYY-MM-DD).")
 NOT_READY = declare(
     "request_not_ready", 409, "The request cannot be exported now",
-    means="An export is made only for a request being worked: not while identification is awaited, not once refused.",
-    action="Resume the request once the person's identity is confirmed.")
+    means="An export is made only for a request being worked on (in progress, extended or completed): not "
+          "before the person's identity is confirmed (received, awaiting identification), not once refused.",
+    action="Move the request to `in_progress` once the person's identity is confirmed.")

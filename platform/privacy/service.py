@@ -179,8 +179,11 @@ def export(*, tenant_id: uuid.UUID, principal, request_id, format: str = "json")
     accessed those records; recorded in the audit log (ids only)."""
     require_handler(principal)
     request = _find(tenant_id, request_id)
-    if request.state in ("awaiting_id", "refused"):
-        raise problems.NOT_READY(f"The request is {request.state}.")
+    # Only once someone has moved it to in progress, having checked the person is who they say: an export
+    # on the identifiers typed in alone would hand one person's records to whoever asked for them.
+    if request.state not in ("in_progress", "extended", "completed"):
+        raise problems.NOT_READY(f"The request is {request.state}: move it to in_progress once the person's "
+                                 "identity is confirmed.")
     who = request.subject
     entries = {e.component: e for e in privacy.registry(current_app, _enabled(tenant_id))}
     held = privacy.export_subject(current_app, tenant_id=tenant_id, who=who, components=list(entries))

@@ -203,6 +203,14 @@ class World:
         return {"request_id": self.create("/v1/privacy/requests", {
             "subject": {"email": f"{self.marker}@example.org"}, "reference": f"{self.marker}-sar"})["id"]}
 
+    def privacy_request_in_progress(self) -> dict:
+        """A request whose subject's identity was confirmed: it can be exported."""
+        values = self.privacy_request()
+        answer = self.client.post(f"/v1/privacy/requests/{values['request_id']}/transition",
+                                  json={"to": "in_progress"}, headers=self.as_a())
+        assert answer.status_code == 200, answer.get_json()
+        return values
+
     def attachment(self) -> dict:
         values = self.case()
         made = self.create(f"/v1/casework/cases/{values['case_id']}/attachments",
@@ -484,8 +492,9 @@ CREATORS = {
     "/v1/flows/webhooks/<endpoint_id>/resume": World.paused_endpoint,
     "/v1/flows/deliveries/<delivery_id>": World.webhook_delivery,
     "/v1/flows/deliveries/<delivery_id>/replay": World.webhook_delivery,
-    **{f"/v1/privacy/requests/<request_id>{tail}": World.privacy_request for tail in (
-        "", "/transition", "/export", "/export.html")},
+    **{f"/v1/privacy/requests/<request_id>{tail}": World.privacy_request for tail in ("", "/transition")},
+    **{f"/v1/privacy/requests/<request_id>{tail}": World.privacy_request_in_progress
+       for tail in ("/export", "/export.html")},
 }
 
 # A valid body for each writing route (method, template) -> fn(world). None: the route takes no body.

@@ -1,6 +1,7 @@
 """Events delivered to a receiver on loopback, signed (Standard Webhooks) and retried on the schedule."""
 import datetime as dt
 import json
+import time
 import uuid
 
 from civic.core.db import utcnow
@@ -230,7 +231,7 @@ def test_recover_replays_every_failed_delivery_since_a_time(org, receiver, worke
     change(app, Delivery, Delivery.id == uuid.UUID(old), created_at=utcnow() - dt.timedelta(days=3))
     since = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1)).isoformat()
     answer = org.post(f"/v1/flows/webhooks/{endpoint['id']}/recover", json={"since": since})
-    assert answer.status_code == 202 and answer.json["replayed"] == 2
+    assert answer.status_code == 202 and answer.json["replayed"] == 2 and answer.json["more"] is False
     worker.drain()
     assert {d["id"] for d in org.deliveries(endpoint, status="succeeded")} == {f["id"] for f in failed[1:]}
     assert [d["id"] for d in org.deliveries(endpoint, status="failed")] == [old]
@@ -303,3 +304,62 @@ def test_events_of_an_organisation_without_an_endpoint_for_them_queue_no_fan_out
     assert org.post(f"/v1/flows/webhooks/{endpoint['id']}/pause").status_code == 200
     org.book()
     assert fan_outs() == ["civic.booking.created"]  # a paused endpoint hears nothing new
+
+
+def test_recover_replays_at_most_its_limit_a_call_and_says_there_is_more(org, receiver, worker, app, monkeypatch):
+    monkeypatch.setattr(deliveries, "RECOVER_AT_MOST", 2)
+    endpoint = org.subscribe(receiver.url)
+    for _ in range(3):
+        receiver.answer(410)
+        org.book()
+        worker.drain()
+        org.post(f"/v1/flows/webhooks/{endpoint['id']}/resume")
+    since = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1)).isoformat()
+    first = org.post(f"/v1/flows/webhooks/{endpoint['id']}/recover", json={"since": since}).json
+    assert (first["replayed"], first["more"]) == (2, True)
+    worker.drain()
+    second = org.post(f"/v1/flows/webhooks/{endpoint['id']}/recover", json={"since": since}).json
+    assert (second["replayed"], second["more"]) == (1, False)
+
+
+def test_a_receiver_trickling_its_answer_is_cut_off_at_the_timeout(org, receiver, worker, app):
+    """The timeout bounds the whole request, not each read: an answer sent a byte at a time, each within
+    the socket's timeout, still fails once FLOWS_WEBHOOK_TIMEOUT_SECONDS have passed."""
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+
+    def trickle():
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            try:
+                for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + b"x" * 1000:
+                    conn.sendall(bytes([byte]))
+                    time.sleep(0.2)  # within the 1 s socket timeout every time
+            except OSError:
+                pass  # the platform hung up
+
+    threading.Thread(target=trickle, daemon=True).start()
+    endpoint = org.subscribe(f"http://127.0.0.1:{listener.getsockname()[1]}/hooks")
+    org.book()
+    started = time.monotonic()
+    worker.drain()
+    assert time.monotonic() - started < 10  # 1 s allowed (app_config), not the 200 s of the whole answer
+    listener.close()
+    [delivery] = org.deliveries(endpoint)
+    [attempt] = org.delivery(delivery["id"])["attempt_log"]
+    assert attempt["status"] == "failed" and "timed out" in attempt["error"]
+
+
+def test_a_retry_after_that_is_no_number_is_ignored_not_a_crash(org, receiver, worker):
+    endpoint = org.subscribe(receiver.url)
+    receiver.answer(429, {"Retry-After": "\u00b2"})  # a "digit" to str.isdigit, not to float()
+    org.book()
+    worker.drain()
+    [delivery] = org.deliveries(endpoint)
+    [attempt] = org.delivery(delivery["id"])["attempt_log"]
+    assert attempt["status"] == "failed" and attempt["response_code"] == 429 and attempt["next_attempt_at"]

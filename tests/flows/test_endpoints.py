@@ -141,6 +141,26 @@ def test_too_few_scopes_or_a_viewer_or_a_caseworker_are_refused(org, make, clien
     refused = client.post("/v1/flows/webhooks", headers=caseworker, json={"url": URL, "event_types": ["*"]})
     assert refused.status_code == 403 and refused.json["code"] == "flows_admin_required"
     assert client.post(f"/v1/flows/webhooks/{endpoint['id']}/rotate-secret", headers=caseworker).status_code == 403
-    assert client.post(f"/v1/flows/webhooks/{endpoint['id']}/pause", headers=caseworker).status_code == 200
+    # An admin's pause is a kill switch: a caseworker can neither undo it nor send anything to the endpoint.
+    assert client.post(f"/v1/flows/webhooks/{endpoint['id']}/pause", headers=org.headers).status_code == 200
+    for action, body in (("resume", None), ("pause", None), ("test", None),
+                         ("recover", {"since": "2026-01-01T00:00:00Z"})):
+        refused = client.post(f"/v1/flows/webhooks/{endpoint['id']}/{action}", headers=caseworker, json=body)
+        assert refused.status_code == 403 and refused.json["code"] == "flows_admin_required", action
+    refused = client.post(f"/v1/flows/deliveries/{endpoint['id']}/replay", headers=caseworker)
+    assert refused.status_code == 403 and refused.json["code"] == "flows_admin_required"
+    assert org.get(f"/v1/flows/webhooks/{endpoint['id']}").json["status"] == "paused"
     admin = make.headers(org.tenant, "flows:read", "flows:write", user=make.user(org.tenant, role="tenant_admin"))
     assert client.post("/v1/flows/webhooks", headers=admin, json={"url": URL, "event_types": ["*"]}).status_code == 201
+
+
+def test_an_organisation_has_at_most_its_limit_of_endpoints_in_each_world(org, make, client, app):
+    app.config["FLOWS_MAX_ENDPOINTS"] = 2
+    first = org.subscribe(URL)
+    org.subscribe(URL)
+    refused = org.post("/v1/flows/webhooks", json={"url": URL, "event_types": ["*"]})
+    assert refused.status_code == 409 and refused.json["code"] == "endpoint_limit_reached"
+    sandbox = make.headers(org.tenant, "flows:read", "flows:write", sandbox=True)
+    assert client.post("/v1/flows/webhooks", headers=sandbox, json={"url": URL, "event_types": ["*"]}).status_code == 201
+    assert client.delete(f"/v1/flows/webhooks/{first['id']}", headers=org.headers).status_code == 204
+    assert org.post("/v1/flows/webhooks", json={"url": URL, "event_types": ["*"]}).status_code == 201

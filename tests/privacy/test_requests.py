@@ -78,6 +78,8 @@ def test_the_export_holds_everything_and_who_accessed_it(app, client, org, other
     other.seed()
     client.get(f"/v1/casework/cases/{ids['case']}", headers=org.other_app)  # someone reads the case
     made = org.request(subject={"email": SUBJECT["email"], "name": "Sam Citizen", "date_of_birth": "1984-03-14"})
+    assert_problem(client.get(f"{REQUESTS}/{made['id']}/export", headers=org.admin), 409, "request_not_ready")
+    org.move(made["id"], to="in_progress")  # identity confirmed
     answer = client.get(f"{REQUESTS}/{made['id']}/export", headers=org.admin)
     assert answer.status_code == 200
     export = answer.get_json()
@@ -98,6 +100,7 @@ def test_the_page_escapes_everything(client, org):
     hostile = {**SUBJECT, "name": "<script>alert(1)</script> Sam", "email": "sam@example.org"}
     org.seed(subject=hostile)
     made = org.request()
+    org.move(made["id"], to="in_progress")
     page = client.get(f"{REQUESTS}/{made['id']}/export.html", headers=org.admin)
     assert page.status_code == 200 and page.mimetype == "text/html"
     text = page.get_data(as_text=True)
@@ -140,3 +143,11 @@ def test_bad_requests_are_422_and_nothing_is_written(app, client, org):
         assert_problem(client.post(REQUESTS, json=body, headers=org.admin), 422, code)
     with app.app_context(), tenant_context(org.tenant.id):
         assert session.query(AccessRequest).count() == 0
+
+
+def test_an_nhs_number_in_other_scripts_digits_is_a_422_never_a_500(client, org):
+    for number in ("²²²²²²²²²²", "٩٤٣٤٧٦٥٩١٩"):  # digits to str.isdigit; only ASCII digits are an NHS number
+        for path, body in (("/v1/privacy/searches", {"nhs_number": number}),
+                           (REQUESTS, {"subject": {"nhs_number": number}})):
+            answer = client.post(path, json=body, headers=org.admin)
+            assert answer.status_code == 422, (path, number, answer.get_json())
