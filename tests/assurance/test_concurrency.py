@@ -52,7 +52,8 @@ def stage(database_server):
     services = {"NOTIFY_BASE_URL": fake_notify.url, "NOTIFY_TIMEOUT_SECONDS": 5.0,
                 "PAYMENTS_STRIPE_API_BASE": stripe_server.url(), "PAYMENTS_STRIPE_TIMEOUT_SECONDS": 10.0,
                 "PAYMENTS_STRIPE_RETRIES": 0,
-                "RATELIMIT_DEFAULT": "1000000 per minute"}  # hundreds of races from a few clients; limits: test_limits
+                "RATELIMIT_DEFAULT": "1000000 per minute",  # hundreds of races from a few clients; limits: test_limits
+                "FLOWS_MAX_ENDPOINTS": 100000}  # a fresh endpoint for each race, all one organisation's
     app = create_app(config_for(url, **services))
     # The races are between requests: the server runs no background jobs, which would otherwise settle a
     # fresh object (send a batch's message, say) in one run and not in the other (jobs: test_faults, notify).
