@@ -25,22 +25,14 @@ run: $(STAMP)
 	@echo "Demo credentials: '.venv/bin/civic demo' prints them again at any time."
 	$(VENV)/bin/civic serve --host $(HOST) --port $(PORT)
 
-# With CIVIC_TEST_POSTGRES_URL set, the SQLite and PostgreSQL passes run side by side (one per core; each
-# has its own databases, Redis database and ports); SQLite's output is printed when both have finished.
 test: $(STAMP)
 	$(VENV)/bin/lint-imports --no-cache
+	CIVIC_TEST_BACKEND=sqlite $(PY) -m pytest $(PYTEST_ARGS)
 	@if [ -n "$$CIVIC_TEST_POSTGRES_URL" ]; then \
-		log=$$(mktemp); \
-		echo "== SQLite and PostgreSQL passes, side by side: PostgreSQL's output first =="; \
-		CIVIC_TEST_BACKEND=sqlite $(PY) -m pytest $(PYTEST_ARGS) >$$log 2>&1 & lite=$$!; \
-		CIVIC_TEST_BACKEND=postgres $(PY) -m pytest $(PYTEST_ARGS); pg=$$?; \
-		wait $$lite; sq=$$?; \
-		echo "== SQLite pass =="; cat $$log; rm -f $$log; \
-		echo "== PostgreSQL pass: exit $$pg; SQLite pass: exit $$sq =="; \
-		[ $$pg = 0 ] && [ $$sq = 0 ]; \
+		echo "== PostgreSQL pass =="; \
+		CIVIC_TEST_BACKEND=postgres $(PY) -m pytest $(PYTEST_ARGS); \
 	else \
 		echo "CIVIC_TEST_POSTGRES_URL is not set: the PostgreSQL pass was skipped."; \
-		CIVIC_TEST_BACKEND=sqlite $(PY) -m pytest $(PYTEST_ARGS); \
 	fi
 
 test-sqlite: $(STAMP)
