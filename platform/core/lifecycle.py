@@ -1,4 +1,5 @@
 """The request's unit of work: checks at the edge, one commit at the end, rollback on error."""
+import contextlib
 import logging
 import re
 
@@ -139,6 +140,17 @@ def run_view(principal, view, args, kwargs):
     raise concurrent_change()
 
 
+def _roll_back() -> None:
+    """End the request's transaction; a connection the server already killed (the answer is a 503 then)
+    cannot roll back, and must not turn that answer into an unhandled error: it is dropped instead."""
+    try:
+        session.rollback()
+    except sa.exc.SQLAlchemyError as exc:
+        log.warning("rollback failed: %s", type(exc).__name__)
+        with contextlib.suppress(Exception):
+            session.invalidate()
+
+
 def init_app(app) -> None:
     @app.before_request
     def _begin():
@@ -158,19 +170,19 @@ def init_app(app) -> None:
     @app.after_request
     def _end(response):
         if response.status_code >= 400:
-            session.rollback()
+            _roll_back()
             idempotency.release()
             return response
         try:
             idempotency.finish(response)
             session.commit()
         except sa.exc.IntegrityError:
-            session.rollback()
+            _roll_back()
             idempotency.release()
             log.warning("conflict on commit", exc_info=True)
             return respond(problems.CONFLICT, "The change conflicts with another one. Try again.")
         except sa.exc.SQLAlchemyError as exc:
-            session.rollback()
+            _roll_back()
             idempotency.release()
             if is_disconnect(exc):
                 return handle_database_unavailable(exc)
