@@ -44,11 +44,6 @@ ERROR_CHARS = 500
 NOT_FANNED_OUT = frozenset({events.TEST.type})  # sent only to the endpoint it was asked for
 
 
-def _in_world(payload: dict, run) -> None:
-    with in_world(payload.get("sandbox", False)):
-        run()
-
-
 # --- fan-out ------------------------------------------------------------------------------
 def listens(event_type: str, tenant_id: uuid.UUID | None, data: dict) -> bool:
     """Asked when an event is emitted: has its tenant an active endpoint in its world for this type? Only
@@ -75,8 +70,8 @@ def fan_out(payload: dict, job) -> None:
     """Job: one delivery per matching active endpoint of the event's tenant and world."""
     if job.tenant_id is None or payload.get("type") in NOT_FANNED_OUT:
         return
-    data = payload.get("data") or {}
-    _in_world({"sandbox": data.get("sandbox", False)}, lambda: _fan_out(payload, job.tenant_id))
+    with in_world((payload.get("data") or {}).get("sandbox", False)):
+        _fan_out(payload, job.tenant_id)
 
 
 def _fan_out(envelope: dict, tenant_id: uuid.UUID) -> None:
@@ -129,7 +124,8 @@ def release_held(*, tenant_id: uuid.UUID, endpoint: Endpoint) -> None:
 # --- one attempt ----------------------------------------------------------------------------
 def deliver(payload: dict, job) -> None:
     """Job: one attempt of one delivery (idempotent: a job whose token is not the delivery's does nothing)."""
-    _in_world(payload, lambda: _deliver(payload, job.tenant_id))
+    with in_world(payload.get("sandbox", False)):
+        _deliver(payload, job.tenant_id)
 
 
 def headers_for(endpoint: Endpoint, delivery: Delivery, body: str) -> dict:
