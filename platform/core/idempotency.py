@@ -7,6 +7,11 @@ commits with it: a duplicate arriving meanwhile waits on the unique index (Postg
 up to LOCK_WAIT_MS, then a 409) or behind the write lock (SQLite), and then replays the
 answer, or does the work itself if the first rolled back. A key is never taken over while
 its first request lives. Stored answers are encrypted: they carry secrets and personal data.
+
+A replay skips the view, and with it the checks a service makes itself (a role, a scope such as
+`clients:manage` that only the service asks for). So the record keeps the caller's authority when it
+was made (role and scopes), and a replay is refused (403 `idempotency_access_changed`) unless the
+caller still holds all of it: a demoted user or a narrower token never gets the first answer again.
 """
 import datetime as dt
 import hashlib
@@ -17,7 +22,7 @@ import sqlalchemy as sa
 from flask import current_app, g, request
 from sqlalchemy.orm import Mapped, mapped_column
 
-from civic.core import crypto
+from civic.core import crypto, people
 from civic.core.db import Base, session, utcnow
 from civic.core import problems
 from civic.core.errors import Problem
@@ -39,6 +44,7 @@ class IdempotencyKey(Base):
     response_status: Mapped[int | None]
     response_body: Mapped[str | None] = mapped_column(sa.Text)  # encrypted
     response_headers: Mapped[dict | None]  # values encrypted
+    authority: Mapped[str | None] = mapped_column(sa.Text)  # "role scope scope ...", see _authority
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(index=True)
 
@@ -52,6 +58,18 @@ def _in_progress() -> Problem:
 def _owner(principal) -> str:
     """Keys belong to one caller: the tenant, the client and the signed-in user (if any)."""
     return f"{principal.tenant_id}/{principal.client_id}/{principal.user_id or '-'}"
+
+
+def _authority(principal) -> str:
+    """What the caller may do now: its role (a person's, looked up afresh) and its scopes."""
+    return " ".join([people.role_of(principal), *sorted(principal.scopes)])
+
+
+def _still_holds(then: str | None, now: str) -> bool:
+    if then is None:  # recorded before authority was kept
+        return True
+    (role_then, *scopes_then), (role_now, *scopes_now) = then.split(" "), now.split(" ")
+    return people.ROLES.index(role_now) >= people.ROLES.index(role_then) and set(scopes_then) <= set(scopes_now)
 
 
 def _request_hash() -> str:
@@ -88,12 +106,16 @@ def _reserve(record: dict) -> bool:
     return True
 
 
-def _replay(existing: IdempotencyKey, request_hash: str):
+def _replay(existing: IdempotencyKey, request_hash: str, principal):
     if not hmac.compare_digest(existing.request_hash, request_hash):
         raise problems.IDEMPOTENCY_KEY_REUSED(
                       "This Idempotency-Key was already used with a different request. Use a new key.")
     if existing.state != "complete":
         raise _in_progress()
+    if not _still_holds(existing.authority, _authority(principal)):
+        raise problems.IDEMPOTENCY_ACCESS_CHANGED(
+                      "Your role or scopes have changed since this Idempotency-Key was first used, so its first "
+                      "answer is not shown again.")
     try:
         body = crypto.decrypt(existing.response_body)
         headers = {name: crypto.decrypt(value) for name, value in (existing.response_headers or {}).items()}
@@ -122,14 +144,15 @@ def begin(principal):
         existing = None
     if existing is None:
         record = {"id": uuid.uuid4(), "owner": owner, "key": key, "request_hash": request_hash,
-                  "state": "in_progress", "created_at": now, "expires_at": now + KEY_TTL}
+                  "state": "in_progress", "created_at": now, "expires_at": now + KEY_TTL,
+                  "authority": _authority(principal)}
         if _reserve(record):
             g.civic_idempotency_id = record["id"]
             return None
         existing = _find(owner, key)
         if existing is None:
             raise _in_progress()
-    return _replay(existing, request_hash)
+    return _replay(existing, request_hash, principal)
 
 
 def finish(response) -> None:

@@ -96,6 +96,11 @@ IDEMPOTENCY_KEY_UNREADABLE = declare("idempotency_key_unreadable", 409, "The fir
                                      means="The stored first answer to this `Idempotency-Key` can no longer be read "
                                            "(the platform's keys were rotated).",
                                      action="Check whether the first request took effect, then use a new key.")
+IDEMPOTENCY_ACCESS_CHANGED = declare("idempotency_access_changed", 403, "Access changed since the first request",
+                                     means="The first request with this `Idempotency-Key` was made with a role or "
+                                           "scopes the caller no longer holds, so its answer is not replayed.",
+                                     action="Ask your organisation's admin for the access again, or check whether "
+                                            "the first request took effect.")
 INVALID_IDEMPOTENCY_KEY = declare("invalid_idempotency_key", 422, "Invalid Idempotency-Key",
                                   means="The `Idempotency-Key` header is empty or longer than 255 characters.",
                                   action="Send a unique value of 1-255 characters, such as a UUID.")

@@ -179,3 +179,44 @@ def test_concurrent_duplicates_against_a_real_server_book_once(app, make, live_s
     assert sum("Idempotent-Replayed" not in r.headers for r in created) == 1
     listing = requests.get(server.url + "/v1/booking/bookings", headers=world.as_a(), timeout=30).json()
     assert len(listing["items"]) == 1
+
+
+WEBHOOK = {"url": "https://bookings.riverside-community.org.uk/hooks/civic", "event_types": ["civic.booking.*"]}
+
+
+def test_a_narrower_token_cannot_replay_an_answer_that_a_service_check_guarded(client, make):
+    # Defining a case type needs a tenant admin: for an app, `clients:manage`, which only the service asks
+    # for, so the route's own scope check passes for both tokens; the replay must still be refused.
+    from tests.casework.conftest import case_type
+
+    tenant = make.tenant()
+    admin, writer = tokens(make, tenant, ("casework:read", "casework:write", "clients:manage"), subsets=[
+        ("casework:read", "casework:write", "clients:manage"), ("casework:write",)])
+    body = case_type()
+    first = client.post("/v1/casework/case-types", json=body, headers={**admin, "Idempotency-Key": "c1"})
+    assert first.status_code == 201, first.get_json()
+    fresh = client.post("/v1/casework/case-types", json=body, headers={**writer, "Idempotency-Key": "c2"})
+    assert_problem(fresh, 403, "tenant_admin_required")  # what a fresh request gets
+    replay = client.post("/v1/casework/case-types", json=body, headers={**writer, "Idempotency-Key": "c1"})
+    assert_problem(replay, 403, "idempotency_access_changed")
+    again = client.post("/v1/casework/case-types", json=body, headers={**admin, "Idempotency-Key": "c1"})
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json()["id"] == first.get_json()["id"]
+
+
+def test_a_demoted_person_cannot_replay_what_their_old_role_was_answered(app, client, make):
+    from civic.core.db import session
+    from civic.core.tenancy import tenant_context
+    from civic.gateway.models import StaffUser
+
+    tenant = make.tenant()
+    admin_user = make.user(tenant, role="tenant_admin")
+    [headers] = tokens(make, tenant, ("flows:read", "flows:write"), users=[admin_user])
+    first = client.post("/v1/flows/webhooks", json=WEBHOOK, headers={**headers, "Idempotency-Key": "d1"})
+    assert first.status_code == 201, first.get_json()
+    with app.app_context(), tenant_context(tenant.id):
+        session.get(StaffUser, admin_user.id).role = "caseworker"
+        session.commit()
+    replay = client.post("/v1/flows/webhooks", json=WEBHOOK, headers={**headers, "Idempotency-Key": "d1"})
+    assert_problem(replay, 403, "idempotency_access_changed")
+    assert first.get_json()["secret"] not in replay.get_data(as_text=True)
