@@ -1,5 +1,13 @@
-"""The flask-smorest Api, answering every error as problem+json and documenting it so."""
+"""The flask-smorest Api, answering every error as problem+json and documenting it so.
+
+The OpenAPI document is written when it is first read (`api.spec`), not while the app is built:
+writing it is most of the cost of `create_app`, and most processes never serve it. Blueprints are
+registered with Flask at once; their documentation waits in order and is written once, under a lock,
+by the first reader (a request for /openapi.json, or code that reads `api.spec`), outside that request.
+"""
+import contextvars
 import http
+import threading
 
 import flask_smorest
 from apispec.ext.marshmallow import MarshmallowPlugin
@@ -32,6 +40,51 @@ creating POST that carries an `Idempotency-Key` header.
 
 class Api(flask_smorest.Api):
     ERROR_SCHEMA = ProblemSchema
+
+    @property
+    def spec(self):
+        if self.__dict__.get("_undocumented") and self.__dict__.get("_documenting") != threading.get_ident():
+            self._document()
+        return self.__dict__.get("_spec")
+
+    @spec.setter
+    def spec(self, value):
+        self.__dict__["_spec"] = value
+
+    def later(self, write) -> None:
+        """Queue `write()`, a change to the spec, for when the spec is first read."""
+        self.__dict__.setdefault("_undocumented", []).append(write)
+
+    def _document(self) -> None:
+        with self.__dict__.setdefault("_documenting_lock", threading.Lock()):
+            waiting = self.__dict__.get("_undocumented")
+            if not waiting:
+                return  # another thread wrote it meanwhile
+            self.__dict__["_documenting"] = threading.get_ident()
+            try:
+                # In a context of its own, outside any request, so the document is the same whoever reads first
+                # (no request's host in its examples).
+                contextvars.Context().run(self._write, waiting)
+                self.__dict__["_undocumented"] = []
+            finally:
+                self.__dict__["_documenting"] = None
+
+    def _write(self, waiting) -> None:
+        with self._app.app_context():
+            for write in waiting:
+                write()
+
+    def register_blueprint(self, blp, *, parameters=None, **options):
+        """flask-smorest's, with the blueprint's documentation written when the spec is first read."""
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+
+        def write():
+            blp.register_views_in_doc(self, self._app, self.spec, name=name, parameters=parameters)
+            self.spec.tag({"name": name, "description": blp.description})
+
+        self.later(write)
 
     def _init_spec(self, **kwargs):
         """flask-smorest's spec, plus examples, error answers and who may call each operation."""

@@ -98,9 +98,12 @@ def document(api, paths: dict, tag: dict) -> None:
     as for every operation."""
     from werkzeug.routing import Rule
 
-    api.spec.tag(tag)
-    for rule, operations in paths.items():  # Flask rules: `/open311/v2/requests/<report_id>.<fmt>`
-        api.spec.path(rule=Rule(rule), operations=copy.deepcopy(operations), parameters=[])
+    def write():
+        api.spec.tag(tag)
+        for rule, operations in paths.items():  # Flask rules: `/open311/v2/requests/<report_id>.<fmt>`
+            api.spec.path(rule=Rule(rule), operations=copy.deepcopy(operations), parameters=[])
+
+    api.later(write)
 
 
 def error_answer(description: str, media_type: str, schema: dict, examples: dict) -> dict:

@@ -34,6 +34,21 @@ def test_the_openapi_spec_is_valid_and_documents_errors_as_problems(client):
     assert "application/problem+json" in operation["responses"]["422"]["content"]
 
 
+def test_the_spec_is_written_once_the_same_whoever_reads_it_first(app):
+    # The document is written on first read: concurrent first readers get one whole document, and the
+    # first reader's host never leaks into it (the examples' problem `type`s stay relative).
+    from concurrent.futures import ThreadPoolExecutor
+
+    def read(host):
+        return app.test_client().get("/openapi.json", base_url=f"http://{host}").get_data(as_text=True)
+
+    with ThreadPoolExecutor(4) as pool:
+        bodies = list(pool.map(read, ["first.example", "second.example", "third.example", "fourth.example"]))
+    assert len(set(bodies)) == 1 and '"/v1/admin/tenants"' in bodies[0]
+    assert not any(f"{n}.example" in bodies[0] for n in ("first", "second", "third", "fourth"))
+    assert '"type": "/problems/validation_failed"' in bodies[0]
+
+
 def test_docs_reference_only_our_own_assets_and_send_a_csp(client):
     response = client.get("/docs")
     assert response.status_code == 200 and response.mimetype == "text/html"
