@@ -97,7 +97,10 @@ def database_server(tmp_path_factory):
         tables = [r[0] for r in conn.execute(sa.text(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"))]
     engine.dispose()
-    yield {"backend": "postgres", "url": url, "tables": tables}
+    server = {"backend": "postgres", "url": url, "tables": tables}
+    yield server
+    if "engine" in server:
+        server["engine"].dispose()
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
@@ -110,10 +113,14 @@ def database_url(database_server, tmp_path):
         path = tmp_path / "civic.db"
         shutil.copy(database_server["template"], path)
         return f"sqlite:///{path}"
-    engine = sa.create_engine(database_server["url"])
+    # DELETE, not TRUNCATE: a test leaves few rows, and emptying 46 small tables by DELETE takes about 10 ms
+    # where one TRUNCATE of them all takes about 150 ms (per test, in a pass of two thousand). Foreign keys
+    # are not checked while emptying everything (replica mode, for this transaction only).
+    engine = database_server.setdefault("engine", sa.create_engine(database_server["url"], poolclass=sa.pool.NullPool))
     with engine.begin() as conn:
-        conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in database_server["tables"]) + " CASCADE"))
-    engine.dispose()
+        conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
+        for table in database_server["tables"]:
+            conn.execute(sa.text(f'DELETE FROM "{table}"'))
     return database_server["url"]
 
 
