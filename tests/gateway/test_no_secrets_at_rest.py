@@ -60,3 +60,28 @@ def test_a_full_run_leaves_no_secret_in_logs_or_database(app, client, steward, c
     for value in secrets:
         assert value and value not in logs, "a secret reached the logs"
         assert value not in stored, "a secret is stored in clear"
+
+
+def test_passwords_are_argon2id_at_the_standard_cost_outside_tests(app, make):
+    # Tests hash at argon2id's lowest cost (two thousand of them sign people in); every other environment
+    # uses the standard cost, and a password hashed at either cost still verifies.
+    from civic.core.db import session
+    from civic.core.tenancy import tenant_context
+    from civic.gateway import service
+    from civic.gateway.models import StaffUser
+
+    tenant = make.tenant()
+    cheap = make.user(tenant, email="cheap@example.org", password="correct horse battery staple")
+    app.config["ENV"] = "production"
+    try:
+        standard = make.user(tenant, email="standard@example.org", password="correct horse battery staple")
+        with app.app_context(), tenant_context(tenant.id):
+            hashes = {u.email: u.password_hash for u in session.query(StaffUser).filter(
+                StaffUser.id.in_([cheap.id, standard.id]))}
+            assert hashes["standard@example.org"].startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+            for email in hashes:
+                assert service.authenticate_user(tenant_id=tenant.id, email=email,
+                                                 password="correct horse battery staple") is not None
+    finally:
+        app.config["ENV"] = "test"
+    assert hashes["cheap@example.org"].startswith("$argon2id$v=19$m=1024,t=1,p=1$")
