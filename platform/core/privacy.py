@@ -100,6 +100,13 @@ class PersonalData:
     export: Callable[..., list[dict]]
     erase: Callable[..., int]
     retention_days: int | None = None
+    # rectify(tenant_id=..., who=..., to=Identifiers) -> rows changed: each held identifier equal to `who`'s
+    # replaced by `to`'s (None: the component holds no identifier it can correct).
+    rectify: Callable[..., int] | None = None
+    # holds(tenant_id=..., who=...) -> [reason]: why this person's data must not be erased now (None or []:
+    # nothing held back). shared_with(...) -> [{"tenant_id", "referral_id"}]: who else received it.
+    holds: Callable[..., list[str]] | None = None
+    shared_with: Callable[..., list[dict]] | None = None
 
 
 # --- helpers for a component's search -------------------------------------------------------
@@ -145,6 +152,32 @@ def search_rows(session, query: sa.Select, model, who: Identifiers, fields, *, c
     return [Match(component=component, type=type, id=str(row_id), reasons=tuple(why)) for row_id, why in reasons.items()]
 
 
+def rectify_rows(session, query: sa.Select, model, who: Identifiers, to: Identifiers, fields, *,
+                 name_field: str | None = None) -> int:
+    """Replace, in `query`'s rows, each field holding one of `who`'s identifiers with `to`'s value for it
+    (an identifier `to` does not give stays); with `name_field`, a new name in `to` is written on every row
+    the person's identifiers match (a record holding a name with no date of birth). Returns rows changed."""
+    changed: set = set()
+    if name_field and to.name:
+        ids = list(session.scalars(matching(query, model, who, fields).with_only_columns(model.id)))
+        if ids:
+            session.execute(sa.update(model).where(model.id.in_(ids)).values({name_field: to.name})
+                            .execution_options(synchronize_session="fetch"))
+            changed.update(ids)
+    for identifier, label, condition in conditions(model, who, fields, only=PERSONAL):
+        new = to.value(identifier)
+        if new is None:
+            continue
+        names = label.split("+")
+        values = dict(zip(names, new)) if identifier == "name_and_date_of_birth" else {label: new}
+        ids = list(session.scalars(query.where(condition).with_only_columns(model.id)))
+        if ids:
+            session.execute(sa.update(model).where(model.id.in_(ids)).values(values)
+                            .execution_options(synchronize_session="fetch"))
+            changed.update(ids)
+    return len(changed)
+
+
 # --- the registry --------------------------------------------------------------------------
 def register(app, entry: PersonalData) -> None:
     app.extensions.setdefault("civic.privacy", []).append(entry)
@@ -177,6 +210,39 @@ def export_subject(app, *, tenant_id: uuid.UUID, email: str | None = None, phone
         if rows:
             result.setdefault(entry.component, []).extend(rows)
     return result
+
+
+def holds_subject(app, *, tenant_id: uuid.UUID, who: Identifiers) -> dict[str, list[str]]:
+    """Why each component must keep this person's data now (components with no reason are left out)."""
+    found = {}
+    for entry in registry(app):
+        reasons = entry.holds(tenant_id=tenant_id, who=who) if entry.holds else []
+        if reasons:
+            found.setdefault(entry.component, []).extend(reasons)
+    return found
+
+
+def shared_subject(app, *, tenant_id: uuid.UUID, who: Identifiers) -> list[dict]:
+    """The organisations each component passed this person's data to (referrals), as ids."""
+    return [row for entry in registry(app) if entry.shared_with for row in entry.shared_with(tenant_id=tenant_id, who=who)]
+
+
+def erase_counts(app, *, tenant_id: uuid.UUID, who: Identifiers) -> dict[str, int]:
+    """Erase through every registered component (enabled for the tenant or not: their tables still hold
+    data); rows changed per component."""
+    counts: dict[str, int] = {}
+    for entry in registry(app):
+        counts[entry.component] = counts.get(entry.component, 0) + entry.erase(tenant_id=tenant_id, who=who)
+    return counts
+
+
+def rectify_subject(app, *, tenant_id: uuid.UUID, who: Identifiers, to: Identifiers) -> dict[str, int]:
+    """Correct the identifiers everywhere they are held; rows changed per component."""
+    counts: dict[str, int] = {}
+    for entry in registry(app):
+        if entry.rectify:
+            counts[entry.component] = counts.get(entry.component, 0) + entry.rectify(tenant_id=tenant_id, who=who, to=to)
+    return counts
 
 
 def erase_subject(app, *, tenant_id: uuid.UUID, email: str | None = None, phone: str | None = None,

@@ -43,6 +43,11 @@ def erase(*, tenant_id, who: Identifiers) -> int:
     return len(ids)
 
 
+def rectify(*, tenant_id, who: Identifiers, to: Identifiers) -> int:
+    """Correct the email address on the person's payments."""
+    return privacy.rectify_rows(session, scoped(Payment, tenant_id), Payment, who, to, HELD)
+
 ENTRY = PersonalData(component="payments", model=Payment, fields=FIELDS,
                      purpose="To send the payer a receipt and to find their payment if they ask about it.",
-                     search=search, export=export, erase=erase, retention_days=2190)
+                     search=search, export=export, erase=erase, retention_days=2190,
+                     rectify=rectify)
