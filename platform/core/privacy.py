@@ -154,28 +154,26 @@ def search_rows(session, query: sa.Select, model, who: Identifiers, fields, *, c
 
 def rectify_rows(session, query: sa.Select, model, who: Identifiers, to: Identifiers, fields, *,
                  name_field: str | None = None) -> int:
-    """Replace, in `query`'s rows, each field holding one of `who`'s identifiers with `to`'s value for it
-    (an identifier `to` does not give stays); with `name_field`, a new name in `to` is written on every row
-    the person's identifiers match (a record holding a name with no date of birth). Returns rows changed."""
-    changed: set = set()
-    if name_field and to.name:
-        ids = list(session.scalars(matching(query, model, who, fields).with_only_columns(model.id)))
-        if ids:
-            session.execute(sa.update(model).where(model.id.in_(ids)).values({name_field: to.name})
-                            .execution_options(synchronize_session="fetch"))
-            changed.update(ids)
-    for identifier, label, condition in conditions(model, who, fields, only=PERSONAL):
-        new = to.value(identifier)
-        if new is None:
-            continue
-        names = label.split("+")
-        values = dict(zip(names, new)) if identifier == "name_and_date_of_birth" else {label: new}
-        ids = list(session.scalars(query.where(condition).with_only_columns(model.id)))
-        if ids:
-            session.execute(sa.update(model).where(model.id.in_(ids)).values(values)
-                            .execution_options(synchronize_session="fetch"))
-            changed.update(ids)
-    return len(changed)
+    """Write `to`'s identifiers on `query`'s rows that `who`'s identifiers (those naming one person) match:
+    each into the field(s) `fields` gives for it; a name into `name_field` too (a record holding a name but
+    no date of birth). An identifier `to` does not give stays as it is. Returns the rows changed."""
+    values: dict = {}
+    for identifier in ("email", "phone", "nhs_number"):
+        spec, new = fields.get(identifier), getattr(to, identifier)
+        if spec and new is not None:
+            values.update(dict.fromkeys([spec] if isinstance(spec, str) else spec, new))
+    name, born = fields.get("name_and_date_of_birth") or (name_field, None)
+    if name and to.name:
+        values[name] = to.name
+    if born and to.date_of_birth:
+        values[born] = to.date_of_birth
+    if not values:
+        return 0
+    ids = list(session.scalars(matching(query, model, who, fields).with_only_columns(model.id)))
+    if ids:
+        session.execute(sa.update(model).where(model.id.in_(ids)).values(values)
+                        .execution_options(synchronize_session="fetch"))
+    return len(ids)
 
 
 # --- the registry --------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from civic.privacy.models import Erasure
 from civic.privacy.service import require_handler
 
 SUBJECT_SUBKEY = "privacy.subject"
+CORRECTABLE = ("email", "phone", "nhs_number", "name", "date_of_birth")
 
 
 def subject_key(who: Identifiers) -> str:
@@ -98,7 +99,7 @@ def rectify(*, tenant_id: uuid.UUID, principal, subject: dict, to: dict) -> dict
     require_handler(principal)
     who = _person(subject)
     new = Identifiers.of(**to)
-    given = [name for name in new.given if name in PERSONAL]
+    given = [name for name in CORRECTABLE if to.get(name)]
     if not given:
         raise problems.NO_IDENTIFIER("Send at least one corrected identifier.", errors={"to": ["Nothing to change to."]})
     if to.get("name"):  # compared folded, written as given (spaces tidied)
