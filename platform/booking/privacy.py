@@ -1,5 +1,6 @@
 """Attendees' personal data: declared to the core registry, searched, exported and erased per person, in the
-caller's world. An attendee has a name but no date of birth, NHS number or postcode: only email and phone match."""
+caller's world. An attendee has a name but no date of birth, NHS number or postcode: only email and phone match.
+Nothing holds an erasure back: a booking keeps its place (counted) without the person's details."""
 import sqlalchemy as sa
 
 from civic.booking.models import Booking

@@ -2,12 +2,13 @@
 per person (by email, phone, NHS number, name with date of birth, or postcode).
 
 An erasure blanks the subject's fields on their cases and the copy each referral of those cases carries
-(`shared`: the subject and any shareable notes), and tells who received them (`shared_with`: the partner
+(`shared`: the subject and any shareable notes), the words of its notes and its files' names (a file's
+bytes stay in the storage, by content hash), and tells who received them (`shared_with`: the partner
 organisations, by id). An open case holds the erasure back: the organisation is still working with the
 person; close the case (or move it to a final state) first."""
 import sqlalchemy as sa
 
-from civic.casework.models import Case, Referral
+from civic.casework.models import Attachment, Case, Note, Referral
 from civic.core import audit, privacy
 from civic.core.db import session
 from civic.core.privacy import Identifiers, PersonalData
@@ -17,6 +18,7 @@ FIELDS = ("subject_name", "subject_email", "subject_phone", "subject_postcode", 
           "subject_nhs_number", "consent_recorded_at")
 
 
+ERASED_TEXT = "(erased)"
 HELD = {"email": "subject_email", "phone": "subject_phone", "nhs_number": "subject_nhs_number",
         "name_and_date_of_birth": ("subject_name", "subject_date_of_birth"), "postcode": "subject_postcode"}
 
@@ -51,6 +53,10 @@ def erase(*, tenant_id, who: Identifiers) -> int:
                         .execution_options(synchronize_session="fetch"))
         session.execute(sa.update(Referral).where(Referral.tenant_id == tenant_id, Referral.case_id.in_(ids))
                         .values(shared={}).execution_options(synchronize_session="fetch"))
+        # A note or a file name on the person's case is about them: its words go too (who wrote it, when, stay).
+        for model, values in ((Note, {"body": ERASED_TEXT}), (Attachment, {"filename": ERASED_TEXT})):
+            session.execute(sa.update(model).where(model.tenant_id == tenant_id, model.case_id.in_(ids))
+                            .values(values).execution_options(synchronize_session="fetch"))
     return len(ids)
 
 

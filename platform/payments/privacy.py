@@ -1,5 +1,8 @@
 """Payers' email addresses: declared to the core registry, searched, exported and erased per person, in the
-caller's world. A payment holds only an email address: no other identifier matches."""
+caller's world. A payment holds only an email address: no other identifier matches.
+
+Nothing holds an erasure back: a payment must be kept for the accounts (six years in the UK), and it
+is, amount, description and state, without the email address (so a receipt can no longer be sent)."""
 import sqlalchemy as sa
 
 from civic.core import audit, privacy

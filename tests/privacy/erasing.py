@@ -42,6 +42,7 @@ def seed_all(org, app, subject) -> dict:
     from civic.core import contact
 
     ids = org.seed(subject)
+    org.post(f"/v1/casework/cases/{ids['case']}/notes", {"body": f"Rang {subject['name']} on {subject['phone']}"})
     close_case(org, ids["case"])
     ids.update(held_elsewhere(app, org.tenant.id, email=subject["email"], phone=contact.phone(subject["phone"])))
     return ids
