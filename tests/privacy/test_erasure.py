@@ -146,3 +146,15 @@ def test_erasures_are_applied_again_after_a_backup_is_restored(app, client, org)
     assert got["applied_count"] == 3 and got["reapplied_at"]
     with app.app_context(), tenant_context(org.tenant.id), unit_of_work():
         assert session.get(Erasure, uuid.UUID(made["id"])).counts == made["counts"]
+
+
+def test_a_component_switched_off_for_the_organisation_is_erased_too(app, client, org, steward):
+    seed_all(org, app, SUBJECT)
+    switched = client.patch(f"/v1/admin/tenants/{org.tenant.slug}", headers=steward,
+                            json={"components": ["casework", "notify", "payments", "privacy"]})
+    assert switched.status_code == 200, switched.get_json()
+    searched = org.post("/v1/privacy/searches", {"email": SUBJECT["email"]}, status=200)
+    assert "booking" not in searched["components"] and "reporting" not in searched["components"]
+    made = erase(org)
+    assert (made["counts"]["booking"], made["counts"]["reporting"]) == (1, 1)
+    assert [value for value in SAM_VALUES if value in dump(app)] == []
