@@ -158,7 +158,7 @@ def rectify_rows(session, query: sa.Select, model, who: Identifiers, to: Identif
     each into the field(s) `fields` gives for it; a name into `name_field` too (a record holding a name but
     no date of birth). An identifier `to` does not give stays as it is. Returns the rows changed."""
     values: dict = {}
-    for identifier in ("email", "phone", "nhs_number"):
+    for identifier in ("email", "phone", "nhs_number", "postcode"):
         spec, new = fields.get(identifier), getattr(to, identifier)
         if spec and new is not None:
             values.update(dict.fromkeys([spec] if isinstance(spec, str) else spec, new))

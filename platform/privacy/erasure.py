@@ -30,7 +30,7 @@ from civic.privacy.models import Erasure
 from civic.privacy.service import require_handler
 
 SUBJECT_SUBKEY = "privacy.subject"
-CORRECTABLE = ("email", "phone", "nhs_number", "name", "date_of_birth")
+CORRECTABLE = ("email", "phone", "nhs_number", "name", "date_of_birth", "postcode")
 
 
 def subject_key(who: Identifiers) -> str:

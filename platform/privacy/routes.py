@@ -181,7 +181,7 @@ class Rectifications(MethodView):
     @blp.arguments(schemas.RectificationSchema)
     @blp.response(200, schemas.RectificationSchema)
     def post(self, data):
-        """Correct a person's email, phone, NHS number or name everywhere it is held.
+        """Correct a person's email, phone, NHS number, name or postcode everywhere it is held.
 
         Needs `privacy:write`; a signed-in person must be a tenant admin. Each record holding the
         identifiers in `subject` gets the values in `to`. The audit log keeps which identifiers changed,

@@ -35,10 +35,12 @@ def test_the_identifiers_are_corrected_wherever_they_are_held(app, client, org):
 def test_a_name_with_a_date_of_birth_is_corrected_on_cases(app, client, org):
     ids = org.seed(SUBJECT)
     done = org.post(RECTIFY, {"subject": {"name": "sam citizen", "date_of_birth": SUBJECT["date_of_birth"]},
-                              "to": {"name": "Sam Jones", "nhs_number": "401 023 2137"}}, status=200)
+                              "to": {"name": "Sam Jones", "nhs_number": "401 023 2137", "postcode": "sw1a2aa"}},
+                    status=200)
     assert done["counts"]["casework"] == 1 and done["counts"]["booking"] == 0
     case = client.get(f"/v1/casework/cases/{ids['case']}", headers=org.admin).get_json()
-    assert (case["subject"]["name"], case["subject"]["nhs_number"]) == ("Sam Jones", "4010232137")
+    assert (case["subject"]["name"], case["subject"]["nhs_number"], case["subject"]["postcode"]) == (
+        "Sam Jones", "4010232137", "SW1A 2AA")
 
 
 def test_another_organisation_is_untouched_and_bad_input_changes_nothing(app, client, org, other):
