@@ -3,7 +3,9 @@
 Each component declares which fields of which models hold personal data, and how to search, export
 and erase them for one data subject, named by an `Identifiers` object (every identifier already
 normalised by `civic.core.contact`). The privacy component builds subject search and subject access
-requests over it; `export_subject` and `erase_subject` are the helpers the components' tests use.
+requests over it; `export_subject` and `erase_subject` are the helpers the components' tests use. Erasure
+and rectification (`erase_counts`, `rectify_subject`) go through every registered component, enabled for
+the tenant or not, after `holds_subject` (why a component must keep the data now: any reason refuses).
 `retention_days` is recorded but nothing enforces it yet (retention is still to be built).
 
 A component that holds no field for an identifier (payments hold no NHS number) returns nothing for it.
