@@ -95,6 +95,35 @@ def demo(as_json):
             click.echo(f"  client_id={client['client_id']}  client_secret={secret}  scopes={' '.join(client['scopes'])}")
 
 
+@main.group(help="Privacy: erasures kept to be applied again.")
+def privacy():
+    pass
+
+
+@privacy.command("reapply-erasures",
+                 help="Apply every recorded erasure again (run after restoring a backup); idempotent.")
+@click.option("--json", "as_json", is_flag=True)
+def privacy_reapply(as_json):
+    from flask import g
+
+    from civic.core.db import unit_of_work
+    from civic.core.tenancy import place_wide
+    from civic.privacy import erasure
+
+    app = _app()
+    with app.app_context():
+        g.civic_actor = "cli"
+        with place_wide("platform.operator"), unit_of_work():
+            done = erasure.reapply_all()
+    if as_json:
+        click.echo(json.dumps(done, indent=2))
+        return
+    for row in done:
+        changed = sum(row["counts"].values())
+        click.echo(f"erasure {row['erasure_id']}: {changed} record(s) erased again")
+    click.echo(f"{len(done)} erasure(s) applied")
+
+
 def _register_gateway_commands():
     from civic.gateway.cli import register
 

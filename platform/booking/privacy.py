@@ -1,5 +1,6 @@
 """Attendees' personal data: declared to the core registry, searched, exported and erased per person, in the
-caller's world. An attendee has a name but no date of birth, NHS number or postcode: only email and phone match."""
+caller's world. An attendee has a name but no date of birth, NHS number or postcode: only email and phone match.
+Nothing holds an erasure back: a booking keeps its place (counted) without the person's details."""
 import sqlalchemy as sa
 
 from civic.booking.models import Booking
@@ -45,6 +46,11 @@ def erase(*, tenant_id, who: Identifiers) -> int:
     return len(ids)
 
 
+def rectify(*, tenant_id, who: Identifiers, to: Identifiers) -> int:
+    """Correct the email, phone or name on the person's bookings (audit: field names only)."""
+    return privacy.rectify_rows(session, scoped(Booking, tenant_id), Booking, who, to, HELD, name_field="attendee_name")
+
 ENTRY = PersonalData(component="booking", model=Booking, fields=FIELDS,
                      purpose="To contact the person about their booking and to know who to expect.",
-                     search=search, export=export, erase=erase, retention_days=730)
+                     search=search, export=export, erase=erase, retention_days=730,
+                     rectify=rectify)

@@ -1,8 +1,14 @@
-"""The subjects' personal data on cases: declared to the core registry, searched, exported and erased per person
-(by email, phone, NHS number, name with date of birth, or postcode)."""
+"""The subjects' personal data on cases: declared to the core registry, searched, exported, corrected and erased
+per person (by email, phone, NHS number, name with date of birth, or postcode).
+
+An erasure blanks the subject's fields on their cases and the copy each referral of those cases carries
+(`shared`: the subject and any shareable notes), the words of its notes and its files' names (a file's
+bytes stay in the storage, by content hash), and tells who received them (`shared_with`: the partner
+organisations, by id). An open case holds the erasure back: the organisation is still working with the
+person; close the case (or move it to a final state) first."""
 import sqlalchemy as sa
 
-from civic.casework.models import Case
+from civic.casework.models import Attachment, Case, Note, Referral
 from civic.core import audit, privacy
 from civic.core.db import session
 from civic.core.privacy import Identifiers, PersonalData
@@ -12,6 +18,7 @@ FIELDS = ("subject_name", "subject_email", "subject_phone", "subject_postcode", 
           "subject_nhs_number", "consent_recorded_at")
 
 
+ERASED_TEXT = "(erased)"
 HELD = {"email": "subject_email", "phone": "subject_phone", "nhs_number": "subject_nhs_number",
         "name_and_date_of_birth": ("subject_name", "subject_date_of_birth"), "postcode": "subject_postcode"}
 
@@ -44,9 +51,35 @@ def erase(*, tenant_id, who: Identifiers) -> int:
                      detail={"case_ids": [str(i) for i in ids]})
         session.execute(sa.update(Case).where(Case.id.in_(ids)).values(dict.fromkeys(FIELDS))
                         .execution_options(synchronize_session="fetch"))
+        session.execute(sa.update(Referral).where(Referral.tenant_id == tenant_id, Referral.case_id.in_(ids))
+                        .values(shared={}).execution_options(synchronize_session="fetch"))
+        # A note or a file name on the person's case is about them: its words go too (who wrote it, when, stay).
+        for model, values in ((Note, {"body": ERASED_TEXT}), (Attachment, {"filename": ERASED_TEXT})):
+            session.execute(sa.update(model).where(model.tenant_id == tenant_id, model.case_id.in_(ids))
+                            .values(values).execution_options(synchronize_session="fetch"))
     return len(ids)
+
+
+def rectify(*, tenant_id, who: Identifiers, to: Identifiers) -> int:
+    """Correct the subject's email, phone, NHS number, or name with date of birth on their cases."""
+    return privacy.rectify_rows(session, scoped(Case, tenant_id), Case, who, to, HELD)
+
+
+def holds(*, tenant_id, who: Identifiers) -> list[str]:
+    """An open case about the person: the organisation still works with them, so nothing is erased."""
+    open_ids = session.scalars(_matching(tenant_id, who).where(Case.open.is_(True)).with_only_columns(Case.id)
+                               .order_by(Case.created_at))
+    return [f"case {case_id} is open: close it before erasing" for case_id in open_ids]
+
+
+def shared_with(*, tenant_id, who: Identifiers) -> list[dict]:
+    """The organisations the person's cases were referred to (ids only), so they can be told of an erasure."""
+    query = (scoped(Referral, tenant_id).where(Referral.case_id.in_(_matching(tenant_id, who).with_only_columns(Case.id)))
+             .order_by(Referral.created_at))
+    return [{"tenant_id": str(r.to_tenant_id), "referral_id": str(r.id)} for r in session.scalars(query)]
 
 
 ENTRY = PersonalData(component="casework", model=Case, fields=FIELDS,
                      purpose="To work with the person on their case and, under an agreement, refer them on.",
-                     search=search, export=export, erase=erase, retention_days=2190)
+                     search=search, export=export, erase=erase, retention_days=2190,
+                     rectify=rectify, holds=holds, shared_with=shared_with)

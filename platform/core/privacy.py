@@ -3,7 +3,9 @@
 Each component declares which fields of which models hold personal data, and how to search, export
 and erase them for one data subject, named by an `Identifiers` object (every identifier already
 normalised by `civic.core.contact`). The privacy component builds subject search and subject access
-requests over it; `export_subject` and `erase_subject` are the helpers the components' tests use.
+requests over it; `export_subject` and `erase_subject` are the helpers the components' tests use. Erasure
+and rectification (`erase_counts`, `rectify_subject`) go through every registered component, enabled for
+the tenant or not, after `holds_subject` (why a component must keep the data now: any reason refuses).
 `retention_days` is recorded but nothing enforces it yet (retention is still to be built).
 
 A component that holds no field for an identifier (payments hold no NHS number) returns nothing for it.
@@ -100,6 +102,13 @@ class PersonalData:
     export: Callable[..., list[dict]]
     erase: Callable[..., int]
     retention_days: int | None = None
+    # rectify(tenant_id=..., who=..., to=Identifiers) -> rows changed: each held identifier equal to `who`'s
+    # replaced by `to`'s (None: the component holds no identifier it can correct).
+    rectify: Callable[..., int] | None = None
+    # holds(tenant_id=..., who=...) -> [reason]: why this person's data must not be erased now (None or []:
+    # nothing held back). shared_with(...) -> [{"tenant_id", "referral_id"}]: who else received it.
+    holds: Callable[..., list[str]] | None = None
+    shared_with: Callable[..., list[dict]] | None = None
 
 
 # --- helpers for a component's search -------------------------------------------------------
@@ -145,6 +154,30 @@ def search_rows(session, query: sa.Select, model, who: Identifiers, fields, *, c
     return [Match(component=component, type=type, id=str(row_id), reasons=tuple(why)) for row_id, why in reasons.items()]
 
 
+def rectify_rows(session, query: sa.Select, model, who: Identifiers, to: Identifiers, fields, *,
+                 name_field: str | None = None) -> int:
+    """Write `to`'s identifiers on `query`'s rows that `who`'s identifiers (those naming one person) match:
+    each into the field(s) `fields` gives for it; a name into `name_field` too (a record holding a name but
+    no date of birth). An identifier `to` does not give stays as it is. Returns the rows changed."""
+    values: dict = {}
+    for identifier in ("email", "phone", "nhs_number", "postcode"):
+        spec, new = fields.get(identifier), getattr(to, identifier)
+        if spec and new is not None:
+            values.update(dict.fromkeys([spec] if isinstance(spec, str) else spec, new))
+    name, born = fields.get("name_and_date_of_birth") or (name_field, None)
+    if name and to.name:
+        values[name] = to.name
+    if born and to.date_of_birth:
+        values[born] = to.date_of_birth
+    if not values:
+        return 0
+    ids = list(session.scalars(matching(query, model, who, fields).with_only_columns(model.id)))
+    if ids:
+        session.execute(sa.update(model).where(model.id.in_(ids)).values(values)
+                        .execution_options(synchronize_session="fetch"))
+    return len(ids)
+
+
 # --- the registry --------------------------------------------------------------------------
 def register(app, entry: PersonalData) -> None:
     app.extensions.setdefault("civic.privacy", []).append(entry)
@@ -177,6 +210,39 @@ def export_subject(app, *, tenant_id: uuid.UUID, email: str | None = None, phone
         if rows:
             result.setdefault(entry.component, []).extend(rows)
     return result
+
+
+def holds_subject(app, *, tenant_id: uuid.UUID, who: Identifiers) -> dict[str, list[str]]:
+    """Why each component must keep this person's data now (components with no reason are left out)."""
+    found = {}
+    for entry in registry(app):
+        reasons = entry.holds(tenant_id=tenant_id, who=who) if entry.holds else []
+        if reasons:
+            found.setdefault(entry.component, []).extend(reasons)
+    return found
+
+
+def shared_subject(app, *, tenant_id: uuid.UUID, who: Identifiers) -> list[dict]:
+    """The organisations each component passed this person's data to (referrals), as ids."""
+    return [row for entry in registry(app) if entry.shared_with for row in entry.shared_with(tenant_id=tenant_id, who=who)]
+
+
+def erase_counts(app, *, tenant_id: uuid.UUID, who: Identifiers) -> dict[str, int]:
+    """Erase through every registered component (enabled for the tenant or not: their tables still hold
+    data); rows changed per component."""
+    counts: dict[str, int] = {}
+    for entry in registry(app):
+        counts[entry.component] = counts.get(entry.component, 0) + entry.erase(tenant_id=tenant_id, who=who)
+    return counts
+
+
+def rectify_subject(app, *, tenant_id: uuid.UUID, who: Identifiers, to: Identifiers) -> dict[str, int]:
+    """Correct the identifiers everywhere they are held; rows changed per component."""
+    counts: dict[str, int] = {}
+    for entry in registry(app):
+        if entry.rectify:
+            counts[entry.component] = counts.get(entry.component, 0) + entry.rectify(tenant_id=tenant_id, who=who, to=to)
+    return counts
 
 
 def erase_subject(app, *, tenant_id: uuid.UUID, email: str | None = None, phone: str | None = None,

@@ -90,6 +90,11 @@ def purge(payload: dict, job) -> None:
                 audit.record("notify.retention_purge", tenant_id=tenant_id, subject_type="notify_message")
 
 
+def rectify(*, tenant_id, who: Identifiers, to: Identifiers) -> int:
+    """A message records where it was sent: an address it went to is history, not an identifier to correct."""
+    return 0
+
 ENTRY = PersonalData(component="notify", model=Message, fields=FIELDS,
                      purpose="To send the person the message the organisation wrote to them, and to show it was sent.",
-                     search=search, export=export, erase=erase, retention_days=7)
+                     search=search, export=export, erase=erase, retention_days=7,
+                     rectify=rectify)

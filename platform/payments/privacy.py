@@ -1,5 +1,8 @@
 """Payers' email addresses: declared to the core registry, searched, exported and erased per person, in the
-caller's world. A payment holds only an email address: no other identifier matches."""
+caller's world. A payment holds only an email address: no other identifier matches.
+
+Nothing holds an erasure back: a payment must be kept for the accounts (six years in the UK), and it
+is, amount, description and state, without the email address (so a receipt can no longer be sent)."""
 import sqlalchemy as sa
 
 from civic.core import audit, privacy
@@ -43,6 +46,11 @@ def erase(*, tenant_id, who: Identifiers) -> int:
     return len(ids)
 
 
+def rectify(*, tenant_id, who: Identifiers, to: Identifiers) -> int:
+    """Correct the email address on the person's payments."""
+    return privacy.rectify_rows(session, scoped(Payment, tenant_id), Payment, who, to, HELD)
+
 ENTRY = PersonalData(component="payments", model=Payment, fields=FIELDS,
                      purpose="To send the payer a receipt and to find their payment if they ask about it.",
-                     search=search, export=export, erase=erase, retention_days=2190)
+                     search=search, export=export, erase=erase, retention_days=2190,
+                     rectify=rectify)

@@ -1,5 +1,6 @@
-"""Privacy: subject search across every component and subject access requests within the statutory month,
-built over the core's personal-data registry (each component declares what it holds)."""
+"""Privacy: subject search across every component, subject access requests within the statutory month,
+erasure (recorded, to re-apply after a restore) and rectification, built over the core's personal-data
+registry (each component declares what it holds)."""
 
 
 def init_app(app, api) -> None:

@@ -31,3 +31,8 @@ NOT_READY = declare(
     means="An export is made only for a request being worked on (in progress, extended or completed): not "
           "before the person's identity is confirmed (received, awaiting identification), not once refused.",
     action="Move the request to `in_progress` once the person's identity is confirmed.")
+ERASURE_HELD = declare(
+    "erasure_held", 409, "This person's data must be kept for now",
+    means="A component must keep the person's data for now (casework: an open case about them). The "
+          "answer's `reasons` say which records and why; nothing was erased.",
+    action="Resolve each reason (for a case: close it), then ask again.")

@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 from civic.core import etag
 from civic.core.auth import current_principal, current_tenant_id, require
 from civic.core.pagination import page_schema
-from civic.privacy import schemas, service
+from civic.privacy import erasure, schemas, service
 
 GUIDE = """Find everything your organisation holds about a person, and answer their subject access request
 within the statutory month.
@@ -22,11 +22,13 @@ within the statutory month.
    with the reason you tell the person), then `completed` or `refused`.
 3. `GET /v1/privacy/requests/{id}/export` is the answer: everything held, machine-readable, with who
    accessed those records; `.../export.html` is the same as a page to print.
+4. `POST /v1/privacy/erasures` erases the person everywhere (refused, with reasons, while a case about them
+   is open); `POST /v1/privacy/rectifications` corrects their identifiers everywhere.
 
 Only tenant admins (a signed-in person) or apps holding the scope may call these; every search, read and
 export is in the audit log (ids only). Errors carry a stable `code`: `privacy_admin_required`,
 `identifiers_missing`, `request_transition_not_allowed`, `extension_too_late`, `request_date_invalid`,
-`request_not_ready`, `precondition_failed`."""
+`request_not_ready`, `erasure_held`, `precondition_failed`."""
 
 blp = Blueprint("privacy", __name__, url_prefix="/v1/privacy", description=GUIDE)
 READ, WRITE = "privacy:read", "privacy:write"
@@ -130,3 +132,58 @@ class RequestExportPage(MethodView):
         body = service.export_page(tenant_id=current_tenant_id(), principal=current_principal(), request_id=request_id)
         return Response(body, mimetype="text/html", headers={
             "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
+
+
+# --- erasure and rectification ---------------------------------------------------------------
+@blp.route("/erasures")
+class Erasures(MethodView):
+    @require(READ)
+    @blp.arguments(schemas.ErasureQuerySchema, location="query")
+    @blp.response(200, page_schema(schemas.ErasureSchema))
+    def get(self, query):
+        """List the erasures made, oldest first (counts, never who).
+
+        Needs `privacy:read`; a signed-in person must be a tenant admin. Errors: `invalid_cursor`,
+        `privacy_admin_required`."""
+        return erasure.list_erasures(tenant_id=current_tenant_id(), principal=current_principal(), **query)
+
+    @require(WRITE)
+    @blp.arguments(schemas.ErasureSchema)
+    @blp.response(201, schemas.ErasureSchema)
+    def post(self, data):
+        """Erase a person's data everywhere your organisation holds it (the right to erasure).
+
+        Needs `privacy:write`; a signed-in person must be a tenant admin. Every component's records about
+        the person lose their personal details (bookings, payments' amounts, cases and delivery records
+        stay, without them), in every component, even one switched off. Refused, with the reasons and
+        nothing erased, while a component must keep the data (an open case). Recorded under a pseudonymous
+        subject id; the organisations that received the data by referral are told (event
+        `civic.privacy.subject_erased`). Errors: `erasure_held`, `identifiers_missing`, `validation_failed`,
+        `privacy_admin_required`."""
+        return erasure.create_erasure(tenant_id=current_tenant_id(), principal=current_principal(), **data), 201
+
+
+@blp.route("/erasures/<erasure_id>")
+class ErasureById(MethodView):
+    @require(READ)
+    @blp.response(200, schemas.ErasureSchema)
+    def get(self, erasure_id):
+        """One erasure: when, why, and how many records each component changed.
+
+        Needs `privacy:read`; a signed-in person must be a tenant admin. Errors: `not_found`,
+        `privacy_admin_required`."""
+        return erasure.get_erasure(tenant_id=current_tenant_id(), principal=current_principal(), erasure_id=erasure_id)
+
+
+@blp.route("/rectifications")
+class Rectifications(MethodView):
+    @require(WRITE)
+    @blp.arguments(schemas.RectificationSchema)
+    @blp.response(200, schemas.RectificationSchema)
+    def post(self, data):
+        """Correct a person's email, phone, NHS number, name or postcode everywhere it is held.
+
+        Needs `privacy:write`; a signed-in person must be a tenant admin. Each record holding the
+        identifiers in `subject` gets the values in `to`. The audit log keeps which identifiers changed,
+        never the values. Errors: `identifiers_missing`, `validation_failed`, `privacy_admin_required`."""
+        return erasure.rectify(tenant_id=current_tenant_id(), principal=current_principal(), **data)

@@ -156,3 +156,58 @@ class ExportSchema(ma.Schema):
                    "access_log": [{"time": "2027-01-12T09:30:00+00:00", "actor": "user:5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d",
                                    "action": "booking.personal_data_read", "record_type": "booking",
                                    "record_id": "0b6f1a2e-5c3d-4e8f-9a1b-7c2d3e4f5a60"}]}
+
+
+# --- erasure and rectification ---------------------------------------------------------------
+class ErasureSchema(ResourceSchema):
+    """An erasure: what was erased (counts per component), never who (the identifiers are kept encrypted)."""
+
+    subject = ma.fields.Nested(IdentifiersSchema, required=True, load_only=True, metadata={
+        "description": "Who: email, phone, NHS number, or name with date of birth (a postcode alone names nobody). "
+                       "Never answered back."})
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=1000), metadata={
+        "description": "Why, in words that name nobody (e.g. 'Article 17 request, consent withdrawn')."})
+    subject_key = ma.fields.String(dump_only=True, metadata={
+        "description": "The pseudonymous subject id the audit log and the event name the person by."})
+    counts = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), dump_only=True,
+                            metadata={"description": "Records changed per component."})
+    referred_to = ma.fields.List(ma.fields.String(), dump_only=True, metadata={
+        "description": "The organisations that received the person's data by referral, told by the event."})
+    requested_by = ma.fields.UUID(dump_only=True, allow_none=True)
+    applied_count = ma.fields.Integer(dump_only=True, metadata={"description": "How often it has been applied "
+                                                                               "(again after a restore)."})
+    reapplied_at = ma.fields.AwareDateTime(dump_only=True, allow_none=True, format="iso")
+
+    class Meta(ResourceSchema.Meta):
+        example = {"subject": {"email": "sam@example.org", "phone": "020 7946 0018"},
+                   "reason": "Erasure request received 2 March, consent withdrawn", "reference": "ERA-2027-0003"}
+
+
+class ErasureQuerySchema(PageQuerySchema, StrictSchema):
+    pass
+
+
+class CorrectedSchema(IdentifiersSchema):
+    """The corrected identifiers: any of them; a name alone is fine here (it is written, not matched)."""
+
+    class Meta(IdentifiersSchema.Meta):
+        example = {"email": "sam.citizen@example.org", "name": "Sam Citizen-Jones"}
+
+    @ma.validates_schema
+    def _name_with_birth(self, data, **kwargs):
+        pass
+
+
+class RectificationSchema(StrictSchema):
+    subject = ma.fields.Nested(IdentifiersSchema, required=True, load_only=True,
+                               metadata={"description": "Who, as held now."})
+    to = ma.fields.Nested(CorrectedSchema, required=True, load_only=True,
+                          metadata={"description": "The corrected values; identifiers not sent stay as they are."})
+    subject_key = ma.fields.String(dump_only=True)
+    changed = ma.fields.List(ma.fields.String(), dump_only=True, metadata={"description": "The identifiers corrected."})
+    counts = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), dump_only=True,
+                            metadata={"description": "Records changed per component."})
+
+    class Meta(StrictSchema.Meta):
+        example = {"subject": {"email": "sam@example.org"},
+                   "to": {"email": "sam.citizen@example.org", "name": "Sam Citizen-Jones"}}

@@ -44,6 +44,12 @@ def erase(*, tenant_id: uuid.UUID, who: Identifiers) -> int:
     return len(ids)
 
 
+def rectify(*, tenant_id: uuid.UUID, who: Identifiers, to: Identifiers) -> int:
+    """Correct the email, phone or name on the reports the person made."""
+    changed = privacy.rectify_rows(session, _reports(tenant_id), Report, who, to, HELD, name_field="reporter_name")
+    session.expire_all()
+    return changed
+
 ENTRY = PersonalData(component="reporting", model=Report, fields=FIELDS,
                      purpose="To contact the person who made a report about its progress.",
-                     search=search, export=export, erase=erase)
+                     search=search, export=export, erase=erase, rectify=rectify)

@@ -203,6 +203,10 @@ class World:
         return {"request_id": self.create("/v1/privacy/requests", {
             "subject": {"email": f"{self.marker}@example.org"}, "reference": f"{self.marker}-sar"})["id"]}
 
+    def privacy_erasure(self) -> dict:
+        return {"erasure_id": self.create("/v1/privacy/erasures", {
+            "subject": {"email": f"{self.marker}-gone@example.org"}, "reason": f"{self.marker} erasure"})["id"]}
+
     def privacy_request_in_progress(self) -> dict:
         """A request whose subject's identity was confirmed: it can be exported."""
         values = self.privacy_request()
@@ -493,6 +497,7 @@ CREATORS = {
     "/v1/flows/deliveries/<delivery_id>": World.webhook_delivery,
     "/v1/flows/deliveries/<delivery_id>/replay": World.webhook_delivery,
     **{f"/v1/privacy/requests/<request_id>{tail}": World.privacy_request for tail in ("", "/transition")},
+    "/v1/privacy/erasures/<erasure_id>": World.privacy_erasure,
     **{f"/v1/privacy/requests/<request_id>{tail}": World.privacy_request_in_progress
        for tail in ("/export", "/export.html")},
 }
@@ -579,6 +584,9 @@ BODIES = {
     ("POST", "/v1/privacy/searches"): lambda w: {"email": "pat@example.org"},
     ("POST", "/v1/privacy/requests"): lambda w: {"subject": {"email": "pat@example.org"}},
     ("POST", "/v1/privacy/requests/<request_id>/transition"): lambda w: {"to": "in_progress"},
+    ("POST", "/v1/privacy/erasures"): lambda w: {"subject": {"email": "pat@example.org"}, "reason": "Asked to be forgotten"},
+    ("POST", "/v1/privacy/rectifications"): lambda w: {"subject": {"email": "pat@example.org"},
+                                                       "to": {"email": "pat.new@example.org"}},
 }
 
 

@@ -70,7 +70,7 @@ def test_an_event_type_is_declared_once_and_named_after_its_component():
 
 def test_every_component_declares_its_events_with_a_description_and_a_schema(app):
     declared = events.declared(app)
-    assert {e.component for e in declared} == set(app.extensions["civic.components"]) & {"booking", "reporting", "notify", "payments", "casework", "flows"}
+    assert {e.component for e in declared} == set(app.extensions["civic.components"]) & {"booking", "reporting", "notify", "payments", "casework", "flows", "privacy"}
     for event in declared:
         assert event.description and "\n" not in event.description, event.type
         assert event.fields(), event.type
