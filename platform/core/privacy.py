@@ -4,7 +4,10 @@ Each component declares which fields of which models hold personal data, and how
 and erase them for one data subject, named by an `Identifiers` object (every identifier already
 normalised by `civic.core.contact`). The privacy component builds subject search and subject access
 requests over it; `export_subject` and `erase_subject` are the helpers the components' tests use.
-`retention_days` is recorded but nothing enforces it yet (retention is still to be built).
+`retention_days` is the default period of the entry's data class (its `component`); an entry with an
+`expire` is kept to it, or to the tenant's own period, by the privacy component's retention job: the clock
+starts at the moment `clock` names, and `expire(tenant_id=..., before=..., dry_run=...)` clears the personal
+fields of every record (both worlds) whose clock started before `before`, returning their ids.
 
 A component that holds no field for an identifier (payments hold no NHS number) returns nothing for it.
 
@@ -100,6 +103,13 @@ class PersonalData:
     export: Callable[..., list[dict]]
     erase: Callable[..., int]
     retention_days: int | None = None
+    # expire(tenant_id=..., before=datetime, dry_run=bool) -> list[str]: the ids cleared (or that would be)
+    expire: Callable[..., list[str]] | None = None
+    clock: str | None = None  # in plain words, the moment the retention clock starts ("the booking's end")
+
+    @property
+    def data_class(self) -> str:
+        return self.component
 
 
 # --- helpers for a component's search -------------------------------------------------------
@@ -154,6 +164,11 @@ def registry(app, components: Iterable[str] | None = None) -> list[PersonalData]
     """Every entry, or only those of `components` (the ones enabled for a tenant)."""
     entries = list(app.extensions.get("civic.privacy", []))
     return entries if components is None else [e for e in entries if e.component in set(components)]
+
+
+def retained(app, components: Iterable[str] | None = None) -> list[PersonalData]:
+    """The entries kept to a retention period (those with an `expire`), of `components` if given."""
+    return [e for e in registry(app, components) if e.expire is not None and e.retention_days]
 
 
 def _who(who: Identifiers | None, email: str | None, phone: str | None) -> Identifiers:

@@ -3,7 +3,10 @@ built over the core's personal-data registry (each component declares what it ho
 
 
 def init_app(app, api) -> None:
-    from civic.privacy import models  # noqa: F401  (tables)
-    from civic.privacy import routes
+    from civic.privacy import models, retention as _tables  # noqa: F401  (tables)
+    from civic.core import jobs
+    from civic.privacy import retention, routes
 
     api.register_blueprint(routes.blp)
+    jobs.register(app, "privacy.retention", retention.run)
+    jobs.schedule(app, "privacy.retention", retention.EVERY_SECONDS)

@@ -31,3 +31,8 @@ NOT_READY = declare(
     means="An export is made only for a request being worked on (in progress, extended or completed): not "
           "before the person's identity is confirmed (received, awaiting identification), not once refused.",
     action="Move the request to `in_progress` once the person's identity is confirmed.")
+RETENTION_CLASS_UNKNOWN = declare(
+    "retention_class_unknown", 422, "No such data class",
+    means="A retention period is set for one of the data classes your organisation's enabled components hold "
+          "(`GET /v1/privacy/retention` lists them).",
+    action="Use a `data_class` from that list.")

@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 from civic.core import etag
 from civic.core.auth import current_principal, current_tenant_id, require
 from civic.core.pagination import page_schema
-from civic.privacy import schemas, service
+from civic.privacy import retention, schemas, service
 
 GUIDE = """Find everything your organisation holds about a person, and answer their subject access request
 within the statutory month.
@@ -22,11 +22,14 @@ within the statutory month.
    with the reason you tell the person), then `completed` or `refused`.
 3. `GET /v1/privacy/requests/{id}/export` is the answer: everything held, machine-readable, with who
    accessed those records; `.../export.html` is the same as a page to print.
+4. `GET /v1/privacy/retention` lists how long each kind of personal data is kept and from when (each
+   component's default); `PUT` sets your own periods; `POST .../retention/dry-run` shows what would be
+   cleared now; every hour the platform clears it and records the run (`GET .../retention/runs`).
 
 Only tenant admins (a signed-in person) or apps holding the scope may call these; every search, read and
 export is in the audit log (ids only). Errors carry a stable `code`: `privacy_admin_required`,
 `identifiers_missing`, `request_transition_not_allowed`, `extension_too_late`, `request_date_invalid`,
-`request_not_ready`, `precondition_failed`."""
+`request_not_ready`, `precondition_failed`, `retention_class_unknown`."""
 
 blp = Blueprint("privacy", __name__, url_prefix="/v1/privacy", description=GUIDE)
 READ, WRITE = "privacy:read", "privacy:write"
@@ -130,3 +133,53 @@ class RequestExportPage(MethodView):
         body = service.export_page(tenant_id=current_tenant_id(), principal=current_principal(), request_id=request_id)
         return Response(body, mimetype="text/html", headers={
             "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
+
+
+@blp.route("/retention")
+class Retention(MethodView):
+    @require(READ)
+    @blp.response(200, schemas.RetentionScheduleSchema)
+    def get(self):
+        """How long each kind of personal data is kept, and from when.
+
+        Needs `privacy:read`; a signed-in person must be a tenant admin. One entry per data class of your
+        organisation's enabled components: the default period, yours if set, and the one applied.
+        Errors: `privacy_admin_required`."""
+        return retention.schedule(tenant_id=current_tenant_id(), principal=current_principal())
+
+    @require(WRITE)
+    @blp.arguments(schemas.RetentionSetSchema)
+    @blp.response(200, schemas.RetentionScheduleSchema)
+    def put(self, data):
+        """Set how long your organisation keeps each kind of personal data.
+
+        Needs `privacy:write`; a signed-in person must be a tenant admin. Classes not named keep their
+        period; `days: null` goes back to the default. The next hourly run applies it (try the dry run
+        first). Recorded in the audit log. Errors: `retention_class_unknown`, `validation_failed`,
+        `privacy_admin_required`."""
+        return retention.set_schedule(tenant_id=current_tenant_id(), principal=current_principal(), **data)
+
+
+@blp.route("/retention/dry-run")
+class RetentionDryRun(MethodView):
+    @require(READ)
+    @blp.response(200, schemas.DryRunSchema)
+    def post(self):
+        """See what the retention schedule would clear now, without clearing anything.
+
+        Needs `privacy:read`; a signed-in person must be a tenant admin. Per data class: the cutoff, how
+        many records and which. Errors: `privacy_admin_required`."""
+        return retention.dry_run(tenant_id=current_tenant_id(), principal=current_principal())
+
+
+@blp.route("/retention/runs")
+class RetentionRuns(MethodView):
+    @require(READ)
+    @blp.arguments(schemas.RetentionRunQuerySchema, location="query")
+    @blp.response(200, page_schema(schemas.RetentionRunSchema))
+    def get(self, query):
+        """List the retention runs: when each data class was cleared, to which cutoff, how many records.
+
+        Needs `privacy:read`; a signed-in person must be a tenant admin. Oldest first (filter by
+        `data_class`). Errors: `invalid_cursor`, `privacy_admin_required`."""
+        return retention.list_runs(tenant_id=current_tenant_id(), principal=current_principal(), **query)

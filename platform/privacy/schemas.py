@@ -156,3 +156,81 @@ class ExportSchema(ma.Schema):
                    "access_log": [{"time": "2027-01-12T09:30:00+00:00", "actor": "user:5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d",
                                    "action": "booking.personal_data_read", "record_type": "booking",
                                    "record_id": "0b6f1a2e-5c3d-4e8f-9a1b-7c2d3e4f5a60"}]}
+
+
+# --- retention -------------------------------------------------------------------------------
+class RetentionClassSchema(ma.Schema):
+    """One data class: what it holds, when its clock starts, and how long it is kept."""
+
+    data_class = ma.fields.String()
+    component = ma.fields.String()
+    purpose = ma.fields.String()
+    clock = ma.fields.String(metadata={"description": "The moment the period starts."})
+    fields = ma.fields.List(ma.fields.String())
+    default_days = ma.fields.Integer(metadata={"description": "The component's default period."})
+    own_days = ma.fields.Integer(allow_none=True, metadata={"description": "Your organisation's period, if set."})
+    days = ma.fields.Integer(metadata={"description": "The period applied, in days."})
+
+
+RETENTION_EXAMPLE = {"data_class": "booking", "component": "booking",
+                     "purpose": "To contact the person about their booking and to know who to expect.",
+                     "clock": "the booking's end", "fields": ["attendee_name", "attendee_email", "attendee_phone"],
+                     "default_days": 730, "own_days": 180, "days": 180}
+
+
+class RetentionScheduleSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(RetentionClassSchema), required=True)
+
+    class Meta(ma.Schema.Meta):
+        example = {"items": [RETENTION_EXAMPLE]}
+
+
+class RetentionPeriodSchema(StrictSchema):
+    data_class = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=60))
+    days = ma.fields.Integer(required=True, allow_none=True, strict=True,
+                             validate=ma.validate.Range(min=1, max=36500),
+                             metadata={"description": "Days kept after the clock starts; null: the default."})
+
+
+class RetentionSetSchema(StrictSchema):
+    """The periods to set (classes not named keep theirs)."""
+
+    periods = ma.fields.List(ma.fields.Nested(RetentionPeriodSchema), required=True,
+                             validate=ma.validate.Length(min=1, max=50))
+
+    class Meta(StrictSchema.Meta):
+        example = {"periods": [{"data_class": "booking", "days": 180}, {"data_class": "notify", "days": None}]}
+
+
+class DryRunClassSchema(ma.Schema):
+    data_class = ma.fields.String()
+    days = ma.fields.Integer()
+    cutoff = ma.fields.AwareDateTime(format="iso", metadata={"description": "Records whose clock started before this go."})
+    count = ma.fields.Integer()
+    ids = ma.fields.List(ma.fields.String())
+
+
+class DryRunSchema(ma.Schema):
+    at = ma.fields.AwareDateTime(format="iso")
+    classes = ma.fields.List(ma.fields.Nested(DryRunClassSchema))
+
+    class Meta(ma.Schema.Meta):
+        example = {"at": "2027-03-01T02:00:00+00:00", "classes": [
+            {"data_class": "booking", "days": 180, "cutoff": "2026-09-02T02:00:00+00:00", "count": 1,
+             "ids": ["0b6f1a2e-5c3d-4e8f-9a1b-7c2d3e4f5a60"]}]}
+
+
+class RetentionRunSchema(ma.Schema):
+    id = ma.fields.UUID()
+    data_class = ma.fields.String()
+    cutoff = ma.fields.AwareDateTime(format="iso")
+    ids_count = ma.fields.Integer(metadata={"description": "Records cleared."})
+    created_at = ma.fields.AwareDateTime(format="iso", metadata={"description": "When it ran."})
+
+    class Meta(ma.Schema.Meta):
+        example = {"id": "5d0c7f3e-2a1b-4c9d-8e7f-6a5b4c3d2e1f", "data_class": "booking",
+                   "cutoff": "2026-09-02T02:00:00+00:00", "ids_count": 1, "created_at": "2027-03-01T02:00:00+00:00"}
+
+
+class RetentionRunQuerySchema(PageQuerySchema):
+    data_class = ma.fields.String(load_default=None)
