@@ -3,9 +3,9 @@ built over the core's personal-data registry (each component declares what it ho
 
 
 def init_app(app, api) -> None:
-    from civic.privacy import models, retention as _tables  # noqa: F401  (tables)
     from civic.core import jobs
-    from civic.privacy import retention, routes
+    from civic.privacy import models, retention, routes  # noqa: F401  (tables)
+    from civic.privacy import retention as _tables
 
     api.register_blueprint(routes.blp)
     jobs.register(app, "privacy.retention", retention.run)

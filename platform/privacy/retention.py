@@ -11,15 +11,20 @@ import datetime as dt
 import uuid
 
 import sqlalchemy as sa
-from flask import current_app
-from sqlalchemy.orm import Mapped, mapped_column
-
 from civic.core import audit, caching, privacy
 from civic.core.db import Base, Entity, session, utcnow
 from civic.core.pagination import paginate
-from civic.core.tenancy import Tenant, TenantOwned, scoped, tenant_column, tenant_context
+from civic.core.tenancy import (
+    Tenant,
+    TenantOwned,
+    scoped,
+    tenant_column,
+    tenant_context,
+)
 from civic.privacy import problems
 from civic.privacy.service import require_handler
+from flask import current_app
+from sqlalchemy.orm import Mapped, mapped_column
 
 EVERY_SECONDS = 3600
 MAX_DAYS = 36500

@@ -579,6 +579,8 @@ BODIES = {
     ("POST", "/v1/privacy/searches"): lambda w: {"email": "pat@example.org"},
     ("POST", "/v1/privacy/requests"): lambda w: {"subject": {"email": "pat@example.org"}},
     ("POST", "/v1/privacy/requests/<request_id>/transition"): lambda w: {"to": "in_progress"},
+    ("PUT", "/v1/privacy/retention"): lambda w: {"periods": [{"data_class": "reporting", "days": 400}]},
+    ("POST", "/v1/privacy/retention/dry-run"): None,
 }
 
 

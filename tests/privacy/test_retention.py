@@ -3,12 +3,12 @@ import datetime as dt
 import uuid
 
 import sqlalchemy as sa
-
 from civic.booking.models import Booking
 from civic.core import jobs, privacy
 from civic.core.db import session, unit_of_work
 from civic.core.tenancy import tenant_context
 from civic.reporting.models import Report, ReportUpdate
+
 from tests.core.conftest import assert_problem
 from tests.privacy.conftest import SAM, Org
 
