@@ -59,4 +59,6 @@ def expire(*, tenant_id, before, dry_run: bool) -> list[str]:
 ENTRY = PersonalData(component="booking", model=Booking, fields=FIELDS,
                      purpose="To contact the person about their booking and to know who to expect.",
                      search=search, export=export, erase=erase, retention_days=730,
-                     expire=expire, clock="the booking's end")
+                     expire=expire, clock="the booking's end", lawful_basis="contract",
+                     categories_of_people=("people who book a place, room or appointment",),
+                     categories_of_data=("name", "email address", "phone number"))

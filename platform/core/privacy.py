@@ -106,6 +106,12 @@ class PersonalData:
     # expire(tenant_id=..., before=datetime, dry_run=bool) -> list[str]: the ids cleared (or that would be)
     expire: Callable[..., list[str]] | None = None
     clock: str | None = None  # in plain words, the moment the retention clock starts ("the booking's end")
+    # For the transparency register and the record of processing (UK GDPR Articles 13, 14 and 30):
+    lawful_basis: str = ""  # Article 6(1): "contract", "legal_obligation", "public_task", "legitimate_interests" ...
+    categories_of_people: tuple[str, ...] = ()
+    categories_of_data: tuple[str, ...] = ()
+    # shared(tenant_id=...) -> list[dict]: the organisations this data goes to (the data-sharing agreements)
+    shared: Callable[..., list[dict]] | None = None
 
     @property
     def data_class(self) -> str:

@@ -105,4 +105,7 @@ def expire(*, tenant_id, before, dry_run: bool) -> list[str]:
 ENTRY = PersonalData(component="notify", model=Message, fields=FIELDS,
                      purpose="To send the person the message the organisation wrote to them, and to show it was sent.",
                      search=search, export=export, erase=erase, retention_days=7,
-                     expire=expire, clock="the message being sent")
+                     expire=expire, clock="the message being sent", lawful_basis="public_task",
+                     categories_of_people=("people the organisation sends emails, text messages or letters to",),
+                     categories_of_data=("email address", "phone number", "postal address",
+                                         "the words of the message written for the person"))

@@ -59,7 +59,8 @@ def _classes(tenant_id: uuid.UUID) -> list[privacy.PersonalData]:
     return [e for e in privacy.retained(current_app) if facts is not None and facts.has_component(e.component)]
 
 
-def _periods(tenant_id: uuid.UUID) -> dict[str, int]:
+def periods(*, tenant_id: uuid.UUID) -> dict[str, int]:
+    """The tenant's own periods, by data class (a class not named keeps its component's default)."""
     return {p.data_class: p.days for p in session.scalars(scoped(RetentionPeriod, tenant_id))}
 
 
@@ -70,7 +71,7 @@ def schedule(*, tenant_id: uuid.UUID, principal) -> dict:
 
 
 def _schedule(tenant_id: uuid.UUID) -> list[dict]:
-    own = _periods(tenant_id)
+    own = periods(tenant_id=tenant_id)
     return [{"data_class": e.data_class, "component": e.component, "purpose": e.purpose, "clock": e.clock,
              "fields": list(e.fields), "default_days": e.retention_days, "own_days": own.get(e.data_class),
              "days": own.get(e.data_class, e.retention_days)} for e in _classes(tenant_id)]
@@ -105,7 +106,7 @@ def set_schedule(*, tenant_id: uuid.UUID, principal, periods: list[dict]) -> dic
 
 
 def _expire(tenant_id: uuid.UUID, *, dry_run: bool, now: dt.datetime) -> list[dict]:
-    own, done = _periods(tenant_id), []
+    own, done = periods(tenant_id=tenant_id), []
     for entry in _classes(tenant_id):
         days = own.get(entry.data_class, entry.retention_days)
         cutoff = now - dt.timedelta(days=days)

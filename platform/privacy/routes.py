@@ -1,12 +1,11 @@
 """The privacy API under /v1/privacy: HTTP only, one service call per method."""
+from civic.core import etag
+from civic.core.auth import current_principal, current_tenant_id, public, require
+from civic.core.pagination import page_schema
+from civic.privacy import retention, schemas, service, transparency
 from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
-
-from civic.core import etag
-from civic.core.auth import current_principal, current_tenant_id, require
-from civic.core.pagination import page_schema
-from civic.privacy import retention, schemas, service
 
 GUIDE = """Find everything your organisation holds about a person, and answer their subject access request
 within the statutory month.
@@ -25,6 +24,9 @@ within the statutory month.
 4. `GET /v1/privacy/retention` lists how long each kind of personal data is kept and from when (each
    component's default); `PUT` sets your own periods; `POST .../retention/dry-run` shows what would be
    cleared now; every hour the platform clears it and records the run (`GET .../retention/runs`).
+5. `GET /v1/privacy/transparency/{slug}` (and `.html`) is your public privacy notice, made from what the
+   platform holds for you: anyone may read it. A steward reads the place's record of processing
+   activities at `GET /v1/privacy/processing-record`.
 
 Only tenant admins (a signed-in person) or apps holding the scope may call these; every search, read and
 export is in the audit log (ids only). Errors carry a stable `code`: `privacy_admin_required`,
@@ -183,3 +185,43 @@ class RetentionRuns(MethodView):
         Needs `privacy:read`; a signed-in person must be a tenant admin. Oldest first (filter by
         `data_class`). Errors: `invalid_cursor`, `privacy_admin_required`."""
         return retention.list_runs(tenant_id=current_tenant_id(), principal=current_principal(), **query)
+
+
+PAGE_HEADERS = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
+
+
+@blp.route("/transparency/<slug>")
+class Transparency(MethodView):
+    @public
+    @blp.response(200, schemas.TransparencySchema)
+    def get(self, slug):
+        """What an organisation holds about people, why, on which basis, for how long, and who it is shared with.
+
+        Public: no token. Made from the platform's registry, the organisation's enabled components, its
+        retention periods and its data-sharing agreements in force. An unknown or suspended organisation
+        is a 404. Errors: `not_found`."""
+        return transparency.register(slug=slug)
+
+
+@blp.route("/transparency/<slug>.html")
+class TransparencyPage(MethodView):
+    @public
+    @blp.doc(**HTML_DOC)
+    def get(self, slug):
+        """The same privacy notice as a web page for the public.
+
+        Public: no token. Every value is escaped; the page runs no script. Errors: `not_found`."""
+        return Response(transparency.page(slug=slug), mimetype="text/html", headers=PAGE_HEADERS)
+
+
+@blp.route("/processing-record")
+class ProcessingRecord(MethodView):
+    @require("platform:admin")
+    @blp.response(200, schemas.ProcessingRecordSchema)
+    def get(self):
+        """The place's record of processing activities (UK GDPR Article 30), for the steward.
+
+        Needs `platform:admin`. Per activity: purposes, lawful basis, categories of people and data,
+        recipients, transfers, retention and security measures; per organisation: its contact,
+        components, retention periods and agreements. Errors: `insufficient_scope`."""
+        return transparency.processing_record()

@@ -2,7 +2,6 @@
 import datetime as dt
 
 import marshmallow as ma
-
 from civic.core import contact
 from civic.core.calendar import BANK_HOLIDAY_REGIONS
 from civic.core.pagination import PageQuerySchema
@@ -234,3 +233,100 @@ class RetentionRunSchema(ma.Schema):
 
 class RetentionRunQuerySchema(PageQuerySchema):
     data_class = ma.fields.String(load_default=None)
+
+
+# --- transparency ----------------------------------------------------------------------------
+class SharedWithSchema(ma.Schema):
+    title = ma.fields.String()
+    with_ = ma.fields.String(data_key="with", attribute="with", metadata={"description": "The other organisation."})
+    purpose = ma.fields.String()
+    lawful_basis = ma.fields.String()
+    fields = ma.fields.List(ma.fields.String())
+    retention_days = ma.fields.Integer()
+    starts_on = ma.fields.String()
+    ends_on = ma.fields.String()
+    rights_contact = ma.fields.String()
+
+
+class RetainedSchema(ma.Schema):
+    days = ma.fields.Integer(allow_none=True)
+    from_ = ma.fields.String(data_key="from", attribute="from", allow_none=True,
+                             metadata={"description": "The moment the period starts."})
+    applied = ma.fields.Boolean(metadata={"description": "Whether the platform clears it on that schedule."})
+
+
+class HeldSchema(ma.Schema):
+    component = ma.fields.String()
+    purpose = ma.fields.String()
+    lawful_basis = ma.fields.String()
+    lawful_basis_text = ma.fields.String()
+    categories_of_people = ma.fields.List(ma.fields.String())
+    categories_of_data = ma.fields.List(ma.fields.String())
+    fields = ma.fields.List(ma.fields.String())
+    retention = ma.fields.Nested(RetainedSchema)
+    shared_with = ma.fields.List(ma.fields.Nested(SharedWithSchema))
+
+
+class OrganisationSchema(ma.Schema):
+    name = ma.fields.String()
+    slug = ma.fields.String()
+    contact = ma.fields.String(allow_none=True, metadata={"description": "Its privacy contact, if it gave one."})
+
+
+HELD_EXAMPLE = {"component": "booking", "purpose": "To contact the person about their booking and to know who to expect.",
+                "lawful_basis": "contract", "lawful_basis_text": "A contract with the person (Article 6(1)(b))",
+                "categories_of_people": ["people who book a place, room or appointment"],
+                "categories_of_data": ["name", "email address", "phone number"],
+                "fields": ["attendee_name", "attendee_email", "attendee_phone"],
+                "retention": {"days": 180, "from": "the booking's end", "applied": True}, "shared_with": []}
+
+
+class TransparencySchema(ma.Schema):
+    organisation = ma.fields.Nested(OrganisationSchema)
+    generated_at = ma.fields.AwareDateTime(format="iso")
+    components = ma.fields.List(ma.fields.Nested(HeldSchema))
+
+    class Meta(ma.Schema.Meta):
+        example = {"organisation": {"name": "Riverside Community Trust", "slug": "riverside", "contact": None},
+                   "generated_at": "2027-03-01T09:00:00+00:00", "components": [HELD_EXAMPLE]}
+
+
+class ActivitySchema(ma.Schema):
+    component = ma.fields.String()
+    purposes = ma.fields.List(ma.fields.String())
+    lawful_basis = ma.fields.String()
+    categories_of_people = ma.fields.List(ma.fields.String())
+    categories_of_data = ma.fields.List(ma.fields.String())
+    fields = ma.fields.List(ma.fields.String())
+    recipients = ma.fields.String()
+    transfers = ma.fields.List(ma.fields.String(), metadata={"description": "Transfers outside the UK (none)."})
+    retention = ma.fields.Dict()
+    security_measures = ma.fields.List(ma.fields.String())
+
+
+class ControllerSchema(ma.Schema):
+    name = ma.fields.String()
+    slug = ma.fields.String()
+    status = ma.fields.String()
+    contact = ma.fields.String(allow_none=True)
+    components = ma.fields.List(ma.fields.String())
+    retention = ma.fields.Dict(metadata={"description": "Days kept, by component."})
+    recipients = ma.fields.List(ma.fields.Nested(SharedWithSchema))
+
+
+class ProcessingRecordSchema(ma.Schema):
+    generated_at = ma.fields.AwareDateTime(format="iso")
+    activities = ma.fields.List(ma.fields.Nested(ActivitySchema))
+    controllers = ma.fields.List(ma.fields.Nested(ControllerSchema))
+
+    class Meta(ma.Schema.Meta):
+        example = {"generated_at": "2027-03-01T09:00:00+00:00", "activities": [{
+            "component": "booking", "purposes": [HELD_EXAMPLE["purpose"]], "lawful_basis": "contract",
+            "categories_of_people": HELD_EXAMPLE["categories_of_people"],
+            "categories_of_data": HELD_EXAMPLE["categories_of_data"], "fields": HELD_EXAMPLE["fields"],
+            "recipients": "None: used only by the organisation that holds it", "transfers": [],
+            "retention": {"default_days": 730, "from": "the booking's end"},
+            "security_measures": ["Every read and change of personal data is in an audit log."]}],
+            "controllers": [{"name": "Riverside Community Trust", "slug": "riverside", "status": "active",
+                             "contact": None, "components": ["booking"], "retention": {"booking": 180},
+                             "recipients": []}]}

@@ -62,4 +62,6 @@ def expire(*, tenant_id: uuid.UUID, before, dry_run: bool) -> list[str]:
 ENTRY = PersonalData(component="reporting", model=Report, fields=FIELDS,
                      purpose="To contact the person who made a report about its progress.",
                      search=search, export=export, erase=erase, retention_days=365,
-                     expire=expire, clock="the report's closure")
+                     expire=expire, clock="the report's closure", lawful_basis="public_task",
+                     categories_of_people=("people who report a problem",),
+                     categories_of_data=("name", "email address", "phone number"))
