@@ -8,5 +8,6 @@ def init_app(app, api) -> None:
     from civic.privacy import retention as _tables
 
     api.register_blueprint(routes.blp)
+    api.register_blueprint(routes.public_blp)
     jobs.register(app, "privacy.retention", retention.run)
     jobs.schedule(app, "privacy.retention", retention.EVERY_SECONDS)

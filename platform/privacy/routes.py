@@ -34,6 +34,9 @@ export is in the audit log (ids only). Errors carry a stable `code`: `privacy_ad
 `request_not_ready`, `precondition_failed`, `retention_class_unknown`."""
 
 blp = Blueprint("privacy", __name__, url_prefix="/v1/privacy", description=GUIDE)
+public_blp = Blueprint("privacy-public", __name__, url_prefix="/v1/privacy", description=(
+    "Each organisation's privacy notice, for anyone: what it holds about people, why, on which lawful basis, "
+    "for how long and who it shares it with, made from what the platform actually holds. No token."))
 READ, WRITE = "privacy:read", "privacy:write"
 HTML_DOC = {"responses": {"200": {"description": "An HTML page that prints well.",
                                   "content": {"text/html": {"schema": {"type": "string"}}}}}}
@@ -190,10 +193,10 @@ class RetentionRuns(MethodView):
 PAGE_HEADERS = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
 
 
-@blp.route("/transparency/<slug>")
+@public_blp.route("/transparency/<slug>")
 class Transparency(MethodView):
     @public
-    @blp.response(200, schemas.TransparencySchema)
+    @public_blp.response(200, schemas.TransparencySchema)
     def get(self, slug):
         """What an organisation holds about people, why, on which basis, for how long, and who it is shared with.
 
@@ -203,10 +206,10 @@ class Transparency(MethodView):
         return transparency.register(slug=slug)
 
 
-@blp.route("/transparency/<slug>.html")
+@public_blp.route("/transparency/<slug>.html")
 class TransparencyPage(MethodView):
     @public
-    @blp.doc(**HTML_DOC)
+    @public_blp.doc(**HTML_DOC)
     def get(self, slug):
         """The same privacy notice as a web page for the public.
 
@@ -223,5 +226,5 @@ class ProcessingRecord(MethodView):
 
         Needs `platform:admin`. Per activity: purposes, lawful basis, categories of people and data,
         recipients, transfers, retention and security measures; per organisation: its contact,
-        components, retention periods and agreements. Errors: `insufficient_scope`."""
-        return transparency.processing_record()
+        components, retention periods and agreements. Errors: `insufficient_scope`, `component_disabled`."""
+        return transparency.processing_record(principal=current_principal())

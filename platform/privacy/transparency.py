@@ -7,7 +7,7 @@ import html
 import uuid
 
 import sqlalchemy as sa
-from civic.core import privacy
+from civic.core import privacy, problems
 from civic.core.db import session, utcnow
 from civic.core.errors import not_found
 from civic.core.tenancy import Tenant, tenant_by_slug, tenant_context
@@ -97,10 +97,12 @@ def page(*, slug: str) -> str:
             f"<title>Privacy: {name}</title><style>{STYLE}</style></head><body>{''.join(parts)}</body></html>")
 
 
-def processing_record() -> dict:
+def processing_record(*, principal) -> dict:
     """The place's record of processing activities (Article 30): per activity (a component) its purposes,
     basis, categories, recipients, transfers, retention and the security measures; and each organisation
     (a controller) with its contact, components, own retention periods and agreements."""
+    if principal.components is not None and "privacy" not in principal.components:  # the steward's own organisation runs the privacy component
+        raise problems.COMPONENT_DISABLED("The privacy component is not enabled for your organisation.")
     entries = privacy.registry(current_app)
     controllers = []
     for tenant in session.scalars(sa.select(Tenant).order_by(Tenant.slug)):

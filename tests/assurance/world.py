@@ -475,6 +475,7 @@ CREATORS = {
     "/v1/notify/opt-outs/<opt_out_id>": World.opt_out,
     "/v1/notify/callbacks/<tenant_id>": World.notify_callback,
     "/v1/notify/unsubscribe/<token>": World.unsubscribe_link,
+    **{f"/v1/privacy/transparency/<slug>{tail}": (lambda w: {"slug": w.a.slug}) for tail in ("", ".html")},
     **{f"/v1/payments/<payment_id>{tail}": World.payment for tail in ("", "/events", "/cancel")},
     "/v1/payments/<payment_id>/capture": World.capturable_payment,
     "/v1/payments/<payment_id>/refunds": World.paid_payment,
