@@ -50,7 +50,22 @@ def rectify(*, tenant_id, who: Identifiers, to: Identifiers) -> int:
     """Correct the email, phone or name on the person's bookings (audit: field names only)."""
     return privacy.rectify_rows(session, scoped(Booking, tenant_id), Booking, who, to, HELD, name_field="attendee_name")
 
+
+def expire(*, tenant_id, before, dry_run: bool) -> list[str]:
+    """Blank the attendee's details on every booking (both worlds) that ended before `before`."""
+    held = sa.or_(*(getattr(Booking, f).is_not(None) for f in FIELDS))
+    ids = list(session.scalars(sa.select(Booking.id).where(Booking.tenant_id == tenant_id, Booking.end < before, held)
+                               .execution_options(civic_tenant=tenant_id).order_by(Booking.end, Booking.id)))
+    if ids and not dry_run:
+        session.execute(sa.update(Booking).where(Booking.id.in_(ids)).values(dict.fromkeys(FIELDS))
+                        .execution_options(synchronize_session="fetch"))
+    return [str(i) for i in ids]
+
+
 ENTRY = PersonalData(component="booking", model=Booking, fields=FIELDS,
                      purpose="To contact the person about their booking and to know who to expect.",
                      search=search, export=export, erase=erase, retention_days=730,
-                     rectify=rectify)
+                     rectify=rectify,
+                     expire=expire, clock="the booking's end", lawful_basis="contract",
+                     categories_of_people=("people who book a place, room or appointment",),
+                     categories_of_data=("name", "email address", "phone number"))

@@ -8,11 +8,11 @@ organisations, by id). An open case holds the erasure back: the organisation is 
 person; close the case (or move it to a final state) first."""
 import sqlalchemy as sa
 
-from civic.casework.models import Attachment, Case, Note, Referral
+from civic.casework.models import Agreement, Attachment, Case, Note, Referral
 from civic.core import audit, privacy
 from civic.core.db import session
 from civic.core.privacy import Identifiers, PersonalData
-from civic.core.tenancy import scoped
+from civic.core.tenancy import Tenant, place_wide, scoped
 
 FIELDS = ("subject_name", "subject_email", "subject_phone", "subject_postcode", "subject_date_of_birth",
           "subject_nhs_number", "consent_recorded_at")
@@ -79,7 +79,27 @@ def shared_with(*, tenant_id, who: Identifiers) -> list[dict]:
     return [{"tenant_id": str(r.to_tenant_id), "referral_id": str(r.id)} for r in session.scalars(query)]
 
 
+def shared(*, tenant_id) -> list[dict]:
+    """The live data-sharing agreements in force that this organisation is a party to (as proposer or partner),
+    with the other party's name: what a transparency notice names as the recipients of case data."""
+    with place_wide("casework.agreements"):
+        rows = session.execute(
+            sa.select(Agreement, Tenant.name, Tenant.id).join(Tenant, Tenant.id == sa.case(
+                (Agreement.tenant_id == tenant_id, Agreement.partner_tenant_id), else_=Agreement.tenant_id))
+            .where(sa.or_(Agreement.tenant_id == tenant_id, Agreement.partner_tenant_id == tenant_id),
+                   Agreement.status == "active", Agreement.sandbox.is_(False))
+            .order_by(Agreement.starts_on, Agreement.id)).all()
+    return [{"title": a.title, "with": name, "purpose": a.purpose, "lawful_basis": a.lawful_basis,
+             "fields": list(a.shared_fields), "retention_days": a.retention_days, "starts_on": a.starts_on.isoformat(),
+             "ends_on": a.ends_on.isoformat(), "rights_contact": a.rights_contact} for a, name, _ in rows]
+
+
 ENTRY = PersonalData(component="casework", model=Case, fields=FIELDS,
                      purpose="To work with the person on their case and, under an agreement, refer them on.",
-                     search=search, export=export, erase=erase, retention_days=2190,
+                     search=search, export=export, erase=erase, retention_days=2190, lawful_basis="public_task",
+                     categories_of_people=("people the organisation supports through a case",),
+                     categories_of_data=("name", "email address", "phone number", "postcode", "date of birth",
+                                         "NHS number", "when consent was recorded",
+                                         "notes about the person's circumstances (may include health)"),
+                     shared=shared,
                      rectify=rectify, holds=holds, shared_with=shared_with)

@@ -6,7 +6,10 @@ normalised by `civic.core.contact`). The privacy component builds subject search
 requests over it; `export_subject` and `erase_subject` are the helpers the components' tests use. Erasure
 and rectification (`erase_counts`, `rectify_subject`) go through every registered component, enabled for
 the tenant or not, after `holds_subject` (why a component must keep the data now: any reason refuses).
-`retention_days` is recorded but nothing enforces it yet (retention is still to be built).
+`retention_days` is the default period of the entry's data class (its `component`); an entry with an
+`expire` is kept to it, or to the tenant's own period, by the privacy component's retention job: the clock
+starts at the moment `clock` names, and `expire(tenant_id=..., before=..., dry_run=...)` clears the personal
+fields of every record (both worlds) whose clock started before `before`, returning their ids.
 
 A component that holds no field for an identifier (payments hold no NHS number) returns nothing for it.
 
@@ -109,6 +112,19 @@ class PersonalData:
     # nothing held back). shared_with(...) -> [{"tenant_id", "referral_id"}]: who else received it.
     holds: Callable[..., list[str]] | None = None
     shared_with: Callable[..., list[dict]] | None = None
+    # expire(tenant_id=..., before=datetime, dry_run=bool) -> list[str]: the ids cleared (or that would be)
+    expire: Callable[..., list[str]] | None = None
+    clock: str | None = None  # in plain words, the moment the retention clock starts ("the booking's end")
+    # For the transparency register and the record of processing (UK GDPR Articles 13, 14 and 30):
+    lawful_basis: str = ""  # Article 6(1): "contract", "legal_obligation", "public_task", "legitimate_interests" ...
+    categories_of_people: tuple[str, ...] = ()
+    categories_of_data: tuple[str, ...] = ()
+    # shared(tenant_id=...) -> list[dict]: the organisations this data goes to (the data-sharing agreements)
+    shared: Callable[..., list[dict]] | None = None
+
+    @property
+    def data_class(self) -> str:
+        return self.component
 
 
 # --- helpers for a component's search -------------------------------------------------------
@@ -187,6 +203,11 @@ def registry(app, components: Iterable[str] | None = None) -> list[PersonalData]
     """Every entry, or only those of `components` (the ones enabled for a tenant)."""
     entries = list(app.extensions.get("civic.privacy", []))
     return entries if components is None else [e for e in entries if e.component in set(components)]
+
+
+def retained(app, components: Iterable[str] | None = None) -> list[PersonalData]:
+    """The entries kept to a retention period (those with an `expire`), of `components` if given."""
+    return [e for e in registry(app, components) if e.expire is not None and e.retention_days]
 
 
 def _who(who: Identifiers | None, email: str | None, phone: str | None) -> Identifiers:

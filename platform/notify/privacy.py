@@ -94,7 +94,24 @@ def rectify(*, tenant_id, who: Identifiers, to: Identifiers) -> int:
     """A message records where it was sent: an address it went to is history, not an identifier to correct."""
     return 0
 
+
+def expire(*, tenant_id, before, dry_run: bool) -> list[str]:
+    """Blank the details of every message (both worlds) made before `before` and not yet purged, as
+    `purge_tenant` does at a message's own `purge_after`: whichever comes first clears it."""
+    ids = list(session.scalars(sa.select(Message.id).where(
+        Message.tenant_id == tenant_id, Message.created_at < before, Message.purged_at.is_(None))
+        .execution_options(civic_tenant=tenant_id).order_by(Message.created_at, Message.id)))
+    if ids and not dry_run:
+        session.execute(sa.update(Message).where(Message.id.in_(ids))
+                        .values({**ERASED, "purged_at": utcnow()}).execution_options(synchronize_session="fetch"))
+    return [str(i) for i in ids]
+
+
 ENTRY = PersonalData(component="notify", model=Message, fields=FIELDS,
                      purpose="To send the person the message the organisation wrote to them, and to show it was sent.",
                      search=search, export=export, erase=erase, retention_days=7,
-                     rectify=rectify)
+                     rectify=rectify,
+                     expire=expire, clock="the message being sent", lawful_basis="public_task",
+                     categories_of_people=("people the organisation sends emails, text messages or letters to",),
+                     categories_of_data=("email address", "phone number", "postal address",
+                                         "the words of the message written for the person"))

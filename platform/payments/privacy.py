@@ -52,5 +52,7 @@ def rectify(*, tenant_id, who: Identifiers, to: Identifiers) -> int:
 
 ENTRY = PersonalData(component="payments", model=Payment, fields=FIELDS,
                      purpose="To send the payer a receipt and to find their payment if they ask about it.",
-                     search=search, export=export, erase=erase, retention_days=2190,
+                     search=search, export=export, erase=erase, retention_days=2190, lawful_basis="legal_obligation",
+                     categories_of_people=("people who pay the organisation",),
+                     categories_of_data=("email address",),
                      rectify=rectify)

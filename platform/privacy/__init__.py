@@ -4,7 +4,11 @@ registry (each component declares what it holds)."""
 
 
 def init_app(app, api) -> None:
-    from civic.privacy import models  # noqa: F401  (tables)
-    from civic.privacy import routes
+    from civic.core import jobs
+    from civic.privacy import models, retention, routes  # noqa: F401  (tables)
+    from civic.privacy import retention as _tables
 
     api.register_blueprint(routes.blp)
+    api.register_blueprint(routes.public_blp)
+    jobs.register(app, "privacy.retention", retention.run)
+    jobs.schedule(app, "privacy.retention", retention.EVERY_SECONDS)

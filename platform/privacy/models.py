@@ -9,12 +9,11 @@ import json
 import uuid
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
-
 from civic.core import crypto
 from civic.core.db import Base, Entity
 from civic.core.privacy import Identifiers
 from civic.core.tenancy import Sandboxed, TenantOwned, tenant_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 STATES = ("received", "awaiting_id", "in_progress", "extended", "completed", "refused")
 CLOSED = ("completed", "refused")

@@ -36,3 +36,9 @@ ERASURE_HELD = declare(
     means="A component must keep the person's data for now (casework: an open case about them). The "
           "answer's `reasons` say which records and why; nothing was erased.",
     action="Resolve each reason (for a case: close it), then ask again.")
+
+RETENTION_CLASS_UNKNOWN = declare(
+    "retention_class_unknown", 422, "No such data class",
+    means="A retention period is set for one of the data classes your organisation's enabled components hold "
+          "(`GET /v1/privacy/retention` lists them).",
+    action="Use a `data_class` from that list.")

@@ -1,12 +1,11 @@
 """The privacy API under /v1/privacy: HTTP only, one service call per method."""
+from civic.core import etag
+from civic.core.auth import current_principal, current_tenant_id, public, require
+from civic.core.pagination import page_schema
+from civic.privacy import erasure, retention, schemas, service, transparency
 from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
-
-from civic.core import etag
-from civic.core.auth import current_principal, current_tenant_id, require
-from civic.core.pagination import page_schema
-from civic.privacy import erasure, schemas, service
 
 GUIDE = """Find everything your organisation holds about a person, and answer their subject access request
 within the statutory month.
@@ -24,13 +23,22 @@ within the statutory month.
    accessed those records; `.../export.html` is the same as a page to print.
 4. `POST /v1/privacy/erasures` erases the person everywhere (refused, with reasons, while a case about them
    is open); `POST /v1/privacy/rectifications` corrects their identifiers everywhere.
+5. `GET /v1/privacy/retention` lists how long each kind of personal data is kept and from when (each
+   component's default); `PUT` sets your own periods; `POST .../retention/dry-run` shows what would be
+   cleared now; every hour the platform clears it and records the run (`GET .../retention/runs`).
+6. `GET /v1/privacy/transparency/{slug}` (and `.html`) is your public privacy notice, made from what the
+   platform holds for you: anyone may read it. A steward reads the place's record of processing
+   activities at `GET /v1/privacy/processing-record`.
 
 Only tenant admins (a signed-in person) or apps holding the scope may call these; every search, read and
 export is in the audit log (ids only). Errors carry a stable `code`: `privacy_admin_required`,
 `identifiers_missing`, `request_transition_not_allowed`, `extension_too_late`, `request_date_invalid`,
-`request_not_ready`, `erasure_held`, `precondition_failed`."""
+`request_not_ready`, `erasure_held`, `precondition_failed`, `retention_class_unknown`."""
 
 blp = Blueprint("privacy", __name__, url_prefix="/v1/privacy", description=GUIDE)
+public_blp = Blueprint("privacy-public", __name__, url_prefix="/v1/privacy", description=(
+    "Each organisation's privacy notice, for anyone: what it holds about people, why, on which lawful basis, "
+    "for how long and who it shares it with, made from what the platform actually holds. No token."))
 READ, WRITE = "privacy:read", "privacy:write"
 HTML_DOC = {"responses": {"200": {"description": "An HTML page that prints well.",
                                   "content": {"text/html": {"schema": {"type": "string"}}}}}}
@@ -187,3 +195,93 @@ class Rectifications(MethodView):
         identifiers in `subject` gets the values in `to`. The audit log keeps which identifiers changed,
         never the values. Errors: `identifiers_missing`, `validation_failed`, `privacy_admin_required`."""
         return erasure.rectify(tenant_id=current_tenant_id(), principal=current_principal(), **data)
+
+
+@blp.route("/retention")
+class Retention(MethodView):
+    @require(READ)
+    @blp.response(200, schemas.RetentionScheduleSchema)
+    def get(self):
+        """How long each kind of personal data is kept, and from when.
+
+        Needs `privacy:read`; a signed-in person must be a tenant admin. One entry per data class of your
+        organisation's enabled components: the default period, yours if set, and the one applied.
+        Errors: `privacy_admin_required`."""
+        return retention.schedule(tenant_id=current_tenant_id(), principal=current_principal())
+
+    @require(WRITE)
+    @blp.arguments(schemas.RetentionSetSchema)
+    @blp.response(200, schemas.RetentionScheduleSchema)
+    def put(self, data):
+        """Set how long your organisation keeps each kind of personal data.
+
+        Needs `privacy:write`; a signed-in person must be a tenant admin. Classes not named keep their
+        period; `days: null` goes back to the default. The next hourly run applies it (try the dry run
+        first). Recorded in the audit log. Errors: `retention_class_unknown`, `validation_failed`,
+        `privacy_admin_required`."""
+        return retention.set_schedule(tenant_id=current_tenant_id(), principal=current_principal(), **data)
+
+
+@blp.route("/retention/dry-run")
+class RetentionDryRun(MethodView):
+    @require(READ)
+    @blp.response(200, schemas.DryRunSchema)
+    def post(self):
+        """See what the retention schedule would clear now, without clearing anything.
+
+        Needs `privacy:read`; a signed-in person must be a tenant admin. Per data class: the cutoff, how
+        many records and which. Errors: `privacy_admin_required`."""
+        return retention.dry_run(tenant_id=current_tenant_id(), principal=current_principal())
+
+
+@blp.route("/retention/runs")
+class RetentionRuns(MethodView):
+    @require(READ)
+    @blp.arguments(schemas.RetentionRunQuerySchema, location="query")
+    @blp.response(200, page_schema(schemas.RetentionRunSchema))
+    def get(self, query):
+        """List the retention runs: when each data class was cleared, to which cutoff, how many records.
+
+        Needs `privacy:read`; a signed-in person must be a tenant admin. Oldest first (filter by
+        `data_class`). Errors: `invalid_cursor`, `privacy_admin_required`."""
+        return retention.list_runs(tenant_id=current_tenant_id(), principal=current_principal(), **query)
+
+
+PAGE_HEADERS = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
+
+
+@public_blp.route("/transparency/<slug>")
+class Transparency(MethodView):
+    @public
+    @public_blp.response(200, schemas.TransparencySchema)
+    def get(self, slug):
+        """What an organisation holds about people, why, on which basis, for how long, and who it is shared with.
+
+        Public: no token. Made from the platform's registry, the organisation's enabled components, its
+        retention periods and its data-sharing agreements in force. An unknown or suspended organisation
+        is a 404. Errors: `not_found`."""
+        return transparency.register(slug=slug)
+
+
+@public_blp.route("/transparency/<slug>.html")
+class TransparencyPage(MethodView):
+    @public
+    @public_blp.doc(**HTML_DOC)
+    def get(self, slug):
+        """The same privacy notice as a web page for the public.
+
+        Public: no token. Every value is escaped; the page runs no script. Errors: `not_found`."""
+        return Response(transparency.page(slug=slug), mimetype="text/html", headers=PAGE_HEADERS)
+
+
+@blp.route("/processing-record")
+class ProcessingRecord(MethodView):
+    @require("platform:admin")
+    @blp.response(200, schemas.ProcessingRecordSchema)
+    def get(self):
+        """The place's record of processing activities (UK GDPR Article 30), for the steward.
+
+        Needs `platform:admin`. Per activity: purposes, lawful basis, categories of people and data,
+        recipients, transfers, retention and security measures; per organisation: its contact,
+        components, retention periods and agreements. Errors: `insufficient_scope`, `component_disabled`."""
+        return transparency.processing_record(principal=current_principal())

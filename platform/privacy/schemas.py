@@ -2,7 +2,6 @@
 import datetime as dt
 
 import marshmallow as ma
-
 from civic.core import contact
 from civic.core.calendar import BANK_HOLIDAY_REGIONS
 from civic.core.pagination import PageQuerySchema
@@ -211,3 +210,178 @@ class RectificationSchema(StrictSchema):
     class Meta(StrictSchema.Meta):
         example = {"subject": {"email": "sam@example.org"},
                    "to": {"email": "sam.citizen@example.org", "name": "Sam Citizen-Jones"}}
+
+
+# --- retention -------------------------------------------------------------------------------
+class RetentionClassSchema(ma.Schema):
+    """One data class: what it holds, when its clock starts, and how long it is kept."""
+
+    data_class = ma.fields.String()
+    component = ma.fields.String()
+    purpose = ma.fields.String()
+    clock = ma.fields.String(metadata={"description": "The moment the period starts."})
+    fields = ma.fields.List(ma.fields.String())
+    default_days = ma.fields.Integer(metadata={"description": "The component's default period."})
+    own_days = ma.fields.Integer(allow_none=True, metadata={"description": "Your organisation's period, if set."})
+    days = ma.fields.Integer(metadata={"description": "The period applied, in days."})
+
+
+RETENTION_EXAMPLE = {"data_class": "booking", "component": "booking",
+                     "purpose": "To contact the person about their booking and to know who to expect.",
+                     "clock": "the booking's end", "fields": ["attendee_name", "attendee_email", "attendee_phone"],
+                     "default_days": 730, "own_days": 180, "days": 180}
+
+
+class RetentionScheduleSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(RetentionClassSchema), required=True)
+
+    class Meta(ma.Schema.Meta):
+        example = {"items": [RETENTION_EXAMPLE]}
+
+
+class RetentionPeriodSchema(StrictSchema):
+    data_class = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=60))
+    days = ma.fields.Integer(required=True, allow_none=True, strict=True,
+                             validate=ma.validate.Range(min=1, max=36500),
+                             metadata={"description": "Days kept after the clock starts; null: the default."})
+
+
+class RetentionSetSchema(StrictSchema):
+    """The periods to set (classes not named keep theirs)."""
+
+    periods = ma.fields.List(ma.fields.Nested(RetentionPeriodSchema), required=True,
+                             validate=ma.validate.Length(min=1, max=50))
+
+    class Meta(StrictSchema.Meta):
+        example = {"periods": [{"data_class": "booking", "days": 180}, {"data_class": "notify", "days": None}]}
+
+
+class DryRunClassSchema(ma.Schema):
+    data_class = ma.fields.String()
+    days = ma.fields.Integer()
+    cutoff = ma.fields.AwareDateTime(format="iso", metadata={"description": "Records whose clock started before this go."})
+    count = ma.fields.Integer()
+    ids = ma.fields.List(ma.fields.String())
+
+
+class DryRunSchema(ma.Schema):
+    at = ma.fields.AwareDateTime(format="iso")
+    classes = ma.fields.List(ma.fields.Nested(DryRunClassSchema))
+
+    class Meta(ma.Schema.Meta):
+        example = {"at": "2027-03-01T02:00:00+00:00", "classes": [
+            {"data_class": "booking", "days": 180, "cutoff": "2026-09-02T02:00:00+00:00", "count": 1,
+             "ids": ["0b6f1a2e-5c3d-4e8f-9a1b-7c2d3e4f5a60"]}]}
+
+
+class RetentionRunSchema(ma.Schema):
+    id = ma.fields.UUID()
+    data_class = ma.fields.String()
+    cutoff = ma.fields.AwareDateTime(format="iso")
+    ids_count = ma.fields.Integer(metadata={"description": "Records cleared."})
+    created_at = ma.fields.AwareDateTime(format="iso", metadata={"description": "When it ran."})
+
+    class Meta(ma.Schema.Meta):
+        example = {"id": "5d0c7f3e-2a1b-4c9d-8e7f-6a5b4c3d2e1f", "data_class": "booking",
+                   "cutoff": "2026-09-02T02:00:00+00:00", "ids_count": 1, "created_at": "2027-03-01T02:00:00+00:00"}
+
+
+class RetentionRunQuerySchema(PageQuerySchema):
+    data_class = ma.fields.String(load_default=None)
+
+
+# --- transparency ----------------------------------------------------------------------------
+class SharedWithSchema(ma.Schema):
+    title = ma.fields.String()
+    with_ = ma.fields.String(data_key="with", attribute="with", metadata={"description": "The other organisation."})
+    purpose = ma.fields.String()
+    lawful_basis = ma.fields.String()
+    fields = ma.fields.List(ma.fields.String())
+    retention_days = ma.fields.Integer()
+    starts_on = ma.fields.String()
+    ends_on = ma.fields.String()
+    rights_contact = ma.fields.String()
+
+
+class RetainedSchema(ma.Schema):
+    days = ma.fields.Integer(allow_none=True)
+    from_ = ma.fields.String(data_key="from", attribute="from", allow_none=True,
+                             metadata={"description": "The moment the period starts."})
+    applied = ma.fields.Boolean(metadata={"description": "Whether the platform clears it on that schedule."})
+
+
+class HeldSchema(ma.Schema):
+    component = ma.fields.String()
+    purpose = ma.fields.String()
+    lawful_basis = ma.fields.String()
+    lawful_basis_text = ma.fields.String()
+    categories_of_people = ma.fields.List(ma.fields.String())
+    categories_of_data = ma.fields.List(ma.fields.String())
+    fields = ma.fields.List(ma.fields.String())
+    retention = ma.fields.Nested(RetainedSchema)
+    shared_with = ma.fields.List(ma.fields.Nested(SharedWithSchema))
+
+
+class OrganisationSchema(ma.Schema):
+    name = ma.fields.String()
+    slug = ma.fields.String()
+    contact = ma.fields.String(allow_none=True, metadata={"description": "Its privacy contact, if it gave one."})
+
+
+HELD_EXAMPLE = {"component": "booking", "purpose": "To contact the person about their booking and to know who to expect.",
+                "lawful_basis": "contract", "lawful_basis_text": "A contract with the person (Article 6(1)(b))",
+                "categories_of_people": ["people who book a place, room or appointment"],
+                "categories_of_data": ["name", "email address", "phone number"],
+                "fields": ["attendee_name", "attendee_email", "attendee_phone"],
+                "retention": {"days": 180, "from": "the booking's end", "applied": True}, "shared_with": []}
+
+
+class TransparencySchema(ma.Schema):
+    organisation = ma.fields.Nested(OrganisationSchema)
+    generated_at = ma.fields.AwareDateTime(format="iso")
+    components = ma.fields.List(ma.fields.Nested(HeldSchema))
+
+    class Meta(ma.Schema.Meta):
+        example = {"organisation": {"name": "Riverside Community Trust", "slug": "riverside", "contact": None},
+                   "generated_at": "2027-03-01T09:00:00+00:00", "components": [HELD_EXAMPLE]}
+
+
+class ActivitySchema(ma.Schema):
+    component = ma.fields.String()
+    purposes = ma.fields.List(ma.fields.String())
+    lawful_basis = ma.fields.String()
+    categories_of_people = ma.fields.List(ma.fields.String())
+    categories_of_data = ma.fields.List(ma.fields.String())
+    fields = ma.fields.List(ma.fields.String())
+    recipients = ma.fields.String()
+    transfers = ma.fields.List(ma.fields.String(), metadata={"description": "Transfers outside the UK (none)."})
+    retention = ma.fields.Dict()
+    security_measures = ma.fields.List(ma.fields.String())
+
+
+class ControllerSchema(ma.Schema):
+    name = ma.fields.String()
+    slug = ma.fields.String()
+    status = ma.fields.String()
+    contact = ma.fields.String(allow_none=True)
+    components = ma.fields.List(ma.fields.String())
+    retention = ma.fields.Dict(metadata={"description": "Days kept, by component."})
+    recipients = ma.fields.List(ma.fields.Nested(SharedWithSchema))
+
+
+class ProcessingRecordSchema(ma.Schema):
+    generated_at = ma.fields.AwareDateTime(format="iso")
+    activities = ma.fields.List(ma.fields.Nested(ActivitySchema))
+    controllers = ma.fields.List(ma.fields.Nested(ControllerSchema))
+
+    class Meta(ma.Schema.Meta):
+        example = {"generated_at": "2027-03-01T09:00:00+00:00", "activities": [{
+            "component": "booking", "purposes": [HELD_EXAMPLE["purpose"]], "lawful_basis": "contract",
+            "categories_of_people": HELD_EXAMPLE["categories_of_people"],
+            "categories_of_data": HELD_EXAMPLE["categories_of_data"], "fields": HELD_EXAMPLE["fields"],
+            "recipients": "None: used only by the organisation that holds it", "transfers": [],
+            "retention": {"default_days": 730, "from": "the booking's end"},
+            "security_measures": ["Every read and change of personal data is in an audit log."]}],
+            "controllers": [{"name": "Riverside Community Trust", "slug": "riverside", "status": "active",
+                             "contact": None, "components": ["booking"], "retention": {"booking": 180},
+                             "recipients": []}]}

@@ -7,8 +7,6 @@ through its scopes alone: `privacy:read` to search and read requests, `privacy:w
 import datetime as dt
 import uuid
 
-from flask import current_app
-
 from civic.core import audit, caching, etag, people, privacy
 from civic.core.calendar import zone
 from civic.core.db import session, utcnow
@@ -17,6 +15,7 @@ from civic.core.privacy import Identifiers
 from civic.core.tenancy import get_scoped, scoped
 from civic.privacy import deadlines, page, problems
 from civic.privacy.models import CLOSED, AccessRequest
+from flask import current_app
 
 
 def today() -> dt.date:

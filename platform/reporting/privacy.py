@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from civic.core import privacy
 from civic.core.db import session
 from civic.core.privacy import Identifiers, PersonalData
-from civic.reporting.models import Report
+from civic.reporting.models import Report, ReportUpdate
 
 FIELDS = ("reporter_name", "reporter_email", "reporter_phone")
 HELD = {"email": "reporter_email", "phone": "reporter_phone"}
@@ -50,6 +50,26 @@ def rectify(*, tenant_id: uuid.UUID, who: Identifiers, to: Identifiers) -> int:
     session.expire_all()
     return changed
 
+
+def expire(*, tenant_id: uuid.UUID, before, dry_run: bool) -> list[str]:
+    """Remove the reporter's details from every closed report (both worlds) last closed before `before`."""
+    closed = (sa.select(ReportUpdate.report_id).where(ReportUpdate.tenant_id == tenant_id, ReportUpdate.status == "closed")
+              .group_by(ReportUpdate.report_id).having(sa.func.max(ReportUpdate.created_at) < before))
+    held = sa.or_(*(getattr(Report, f).is_not(None) for f in FIELDS))
+    ids = list(session.scalars(sa.select(Report.id).where(Report.tenant_id == tenant_id, Report.status == "closed",
+                                                          Report.id.in_(closed), held)
+                               .execution_options(civic_tenant=tenant_id).order_by(Report.created_at, Report.id)))
+    if ids and not dry_run:
+        session.execute(sa.update(Report).where(Report.id.in_(ids))
+                        .values(reporter_name=None, reporter_email=None, reporter_phone=None))
+        session.expire_all()
+    return [str(i) for i in ids]
+
+
 ENTRY = PersonalData(component="reporting", model=Report, fields=FIELDS,
                      purpose="To contact the person who made a report about its progress.",
-                     search=search, export=export, erase=erase, rectify=rectify)
+                     search=search, export=export, erase=erase, retention_days=365,
+                     expire=expire, clock="the report's closure", lawful_basis="public_task",
+                     categories_of_people=("people who report a problem",),
+                     categories_of_data=("name", "email address", "phone number"),
+                     rectify=rectify)

@@ -81,6 +81,8 @@ def test_a_public_route_naming_a_tenants_object_without_its_proof_changes_nothin
                 ("no proof", op.url(values), {}),
                 ("a forged proof", op.url(forged), {"Authorization": "Bearer callback-token-forged",
                                                     "Stripe-Signature": "t=1,v1=" + "0" * 64})):
+            if op.path.startswith("/v1/privacy/transparency/"):
+                continue  # an organisation's privacy notice is public by law and names no person, by design
             if op.path.endswith("/unsubscribe/<token>") and what != "a forged proof":
                 continue  # the signed link is its own proof: whoever holds it may use it, by design
             response = world.client.open(url, method=op.method, json=body_for(world, op), headers=headers)

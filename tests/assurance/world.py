@@ -479,6 +479,7 @@ CREATORS = {
     "/v1/notify/opt-outs/<opt_out_id>": World.opt_out,
     "/v1/notify/callbacks/<tenant_id>": World.notify_callback,
     "/v1/notify/unsubscribe/<token>": World.unsubscribe_link,
+    **{f"/v1/privacy/transparency/<slug>{tail}": (lambda w: {"slug": w.a.slug}) for tail in ("", ".html")},
     **{f"/v1/payments/<payment_id>{tail}": World.payment for tail in ("", "/events", "/cancel")},
     "/v1/payments/<payment_id>/capture": World.capturable_payment,
     "/v1/payments/<payment_id>/refunds": World.paid_payment,
@@ -587,6 +588,8 @@ BODIES = {
     ("POST", "/v1/privacy/erasures"): lambda w: {"subject": {"email": "pat@example.org"}, "reason": "Asked to be forgotten"},
     ("POST", "/v1/privacy/rectifications"): lambda w: {"subject": {"email": "pat@example.org"},
                                                        "to": {"email": "pat.new@example.org"}},
+    ("PUT", "/v1/privacy/retention"): lambda w: {"periods": [{"data_class": "reporting", "days": 400}]},
+    ("POST", "/v1/privacy/retention/dry-run"): None,
 }
 
 

@@ -45,7 +45,7 @@ SEQUENCE = [
     "POST /v1/casework/cases/{case_id}/referrals", "POST /v1/casework/referrals/{referral_id}/decline",  # a second one
     "POST /v1/flows/webhooks", "PATCH /v1/flows/webhooks/{endpoint_id}", "POST /v1/flows/webhooks/{endpoint_id}/recover",
     "POST /v1/privacy/searches", "POST /v1/privacy/requests", "POST /v1/privacy/requests/{request_id}/transition",
-    "POST /v1/privacy/rectifications", "POST /v1/privacy/erasures",
+    "POST /v1/privacy/rectifications", "POST /v1/privacy/erasures", "PUT /v1/privacy/retention",
 ]
 SANDBOXED = ("/v1/notify/", "/v1/payments", "/v1/casework/")
 LIVE_ONLY = ("/v1/casework/settings",)  # settings apply to live work too

@@ -4,7 +4,6 @@ import datetime as dt
 import zoneinfo
 
 import pytest
-
 from civic.casework.schemas import SOCIAL_PRESCRIBING
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")

@@ -3,7 +3,6 @@ weekends and bank holidays move the deadline on, pauses push it by the days paus
 import datetime as dt
 
 import pytest
-
 from civic.privacy.deadlines import add_months, deadline
 
 D = dt.date

@@ -4,10 +4,11 @@ import uuid
 
 from civic.core.audit import AuditEntry
 from civic.core.db import session
+from civic.core.tenancy import tenant_context
 from civic.privacy.deadlines import deadline
 from civic.privacy.models import AccessRequest
 from civic.privacy.service import today
-from civic.core.tenancy import tenant_context
+
 from tests.core.conftest import assert_problem
 from tests.privacy.conftest import SUBJECT
 

@@ -1,6 +1,7 @@
 """Subject search through HTTP over records made through booking, reporting and casework."""
 from civic.core.audit import AuditEntry
 from civic.core.db import session
+
 from tests.core.conftest import assert_problem
 from tests.privacy.conftest import SUBJECT, Org
 
