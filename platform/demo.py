@@ -15,7 +15,8 @@ from civic.gateway import service
 PLACE = [
     ("borough-council", "Riverside Borough Council", "council",
      ["booking:read", "booking:write", "reporting:read", "reporting:write", "casework:read", "casework:write",
-      "payments:read", "payments:write", "notify:read", "notify:write", "clients:manage"]),
+      "payments:read", "payments:write", "notify:read", "notify:write", "flows:read", "flows:write",
+      "privacy:read", "privacy:write", "clients:manage"]),
     ("food-bank", "Riverside Food Bank", "voluntary", ["booking:read", "booking:write", "reporting:read", "reporting:write"]),
     ("community-health", "Riverside Community Health Service", "nhs",
      ["booking:read", "booking:write", "casework:read", "casework:write", "notify:read", "notify:write"]),
