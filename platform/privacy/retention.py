@@ -17,6 +17,7 @@ from civic.core.pagination import paginate
 from civic.core.tenancy import (
     Tenant,
     TenantOwned,
+    live_only,
     scoped,
     tenant_column,
     tenant_context,
@@ -70,6 +71,9 @@ def schedule(*, tenant_id: uuid.UUID, principal) -> dict:
     return {"items": _schedule(tenant_id)}
 
 
+DRY_RUN_IDS = 100  # ids shown per class by a dry run (the count is always whole)
+
+
 def _schedule(tenant_id: uuid.UUID) -> list[dict]:
     own = periods(tenant_id=tenant_id)
     return [{"data_class": e.data_class, "component": e.component, "purpose": e.purpose, "clock": e.clock,
@@ -80,6 +84,7 @@ def _schedule(tenant_id: uuid.UUID) -> list[dict]:
 def set_schedule(*, tenant_id: uuid.UUID, principal, periods: list[dict]) -> dict:
     """Set (or with `days: null`, drop back to the default) the tenant's period of each class named."""
     require_handler(principal)
+    live_only("retention periods")  # they apply to both worlds: a sandbox client must not shorten live ones
     if len({p["data_class"] for p in periods}) != len(periods):
         raise problems.RETENTION_CLASS_UNKNOWN("Name each data class once.", errors={"periods": ["A data class twice."]})
     known = {e.data_class for e in _classes(tenant_id)}
@@ -119,7 +124,10 @@ def dry_run(*, tenant_id: uuid.UUID, principal) -> dict:
     """What the schedule would clear now, per class (counts and ids); changes nothing."""
     require_handler(principal)
     now = utcnow()
-    return {"at": now, "classes": _expire(tenant_id, dry_run=True, now=now)}
+    classes = _expire(tenant_id, dry_run=True, now=now)
+    for done in classes:  # the count is whole; the ids are a sample, so the answer stays small
+        done["ids"] = done["ids"][:DRY_RUN_IDS]
+    return {"at": now, "classes": classes}
 
 
 def apply(*, tenant_id: uuid.UUID) -> list[RetentionRun]:

@@ -217,8 +217,9 @@ class Retention(MethodView):
 
         Needs `privacy:write`; a signed-in person must be a tenant admin. Classes not named keep their
         period; `days: null` goes back to the default. The next hourly run applies it (try the dry run
-        first). Recorded in the audit log. Errors: `retention_class_unknown`, `validation_failed`,
-        `privacy_admin_required`."""
+        first). The periods apply to live and test data alike, so a sandbox (test) client may read them but
+        not set them. Recorded in the audit log. Errors: `retention_class_unknown`, `validation_failed`,
+        `privacy_admin_required`, `sandbox_read_only`."""
         return retention.set_schedule(tenant_id=current_tenant_id(), principal=current_principal(), **data)
 
 

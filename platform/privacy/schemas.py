@@ -261,7 +261,7 @@ class DryRunClassSchema(ma.Schema):
     days = ma.fields.Integer()
     cutoff = ma.fields.AwareDateTime(format="iso", metadata={"description": "Records whose clock started before this go."})
     count = ma.fields.Integer()
-    ids = ma.fields.List(ma.fields.String())
+    ids = ma.fields.List(ma.fields.String(), metadata={"description": "Up to 100 of them (`count` is the whole number)."})
 
 
 class DryRunSchema(ma.Schema):

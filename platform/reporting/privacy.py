@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from civic.core import privacy
 from civic.core.db import session
 from civic.core.privacy import Identifiers, PersonalData
+from civic.core.tenancy import scoped
 from civic.reporting.models import Report, ReportUpdate
 
 FIELDS = ("reporter_name", "reporter_email", "reporter_phone")
@@ -16,7 +17,7 @@ HELD = {"email": "reporter_email", "phone": "reporter_phone"}
 
 
 def _reports(tenant_id: uuid.UUID) -> sa.Select:
-    return sa.select(Report).where(Report.tenant_id == tenant_id)
+    return scoped(Report, tenant_id)  # the caller's world only (a sandbox erasure never touches live reports)
 
 
 def search(*, tenant_id: uuid.UUID, who: Identifiers) -> list[privacy.Match]:

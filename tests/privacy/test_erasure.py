@@ -158,3 +158,20 @@ def test_a_component_switched_off_for_the_organisation_is_erased_too(app, client
     made = erase(org)
     assert (made["counts"]["booking"], made["counts"]["reporting"]) == (1, 1)
     assert [value for value in SAM_VALUES if value in dump(app)] == []
+
+
+def test_re_applying_a_sandbox_erasure_never_touches_live_records(app, client, org, make):
+    live = seed_all(org, app, SUBJECT)
+    sandbox = make.headers(org.tenant, "privacy:read", "privacy:write", sandbox=True)
+    made = erase(org, headers=sandbox)
+    assert made["counts"].get("reporting", 0) == 0  # in the test world, Sam made no report
+    from civic import cli
+
+    app_factory, cli._app = cli._app, (lambda: app)
+    try:
+        result = CliRunner().invoke(cli.main, ["privacy", "reapply-erasures"])
+    finally:
+        cli._app = app_factory
+    assert result.exit_code == 0, result.output
+    report = client.get(f"/v1/reporting/reports/{live['report']}", headers=org.admin).get_json()
+    assert report["reporter"]["email"] == SUBJECT["email"]  # the live report keeps its reporter

@@ -142,3 +142,21 @@ def test_only_tenant_admins_or_apps_with_the_scope(client, org):
     assert client.get(RETENTION, headers=org.reader_app).status_code == 200
     assert client.put(RETENTION, headers=org.app, json=body).status_code == 200
     assert client.get(RETENTION).status_code == 401
+
+
+def test_a_sandbox_client_may_read_the_periods_but_never_set_them(client, org, make):
+    # The periods apply to live and test data alike: a test client shortening them would clear live records.
+    sandbox = make.headers(org.tenant, "privacy:read", "privacy:write", sandbox=True)
+    assert client.get(RETENTION, headers=sandbox).status_code == 200
+    refused = client.put(RETENTION, headers=sandbox, json={"periods": [{"data_class": "booking", "days": 1}]})
+    assert_problem(refused, 403, "sandbox_read_only")
+    assert all(item["own_days"] is None for item in client.get(RETENTION, headers=org.admin).get_json()["items"])
+
+
+def test_a_dry_run_shows_every_count_but_at_most_a_hundred_ids(app, client, org):
+    from civic.privacy import retention
+
+    assert retention.DRY_RUN_IDS == 100
+    answer = client.post(f"{RETENTION}/dry-run", headers=org.admin)
+    assert answer.status_code == 200
+    assert all(len(c["ids"]) <= retention.DRY_RUN_IDS and c["count"] >= len(c["ids"]) for c in answer.get_json()["classes"])
