@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from civic.casework.models import Agreement, Attachment, Case, Note, Referral
 from civic.core import audit, privacy
-from civic.core.db import session
+from civic.core.db import session, utcnow
 from civic.core.privacy import Identifiers, PersonalData
 from civic.core.tenancy import Tenant, place_wide, scoped
 
@@ -45,11 +45,13 @@ def export(*, tenant_id, who: Identifiers) -> list[dict]:
 
 def erase(*, tenant_id, who: Identifiers) -> int:
     """Blank the person's details on their cases (the cases and their timelines stay, without them)."""
-    ids = list(session.scalars(_matching(tenant_id, who).with_only_columns(Case.id)))
+    # Closed cases only: the hold check refused an open one, and a case opened since is left alone.
+    ids = list(session.scalars(_matching(tenant_id, who).where(Case.open.is_(False)).with_only_columns(Case.id)))
     if ids:
         audit.record("casework.personal_data_erased", tenant_id=tenant_id, subject_type="data_subject",
                      detail={"case_ids": [str(i) for i in ids]})
-        session.execute(sa.update(Case).where(Case.id.in_(ids)).values(dict.fromkeys(FIELDS))
+        # The case type's own fields (`fields`) are answers about the person too.
+        session.execute(sa.update(Case).where(Case.id.in_(ids)).values({**dict.fromkeys(FIELDS), "fields": {}})
                         .execution_options(synchronize_session="fetch"))
         session.execute(sa.update(Referral).where(Referral.tenant_id == tenant_id, Referral.case_id.in_(ids))
                         .values(shared={}).execution_options(synchronize_session="fetch"))
@@ -81,13 +83,16 @@ def shared_with(*, tenant_id, who: Identifiers) -> list[dict]:
 
 def shared(*, tenant_id) -> list[dict]:
     """The live data-sharing agreements in force that this organisation is a party to (as proposer or partner),
-    with the other party's name: what a transparency notice names as the recipients of case data."""
+    with the other party's name: what a transparency notice names as the recipients of case data. In force
+    means active and within its dates, as a referral checks it."""
+    today = utcnow().date()
     with place_wide("casework.agreements"):
         rows = session.execute(
             sa.select(Agreement, Tenant.name, Tenant.id).join(Tenant, Tenant.id == sa.case(
                 (Agreement.tenant_id == tenant_id, Agreement.partner_tenant_id), else_=Agreement.tenant_id))
             .where(sa.or_(Agreement.tenant_id == tenant_id, Agreement.partner_tenant_id == tenant_id),
-                   Agreement.status == "active", Agreement.sandbox.is_(False))
+                   Agreement.status == "active", Agreement.sandbox.is_(False),
+                   Agreement.starts_on <= today, Agreement.ends_on >= today)
             .order_by(Agreement.starts_on, Agreement.id)).all()
     return [{"title": a.title, "with": name, "purpose": a.purpose, "lawful_basis": a.lawful_basis,
              "fields": list(a.shared_fields), "retention_days": a.retention_days, "starts_on": a.starts_on.isoformat(),

@@ -65,14 +65,14 @@ class Api(flask_smorest.Api):
                 # In a context of its own, outside any request, so the document is the same whoever reads first
                 # (no request's host in its examples).
                 contextvars.Context().run(self._write, waiting)
-                self.__dict__["_undocumented"] = []
             finally:
                 self.__dict__["_documenting"] = None
 
-    def _write(self, waiting) -> None:
+    def _write(self, waiting: list) -> None:
         with self._app.app_context():
-            for write in waiting:
-                write()
+            while waiting:  # each write leaves the queue once done, so one that fails is not applied twice
+                waiting[0]()
+                waiting.pop(0)
 
     def register_blueprint(self, blp, *, parameters=None, **options):
         """flask-smorest's, with the blueprint's documentation written when the spec is first read."""
