@@ -33,9 +33,11 @@ SUBJECT_SUBKEY = "privacy.subject"
 CORRECTABLE = ("email", "phone", "nhs_number", "name", "date_of_birth", "postcode")
 
 
-def subject_key(who: Identifiers) -> str:
-    """The pseudonymous subject id: the same person, named by the same identifiers, gets the same id."""
-    value = json.dumps({k: v for k, v in who.as_dict().items() if v is not None}, sort_keys=True).encode()
+def subject_key(who: Identifiers, tenant_id: uuid.UUID) -> str:
+    """The pseudonymous subject id: the same person, named by the same identifiers, gets the same id within one
+    organisation, and another id in another (so the ids cannot link a person across organisations)."""
+    value = json.dumps({**{k: v for k, v in who.as_dict().items() if v is not None}, "tenant": str(tenant_id)},
+                       sort_keys=True).encode()
     return hmac.new(crypto.subkeys(SUBJECT_SUBKEY)[0], value, hashlib.sha256).hexdigest()
 
 
@@ -54,8 +56,9 @@ def _emit(erasure: Erasure, shared: list[dict]) -> None:
     events.emit(SUBJECT_ERASED.type, tenant_id=erasure.tenant_id, subject=str(erasure.id),
                 data={**data, "referrals": shared})
     for receiver in dict.fromkeys(row["tenant_id"] for row in shared):
+        # A receiver learns which of its referrals to act on, not what else the erasing organisation held.
         events.emit(SUBJECT_ERASED.type, tenant_id=uuid.UUID(receiver), subject=str(erasure.id),
-                    data={**data, "referrals": [row for row in shared if row["tenant_id"] == receiver]})
+                    data={**data, "counts": {}, "referrals": [row for row in shared if row["tenant_id"] == receiver]})
 
 
 def create_erasure(*, tenant_id: uuid.UUID, principal, subject: dict, reason: str,
@@ -70,7 +73,7 @@ def create_erasure(*, tenant_id: uuid.UUID, principal, subject: dict, reason: st
             reasons=[{"component": c, "reason": why} for c, reasons in held.items() for why in reasons])
     shared = privacy.shared_subject(current_app, tenant_id=tenant_id, who=who)
     counts = privacy.erase_counts(current_app, tenant_id=tenant_id, who=who)
-    erasure = Erasure(id=uuid.uuid4(), tenant_id=tenant_id, subject_key=subject_key(who), reason=reason,
+    erasure = Erasure(id=uuid.uuid4(), tenant_id=tenant_id, subject_key=subject_key(who, tenant_id), reason=reason,
                       counts=counts, referred_to=sorted({row["tenant_id"] for row in shared}),
                       requested_by=principal.user_id, client_id=principal.client_id, applied_count=1,
                       reference=reference, metadata_=metadata_ or {})
@@ -105,7 +108,7 @@ def rectify(*, tenant_id: uuid.UUID, principal, subject: dict, to: dict) -> dict
     if to.get("name"):  # compared folded, written as given (spaces tidied)
         new = dataclasses.replace(new, name=" ".join(to["name"].split()))
     counts = privacy.rectify_subject(current_app, tenant_id=tenant_id, who=who, to=new)
-    key = subject_key(who)
+    key = subject_key(who, tenant_id)
     audit.record("privacy.subject_rectified", tenant_id=tenant_id, subject_type="data_subject", subject_id=key,
                  detail={"identifiers": list(who.given), "changed": given, "counts": counts})
     return {"subject_key": key, "changed": given, "counts": counts}

@@ -19,7 +19,8 @@ class SubjectErasedData(Schema):
     subject_key = fields.String(required=True, metadata={
         "description": "The pseudonymous subject id: a keyed hash of the identifiers, never the identifiers."})
     counts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
-                         metadata={"description": "Rows changed per component."})
+                         metadata={"description": "Rows changed per component (empty in the event a referral "
+                                                  "partner receives)."})
     referrals = fields.List(fields.Nested(ReferralData), required=True)
     sandbox = fields.Boolean(required=True)
 

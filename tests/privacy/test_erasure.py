@@ -112,8 +112,10 @@ def test_the_event_names_no_one_and_reaches_the_referral_partner(app, client, or
     with app.app_context(), place_wide("platform.operator"):
         sent = [(e.tenant_id, e.data) for e in session.query(Event).filter(Event.type == "civic.privacy.subject_erased")]
     assert {tenant for tenant, _ in sent} == {org.tenant.id, other.tenant.id}
-    for _, data in sent:
+    for tenant, data in sent:
         assert data["erasure_id"] == made["id"] and data["subject_key"] == made["subject_key"]
+        # the partner is not told what else the erasing organisation held about the person
+        assert (data["counts"] == {}) is (tenant == other.tenant.id)
         assert data["referrals"] == [{"tenant_id": str(other.tenant.id), "referral_id": referral["id"]}]
         text = str(data).lower()
         assert [value for value in SAM_VALUES if value in text] == []
@@ -158,6 +160,16 @@ def test_a_component_switched_off_for_the_organisation_is_erased_too(app, client
     made = erase(org)
     assert (made["counts"]["booking"], made["counts"]["reporting"]) == (1, 1)
     assert [value for value in SAM_VALUES if value in dump(app)] == []
+
+
+def test_the_pseudonymous_id_differs_between_organisations(app, org, other):
+    from civic.core.privacy import Identifiers
+    from civic.privacy.erasure import subject_key
+
+    who = Identifiers.of(email=SUBJECT["email"])
+    with app.app_context():
+        assert subject_key(who, org.tenant.id) == subject_key(who, org.tenant.id)
+        assert subject_key(who, org.tenant.id) != subject_key(who, other.tenant.id)
 
 
 def test_re_applying_a_sandbox_erasure_never_touches_live_records(app, client, org, make):
