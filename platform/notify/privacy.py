@@ -97,9 +97,13 @@ def rectify(*, tenant_id, who: Identifiers, to: Identifiers) -> int:
 
 def expire(*, tenant_id, before, dry_run: bool) -> list[str]:
     """Blank the details of every message (both worlds) made before `before` and not yet purged, as
-    `purge_tenant` does at a message's own `purge_after`: whichever comes first clears it."""
+    `purge_tenant` does at a message's own `purge_after`: whichever comes first clears it. A message still on
+    its way (queued, or sending and not past its own `purge_after`) keeps its recipient until it is done."""
+    from civic.notify.delivery import FINAL
+
+    done = sa.or_(Message.status.in_(FINAL), Message.purge_after < utcnow())
     ids = list(session.scalars(sa.select(Message.id).where(
-        Message.tenant_id == tenant_id, Message.created_at < before, Message.purged_at.is_(None))
+        Message.tenant_id == tenant_id, Message.created_at < before, Message.purged_at.is_(None), done)
         .execution_options(civic_tenant=tenant_id).order_by(Message.created_at, Message.id)))
     if ids and not dry_run:
         session.execute(sa.update(Message).where(Message.id.in_(ids))

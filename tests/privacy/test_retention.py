@@ -160,3 +160,19 @@ def test_a_dry_run_shows_every_count_but_at_most_a_hundred_ids(app, client, org)
     answer = client.post(f"{RETENTION}/dry-run", headers=org.admin)
     assert answer.status_code == 200
     assert all(len(c["ids"]) <= retention.DRY_RUN_IDS and c["count"] >= len(c["ids"]) for c in answer.get_json()["classes"])
+
+
+def test_a_message_still_on_its_way_keeps_its_recipient_past_the_period(app, client, org):
+    from civic.core.db import utcnow
+    from civic.notify.models import Message
+
+    with app.app_context(), tenant_context(org.tenant.id), unit_of_work():
+        made = {status: Message(id=uuid.uuid4(), tenant_id=org.tenant.id, channel="email", template_name="reminder",
+                                notify_template_id=str(uuid.uuid4()), recipient=f"{status}@example.org",
+                                personalisation={}, status=status, created_at=ago(2),
+                                purge_after=utcnow() + dt.timedelta(days=5))
+                for status in ("queued", "sending", "delivered")}
+        session.add_all(made.values())
+    assert client.put(RETENTION, headers=org.admin, json={"periods": [{"data_class": "notify", "days": 1}]}).status_code == 200
+    classes = {c["data_class"]: c for c in client.post(f"{RETENTION}/dry-run", headers=org.admin).get_json()["classes"]}
+    assert classes["notify"]["ids"] == [str(made["delivered"].id)]
