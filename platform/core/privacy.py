@@ -160,6 +160,17 @@ def matching(query: sa.Select, model, who: Identifiers, fields) -> sa.Select:
     return query.where(sa.or_(*(c for _, _, c in found)) if found else sa.false())
 
 
+def matching_every(query: sa.Select, model, who: Identifiers, fields) -> sa.Select:
+    """`query` narrowed to the rows of this person only (for rectification): holding an identifier that names
+    them, and no identifier of theirs that disagrees (each is theirs or empty). A household phone given with
+    an email matches the rows with that email, not another member's rows holding only the phone."""
+    found = conditions(model, who, fields, only=PERSONAL)
+    if not found:
+        return query.where(sa.false())
+    agree = [sa.or_(condition, getattr(model, field.split("+")[0]).is_(None)) for _, field, condition in found]
+    return query.where(sa.or_(*(c for _, _, c in found)), *agree)
+
+
 def search_rows(session, query: sa.Select, model, who: Identifiers, fields, *, component: str,
                 type: str) -> list[Match]:
     """The matches of `query`'s rows, one query per identifier and field, in the order first found."""
@@ -172,7 +183,7 @@ def search_rows(session, query: sa.Select, model, who: Identifiers, fields, *, c
 
 def rectify_rows(session, query: sa.Select, model, who: Identifiers, to: Identifiers, fields, *,
                  name_field: str | None = None) -> int:
-    """Write `to`'s identifiers on `query`'s rows that `who`'s identifiers (those naming one person) match:
+    """Write `to`'s identifiers on `query`'s rows that are the person's (`matching_every`):
     each into the field(s) `fields` gives for it; a name into `name_field` too (a record holding a name but
     no date of birth). An identifier `to` does not give stays as it is. Returns the rows changed."""
     values: dict = {}
@@ -187,7 +198,7 @@ def rectify_rows(session, query: sa.Select, model, who: Identifiers, to: Identif
         values[born] = to.date_of_birth
     if not values:
         return 0
-    ids = list(session.scalars(matching(query, model, who, fields).with_only_columns(model.id)))
+    ids = list(session.scalars(matching_every(query, model, who, fields).with_only_columns(model.id)))
     if ids:
         session.execute(sa.update(model).where(model.id.in_(ids)).values(values)
                         .execution_options(synchronize_session="fetch"))

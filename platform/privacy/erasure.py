@@ -97,6 +97,19 @@ def list_erasures(*, tenant_id: uuid.UUID, principal, limit: int = 20, after: st
     return paginate(scoped(Erasure, tenant_id), Erasure, limit=limit, after=after)
 
 
+def _refuse_a_merge(tenant_id: uuid.UUID, who: Identifiers, new: Identifiers) -> None:
+    """A corrected email, phone or NHS number that another person's records hold would merge the two."""
+    theirs = Identifiers(email=new.email, phone=new.phone, nhs_number=new.nhs_number)
+    if not theirs.given:
+        return
+    ours = {(m.component, m.id) for m in privacy.search_subject(current_app, tenant_id=tenant_id, who=who)}
+    others = [m for m in privacy.search_subject(current_app, tenant_id=tenant_id, who=theirs)
+              if (m.component, m.id) not in ours]
+    if others:
+        raise problems.RECTIFICATION_CONFLICT(
+            f"{len(others)} record(s) of someone else already hold the corrected details; nothing was changed.")
+
+
 def rectify(*, tenant_id: uuid.UUID, principal, subject: dict, to: dict) -> dict:
     """Correct the person's identifiers everywhere they are held; the audit keeps field names, never values."""
     require_handler(principal)
@@ -107,6 +120,7 @@ def rectify(*, tenant_id: uuid.UUID, principal, subject: dict, to: dict) -> dict
         raise problems.NO_IDENTIFIER("Send at least one corrected identifier.", errors={"to": ["Nothing to change to."]})
     if to.get("name"):  # compared folded, written as given (spaces tidied)
         new = dataclasses.replace(new, name=" ".join(to["name"].split()))
+    _refuse_a_merge(tenant_id, who, new)
     counts = privacy.rectify_subject(current_app, tenant_id=tenant_id, who=who, to=new)
     key = subject_key(who, tenant_id)
     audit.record("privacy.subject_rectified", tenant_id=tenant_id, subject_type="data_subject", subject_id=key,

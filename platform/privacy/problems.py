@@ -11,6 +11,11 @@ NO_IDENTIFIER = declare(
     means="A search or request names the person by at least one of email, phone, NHS number, postcode, or a "
           "name with a date of birth (a name alone or a date of birth alone names nobody).",
     action="Send at least one identifier; send a name and a date of birth together.")
+RECTIFICATION_CONFLICT = declare(
+    "rectification_conflict", 409, "Those details are someone else's",
+    means="Records of another person already hold the corrected email, phone or NHS number, so writing them "
+          "here would merge two people. Nothing was changed.",
+    action="Search for the corrected details (`POST /v1/privacy/searches`) and check who they belong to.")
 NOT_ALLOWED = declare(
     "request_transition_not_allowed", 409, "That move is not allowed",
     means="A request moves received -> awaiting_id / in_progress / extended -> completed or refused; a "

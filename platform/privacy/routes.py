@@ -193,7 +193,9 @@ class Rectifications(MethodView):
 
         Needs `privacy:write`; a signed-in person must be a tenant admin. Each record holding the
         identifiers in `subject` gets the values in `to`. The audit log keeps which identifiers changed,
-        never the values. Errors: `identifiers_missing`, `validation_failed`, `privacy_admin_required`."""
+        never the values. Only records that are the person's change (none holding another of their identifiers with
+        a different value), and details that another person's records hold are refused, so two people are never
+        merged. Errors: `identifiers_missing`, `rectification_conflict`, `validation_failed`, `privacy_admin_required`."""
         return erasure.rectify(tenant_id=current_tenant_id(), principal=current_principal(), **data)
 
 

@@ -62,3 +62,26 @@ def test_only_a_tenant_admin_or_an_app_with_the_scope_may_rectify(client, org):
     assert_problem(client.post(RECTIFY, json=body, headers=org.worker), 403, "privacy_admin_required")
     assert_problem(client.post(RECTIFY, json=body, headers=org.reader_app), 403)
     assert client.post(RECTIFY, json=body, headers=org.app).status_code == 200
+
+
+def test_a_shared_household_phone_never_renames_the_other_person(app, client, org):
+    household = {**ALEX, "phone": SUBJECT["phone"]}  # Alex shares Sam's landline
+    sam, alex = seed_all(org, app, SUBJECT), seed_all(org, app, household)
+    done = org.post(RECTIFY, {"subject": {"email": SUBJECT["email"], "phone": SUBJECT["phone"]},
+                              "to": {"name": "Sam Citizen-Jones"}}, status=200)
+    assert done["counts"]["booking"] == 1 and done["counts"]["casework"] == 1
+    alex_booking = client.get(f"/v1/booking/bookings/{alex['booking']}", headers=org.other_app).get_json()
+    sam_booking = client.get(f"/v1/booking/bookings/{sam['booking']}", headers=org.other_app).get_json()
+    assert (alex_booking["attendee"]["name"], sam_booking["attendee"]["name"]) == ("Alex Other", "Sam Citizen-Jones")
+
+
+def test_details_another_person_holds_are_refused_and_nothing_changes(app, client, org):
+    sam = seed_all(org, app, SUBJECT)
+    seed_all(org, app, ALEX)
+    before = dump(app)
+    refused = client.post(RECTIFY, headers=org.admin, json={"subject": {"email": SUBJECT["email"]},
+                                                            "to": {"email": ALEX["email"], "name": "Sam"}})
+    assert_problem(refused, 409, "rectification_conflict")
+    assert dump(app) == before
+    booking = client.get(f"/v1/booking/bookings/{sam['booking']}", headers=org.other_app).get_json()
+    assert booking["attendee"]["email"] == SUBJECT["email"]
