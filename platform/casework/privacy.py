@@ -9,7 +9,7 @@ person; close the case (or move it to a final state) first."""
 import sqlalchemy as sa
 
 from civic.casework.models import Agreement, Attachment, Case, Note, Referral
-from civic.core import audit, privacy
+from civic.core import audit, jobs, privacy
 from civic.core.db import session, utcnow
 from civic.core.privacy import Identifiers, PersonalData
 from civic.core.tenancy import Tenant, place_wide, scoped
@@ -19,6 +19,18 @@ FIELDS = ("subject_name", "subject_email", "subject_phone", "subject_postcode", 
 
 
 ERASED_TEXT = "(erased)"
+FORGET_FILES = "casework.forget_files"
+
+
+def forget_files(payload: dict, job) -> None:
+    """`casework.forget_files`: delete stored bytes that no attachment of any organisation uses any more."""
+    from civic.casework import storage
+
+    with place_wide("casework.files"):
+        used = set(session.scalars(sa.select(Attachment.sha256).where(Attachment.sha256.in_(payload["keys"]))))
+    for key in payload["keys"]:
+        if key not in used:
+            storage.storage().delete(key)
 HELD = {"email": "subject_email", "phone": "subject_phone", "nhs_number": "subject_nhs_number",
         "name_and_date_of_birth": ("subject_name", "subject_date_of_birth"), "postcode": "subject_postcode"}
 
@@ -56,9 +68,15 @@ def erase(*, tenant_id, who: Identifiers) -> int:
         session.execute(sa.update(Referral).where(Referral.tenant_id == tenant_id, Referral.case_id.in_(ids))
                         .values(shared={}).execution_options(synchronize_session="fetch"))
         # A note or a file name on the person's case is about them: its words go too (who wrote it, when, stay).
-        for model, values in ((Note, {"body": ERASED_TEXT}), (Attachment, {"filename": ERASED_TEXT})):
+        # A file on the person's case is about them: the row forgets its bytes at once (the download is a 404) and
+        # a job deletes the stored bytes after commit, unless another attachment still uses them.
+        files = sorted(set(session.scalars(sa.select(Attachment.sha256).where(
+            Attachment.tenant_id == tenant_id, Attachment.case_id.in_(ids), Attachment.sha256 != ""))))
+        for model, values in ((Note, {"body": ERASED_TEXT}), (Attachment, {"filename": ERASED_TEXT, "sha256": ""})):
             session.execute(sa.update(model).where(model.tenant_id == tenant_id, model.case_id.in_(ids))
                             .values(values).execution_options(synchronize_session="fetch"))
+        if files:
+            jobs.enqueue(FORGET_FILES, {"keys": files}, tenant_id=tenant_id)
     return len(ids)
 
 

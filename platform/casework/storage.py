@@ -14,12 +14,15 @@ ALLOWED = {"application/pdf", "image/png", "image/jpeg", "text/plain"}
 
 
 class Storage:
-    """The interface: `put(data) -> key`, `get(key) -> bytes`."""
+    """The interface: `put(data) -> key`, `get(key) -> bytes`, `delete(key)` (nothing to delete is fine)."""
 
     def put(self, data: bytes) -> str:
         raise NotImplementedError
 
     def get(self, key: str) -> bytes:
+        raise NotImplementedError
+
+    def delete(self, key: str) -> None:
         raise NotImplementedError
 
 
@@ -44,6 +47,9 @@ class LocalDisk(Storage):
 
     def get(self, key: str) -> bytes:
         return self._path(key).read_bytes()
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
 
 
 def storage() -> Storage:

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from civic.casework import clocks, events, service
+from civic.casework import privacy as casework_privacy
 from civic.casework.models import Case, CaseType, Settings
 from civic.core import jobs
 from civic.core.db import session, utcnow
@@ -70,6 +71,7 @@ def _open_case_from_report(tenant_id, rule: dict, data: dict, reference: str) ->
 def init_app(app) -> None:
     jobs.register(app, CHECK_SLAS, check_slas)
     jobs.register(app, CASE_FROM_REPORT, case_from_report)
+    jobs.register(app, casework_privacy.FORGET_FILES, casework_privacy.forget_files)
     jobs.schedule(app, CHECK_SLAS, int(app.config["CASEWORK_SLA_CHECK_SECONDS"]))
     from civic.core.events import subscribe
 

@@ -78,7 +78,7 @@ def attachment_content(*, tenant_id: uuid.UUID, case_id, attachment_id) -> tuple
         raise not_found("attachment") from None
     attachment = session.scalars(scoped(Attachment, tenant_id).where(Attachment.id == wanted,
                                                                      Attachment.case_id == case.id)).first()
-    if attachment is None:
+    if attachment is None or not attachment.sha256:  # an erased file's bytes are gone
         raise not_found("attachment")
     audit.record("casework.attachment_downloaded", tenant_id=tenant_id, subject_type="case_attachment",
                  subject_id=attachment.id)

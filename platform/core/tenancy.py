@@ -61,6 +61,7 @@ PLACE_WIDE = {
     "reporting.open311": "Open311: place-wide discovery, service lists and request lists",
     "casework.agreements": "casework: a data-sharing agreement is read and approved by both of its parties",
     "casework.referrals": "casework: a referral is read and answered by the organisation it was sent to",
+    "casework.files": "casework: stored bytes are deleted only when no organisation's attachment uses them",
     "casework.sla": "casework: the SLA clock job checks open cases of every organisation",
     "tests.inspection": "a test looks at the stored rows themselves, whoever they belong to",
 }

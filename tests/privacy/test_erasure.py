@@ -187,3 +187,30 @@ def test_re_applying_a_sandbox_erasure_never_touches_live_records(app, client, o
     assert result.exit_code == 0, result.output
     report = client.get(f"/v1/reporting/reports/{live['report']}", headers=org.admin).get_json()
     assert report["reporter"]["email"] == SUBJECT["email"]  # the live report keeps its reporter
+
+
+def test_an_erased_persons_files_cannot_be_downloaded_and_their_bytes_go(app, client, org, worker):
+    import base64
+    import hashlib
+
+    from civic.casework import storage
+    from tests.privacy.erasing import ALEX
+
+    letter = f"Letter from Sam's GP {uuid.uuid4()}".encode()
+    sam, alex = org.seed(SUBJECT), org.seed(ALEX)
+    body = {"filename": "gp-letter.txt", "content_base64": base64.b64encode(letter).decode()}
+    mine = org.post(f"/v1/casework/cases/{sam['case']}/attachments", body)
+    theirs = org.post(f"/v1/casework/cases/{alex['case']}/attachments", {**body, "filename": "copy.txt"})
+    other = org.post(f"/v1/casework/cases/{sam['case']}/attachments",
+                     {"filename": "form.txt", "content_base64": base64.b64encode(b"only on Sam's case").decode()})
+    close_case(org, sam["case"])
+    erase(org)
+    content = "/v1/casework/cases/{}/attachments/{}/content"
+    assert_problem(client.get(content.format(sam["case"], mine["id"]), headers=org.admin), 404, "not_found")
+    worker.drain()
+    with app.app_context():
+        store = storage.storage()
+        assert not store._path(hashlib.sha256(b"only on Sam's case").hexdigest()).exists()
+        assert store.get(hashlib.sha256(letter).hexdigest()) == letter  # still on Alex's case
+    assert client.get(content.format(alex["case"], theirs["id"]), headers=org.admin).data == letter
+    assert other["id"] != mine["id"]
