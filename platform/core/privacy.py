@@ -17,6 +17,8 @@ A postcode names an address, not a person: a search lists the records it matches
 but export and erasure follow only the identifiers in `PERSONAL` (email, phone, NHS number, name with date
 of birth), so a subject access export never holds a neighbour's records.
 """
+import contextlib
+import contextvars
 import dataclasses
 import datetime as dt
 import uuid
@@ -154,10 +156,27 @@ def conditions(model, who: Identifiers, fields: Mapping[str, str | tuple[str, st
     return found
 
 
+_MADE_BEFORE: contextvars.ContextVar[dt.datetime | None] = contextvars.ContextVar("civic_privacy_made_before",
+                                                                                  default=None)
+
+
+@contextlib.contextmanager
+def made_before(moment: dt.datetime):
+    """Within the block, `matching` finds only records made before `moment`: re-applying an erasure after a
+    restore erases what it erased then, never what the person gave since (they came back and booked again)."""
+    token = _MADE_BEFORE.set(moment)
+    try:
+        yield
+    finally:
+        _MADE_BEFORE.reset(token)
+
+
 def matching(query: sa.Select, model, who: Identifiers, fields) -> sa.Select:
     """`query` narrowed to the rows holding any identifier that names the person (for export and erasure)."""
     found = conditions(model, who, fields, only=PERSONAL)
-    return query.where(sa.or_(*(c for _, _, c in found)) if found else sa.false())
+    query = query.where(sa.or_(*(c for _, _, c in found)) if found else sa.false())
+    moment = _MADE_BEFORE.get()
+    return query if moment is None else query.where(model.created_at < moment)
 
 
 def matching_every(query: sa.Select, model, who: Identifiers, fields) -> sa.Select:

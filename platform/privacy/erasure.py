@@ -133,7 +133,7 @@ def reapply_all() -> list[dict]:
     an erasure already in force changes nothing. Returns what each changed."""
     done = []
     for erasure in list(session.scalars(sa.select(Erasure).order_by(Erasure.created_at, Erasure.id))):
-        with tenant_context(erasure.tenant_id), in_world(erasure.sandbox):
+        with tenant_context(erasure.tenant_id), in_world(erasure.sandbox), privacy.made_before(erasure.created_at):
             counts = privacy.erase_counts(current_app, tenant_id=erasure.tenant_id, who=erasure.subject)
             erasure.applied_count += 1
             erasure.reapplied_at = erasure.updated_at = utcnow()

@@ -1,5 +1,6 @@
 """Erasure through HTTP: a person erased from every component (the database dump holds none of their values),
 held back with reasons while a case is open, recorded for re-applying after a restore, told to referral partners."""
+import datetime as dt
 import uuid
 
 from click.testing import CliRunner
@@ -11,7 +12,7 @@ from civic.privacy.models import Erasure
 from tests.casework.test_referrals import agreement_body
 from tests.core.conftest import assert_problem
 from tests.privacy.conftest import SUBJECT
-from tests.privacy.erasing import ALEX, ALEX_VALUES, SAM_STORED, SAM_VALUES, close_case, dump, seed_all, table_rows
+from tests.privacy.erasing import ALEX, ALEX_VALUES, backdate, SAM_STORED, SAM_VALUES, close_case, dump, seed_all, table_rows
 
 ERASURES = "/v1/privacy/erasures"
 WHO = {"email": SUBJECT["email"], "phone": SUBJECT["phone"], "nhs_number": SUBJECT["nhs_number"],
@@ -125,8 +126,11 @@ def test_the_event_names_no_one_and_reaches_the_referral_partner(app, client, or
 def test_erasures_are_applied_again_after_a_backup_is_restored(app, client, org):
     seed_all(org, app, SUBJECT)
     made = erase(org)
-    # "Restore" last night's backup: Sam's data is back.
+    # "Restore" last night's backup: Sam's data, as it was before the erasure, is back.
     restored = seed_all(org, app, SUBJECT)
+    with app.app_context(), tenant_context(org.tenant.id):
+        erased_at = session.get(Erasure, uuid.UUID(made["id"])).created_at
+    backdate(app, restored, erased_at - dt.timedelta(days=1))
     assert "sam@example.org" in dump(app)
 
     runner = CliRunner()
@@ -214,3 +218,19 @@ def test_an_erased_persons_files_cannot_be_downloaded_and_their_bytes_go(app, cl
         assert store.get(hashlib.sha256(letter).hexdigest()) == letter  # still on Alex's case
     assert client.get(content.format(alex["case"], theirs["id"]), headers=org.admin).data == letter
     assert other["id"] != mine["id"]
+
+
+def test_re_applying_an_erasure_leaves_what_the_person_gave_since(app, client, org):
+    seed_all(org, app, SUBJECT)
+    erase(org)
+    since = seed_all(org, app, SUBJECT)  # Sam came back and booked again, after the erasure
+    from civic import cli
+
+    app_factory, cli._app = cli._app, (lambda: app)
+    try:
+        result = CliRunner().invoke(cli.main, ["privacy", "reapply-erasures"])
+    finally:
+        cli._app = app_factory
+    assert result.exit_code == 0, result.output
+    booking = client.get(f"/v1/booking/bookings/{since['booking']}", headers=org.other_app).get_json()
+    assert booking["attendee"]["email"] == SUBJECT["email"]
