@@ -48,7 +48,8 @@ def erase(*, tenant_id, who: Identifiers) -> int:
 
 def rectify(*, tenant_id, who: Identifiers, to: Identifiers) -> int:
     """Correct the email, phone or name on the person's bookings (audit: field names only)."""
-    return privacy.rectify_rows(session, scoped(Booking, tenant_id), Booking, who, to, HELD, name_field="attendee_name")
+    return privacy.rectify_rows(session, scoped(Booking, tenant_id), Booking, who, to, HELD,
+                                tenant_id=tenant_id, component="booking", type="booking", name_field="attendee_name")
 
 
 def expire(*, tenant_id, before, dry_run: bool) -> list[str]:

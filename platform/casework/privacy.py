@@ -82,7 +82,8 @@ def erase(*, tenant_id, who: Identifiers) -> int:
 
 def rectify(*, tenant_id, who: Identifiers, to: Identifiers) -> int:
     """Correct the subject's email, phone, NHS number, or name with date of birth on their cases."""
-    return privacy.rectify_rows(session, scoped(Case, tenant_id), Case, who, to, HELD)
+    return privacy.rectify_rows(session, scoped(Case, tenant_id), Case, who, to, HELD,
+                                tenant_id=tenant_id, component="casework", type="case")
 
 
 def holds(*, tenant_id, who: Identifiers) -> list[str]:

@@ -201,7 +201,7 @@ def search_rows(session, query: sa.Select, model, who: Identifiers, fields, *, c
 
 
 def rectify_rows(session, query: sa.Select, model, who: Identifiers, to: Identifiers, fields, *,
-                 name_field: str | None = None) -> int:
+                 tenant_id: uuid.UUID, component: str, type: str, name_field: str | None = None) -> int:
     """Write `to`'s identifiers on `query`'s rows that are the person's (`matching_every`):
     each into the field(s) `fields` gives for it; a name into `name_field` too (a record holding a name but
     no date of birth). An identifier `to` does not give stays as it is. Returns the rows changed."""
@@ -219,6 +219,9 @@ def rectify_rows(session, query: sa.Select, model, who: Identifiers, to: Identif
         return 0
     ids = list(session.scalars(matching_every(query, model, who, fields).with_only_columns(model.id)))
     if ids:
+        from civic.core import audit  # the audit imports the database layer, this registry does not
+
+        audit.personal_data_changed(component=component, subject_type=type, ids=ids, tenant_id=tenant_id)
         session.execute(sa.update(model).where(model.id.in_(ids)).values(values)
                         .execution_options(synchronize_session="fetch"))
     return len(ids)

@@ -48,7 +48,8 @@ def erase(*, tenant_id, who: Identifiers) -> int:
 
 def rectify(*, tenant_id, who: Identifiers, to: Identifiers) -> int:
     """Correct the email address on the person's payments."""
-    return privacy.rectify_rows(session, scoped(Payment, tenant_id), Payment, who, to, HELD)
+    return privacy.rectify_rows(session, scoped(Payment, tenant_id), Payment, who, to, HELD,
+                                tenant_id=tenant_id, component="payments", type="payment")
 
 ENTRY = PersonalData(component="payments", model=Payment, fields=FIELDS,
                      purpose="To send the payer a receipt and to find their payment if they ask about it.",

@@ -47,7 +47,8 @@ def erase(*, tenant_id: uuid.UUID, who: Identifiers) -> int:
 
 def rectify(*, tenant_id: uuid.UUID, who: Identifiers, to: Identifiers) -> int:
     """Correct the email, phone or name on the reports the person made."""
-    changed = privacy.rectify_rows(session, _reports(tenant_id), Report, who, to, HELD, name_field="reporter_name")
+    changed = privacy.rectify_rows(session, _reports(tenant_id), Report, who, to, HELD,
+                                tenant_id=tenant_id, component="reporting", type="report", name_field="reporter_name")
     session.expire_all()
     return changed
 

@@ -85,3 +85,17 @@ def test_details_another_person_holds_are_refused_and_nothing_changes(app, clien
     assert dump(app) == before
     booking = client.get(f"/v1/booking/bookings/{sam['booking']}", headers=org.other_app).get_json()
     assert booking["attendee"]["email"] == SUBJECT["email"]
+
+
+def test_each_corrected_record_is_in_the_audit_log_by_id(app, client, org):
+    from civic.core import audit
+    from civic.core.db import session
+    from civic.core.tenancy import tenant_context
+
+    ids = seed_all(org, app, SUBJECT)
+    org.post(RECTIFY, {"subject": {"email": SUBJECT["email"]}, "to": {"phone": "020 7946 0123"}}, status=200)
+    with app.app_context(), tenant_context(org.tenant.id):
+        changed = {(e.action, str(e.subject_id)) for e in session.scalars(audit.entries(tenant_id=org.tenant.id))
+                   if e.action.endswith(".personal_data_changed")}
+    assert {("booking.personal_data_changed", ids["booking"]), ("casework.personal_data_changed", ids["case"]),
+            ("reporting.personal_data_changed", ids["report"])} <= changed
