@@ -1,12 +1,12 @@
 """Privacy: subject search across every component, subject access requests within the statutory month,
-erasure (recorded, to re-apply after a restore) and rectification, built over the core's personal-data
-registry (each component declares what it holds)."""
+erasure (recorded, to re-apply after a restore) and rectification, retention schedules, and each
+organisation's public privacy notice with the steward's record of processing, all built over the core's
+personal-data registry (each component declares what it holds)."""
 
 
 def init_app(app, api) -> None:
     from civic.core import jobs
     from civic.privacy import models, retention, routes  # noqa: F401  (tables)
-    from civic.privacy import retention as _tables
 
     api.register_blueprint(routes.blp)
     api.register_blueprint(routes.public_blp)
