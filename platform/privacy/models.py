@@ -25,7 +25,19 @@ TRANSITIONS = {"received": ("awaiting_id", "in_progress", "extended", "completed
                "completed": (), "refused": ()}
 
 
-class AccessRequest(TenantOwned, Sandboxed, Entity, Base):
+class EncryptedSubject:
+    """The data subject's identifiers, kept encrypted in `subject_encrypted`, never in clear."""
+
+    @property
+    def subject(self) -> Identifiers:
+        return Identifiers.from_dict(json.loads(crypto.decrypt(self.subject_encrypted)))
+
+    @subject.setter
+    def subject(self, who: Identifiers) -> None:
+        self.subject_encrypted = crypto.encrypt(json.dumps(who.as_dict()))
+
+
+class AccessRequest(EncryptedSubject, TenantOwned, Sandboxed, Entity, Base):
     """A subject access request, on its statutory clock."""
 
     __tablename__ = "privacy_request"
@@ -49,23 +61,15 @@ class AccessRequest(TenantOwned, Sandboxed, Entity, Base):
     metadata_: Mapped[dict] = mapped_column("metadata", default=dict)
 
     @property
-    def subject(self) -> Identifiers:
-        return Identifiers.from_dict(json.loads(crypto.decrypt(self.subject_encrypted)))
-
-    @subject.setter
-    def subject(self, who: Identifiers) -> None:
-        self.subject_encrypted = crypto.encrypt(json.dumps(who.as_dict()))
-
-    @property
     def transitions(self) -> tuple[str, ...]:
         return TRANSITIONS[self.state]
 
 
-class Erasure(TenantOwned, Sandboxed, Entity, Base):
+class Erasure(EncryptedSubject, TenantOwned, Sandboxed, Entity, Base):
     """A subject's erasure, kept so that it can be applied again after a backup is restored.
 
     The identifiers erased by are kept encrypted (`subject_encrypted`), never in clear; `subject_key` is the
-    pseudonymous subject id (an HMAC of the normalised identifiers under the privacy subkey) under which the
+    pseudonymous subject id (an HMAC of the normalised identifiers and the organisation under the privacy subkey) under which the
     audit log and the event name the person. The counts are rows changed per component."""
 
     __tablename__ = "privacy_erasure"
@@ -84,10 +88,3 @@ class Erasure(TenantOwned, Sandboxed, Entity, Base):
     reference: Mapped[str | None] = mapped_column(sa.String(255))
     metadata_: Mapped[dict] = mapped_column("metadata", default=dict)
 
-    @property
-    def subject(self) -> Identifiers:
-        return Identifiers.from_dict(json.loads(crypto.decrypt(self.subject_encrypted)))
-
-    @subject.setter
-    def subject(self, who: Identifiers) -> None:
-        self.subject_encrypted = crypto.encrypt(json.dumps(who.as_dict()))

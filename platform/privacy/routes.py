@@ -233,7 +233,7 @@ class RetentionDryRun(MethodView):
         """See what the retention schedule would clear now, without clearing anything.
 
         Needs `privacy:read`; a signed-in person must be a tenant admin. Per data class: the cutoff, how
-        many records and which. Errors: `privacy_admin_required`."""
+        many records and the ids of up to 100 of them. Errors: `privacy_admin_required`."""
         return retention.dry_run(tenant_id=current_tenant_id(), principal=current_principal())
 
 

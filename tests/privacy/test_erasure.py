@@ -19,6 +19,17 @@ WHO = {"email": SUBJECT["email"], "phone": SUBJECT["phone"], "nhs_number": SUBJE
        "name": SUBJECT["name"], "date_of_birth": SUBJECT["date_of_birth"]}
 
 
+def reapply(app, *options):
+    """`civic privacy reapply-erasures`, run against the test's app."""
+    from civic import cli
+
+    app_factory, cli._app = cli._app, (lambda: app)
+    try:
+        return CliRunner().invoke(cli.main, ["privacy", "reapply-erasures", *options])
+    finally:
+        cli._app = app_factory
+
+
 def erase(org, status=201, headers=None, subject=WHO, reason="Article 17 request"):
     return org.post(ERASURES, {"subject": subject, "reason": reason}, headers, status)
 
@@ -133,16 +144,8 @@ def test_erasures_are_applied_again_after_a_backup_is_restored(app, client, org)
     backdate(app, restored, erased_at - dt.timedelta(days=1))
     assert "sam@example.org" in dump(app)
 
-    runner = CliRunner()
-    from civic import cli
-
-    app_factory = cli._app
-    cli._app = lambda: app
-    try:
-        result = runner.invoke(cli.main, ["privacy", "reapply-erasures", "--json"])
-        again = runner.invoke(cli.main, ["privacy", "reapply-erasures"])
-    finally:
-        cli._app = app_factory
+    result = reapply(app, "--json")
+    again = reapply(app)
     assert result.exit_code == 0, result.output
     assert '"booking": 1' in result.output and made["id"] in result.output
     assert [value for value in SAM_VALUES if value in dump(app)] == []
@@ -181,13 +184,7 @@ def test_re_applying_a_sandbox_erasure_never_touches_live_records(app, client, o
     sandbox = make.headers(org.tenant, "privacy:read", "privacy:write", sandbox=True)
     made = erase(org, headers=sandbox)
     assert made["counts"].get("reporting", 0) == 0  # in the test world, Sam made no report
-    from civic import cli
-
-    app_factory, cli._app = cli._app, (lambda: app)
-    try:
-        result = CliRunner().invoke(cli.main, ["privacy", "reapply-erasures"])
-    finally:
-        cli._app = app_factory
+    result = reapply(app)
     assert result.exit_code == 0, result.output
     report = client.get(f"/v1/reporting/reports/{live['report']}", headers=org.admin).get_json()
     assert report["reporter"]["email"] == SUBJECT["email"]  # the live report keeps its reporter
@@ -224,13 +221,7 @@ def test_re_applying_an_erasure_leaves_what_the_person_gave_since(app, client, o
     seed_all(org, app, SUBJECT)
     erase(org)
     since = seed_all(org, app, SUBJECT)  # Sam came back and booked again, after the erasure
-    from civic import cli
-
-    app_factory, cli._app = cli._app, (lambda: app)
-    try:
-        result = CliRunner().invoke(cli.main, ["privacy", "reapply-erasures"])
-    finally:
-        cli._app = app_factory
+    result = reapply(app)
     assert result.exit_code == 0, result.output
     booking = client.get(f"/v1/booking/bookings/{since['booking']}", headers=org.other_app).get_json()
     assert booking["attendee"]["email"] == SUBJECT["email"]
