@@ -21,6 +21,7 @@ import contextlib
 import contextvars
 import dataclasses
 import datetime as dt
+import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 
@@ -188,6 +189,40 @@ def matching_every(query: sa.Select, model, who: Identifiers, fields) -> sa.Sele
         return query.where(sa.false())
     agree = [sa.or_(condition, getattr(model, field.split("+")[0]).is_(None)) for _, field, condition in found]
     return query.where(sa.or_(*(c for _, _, c in found)), *agree)
+
+
+REDACTED = "[removed]"
+_GAP = r"[\s\-.()]*"  # what people put between the digits of a number they write out
+
+
+def _digits(digits: str) -> str:
+    return _GAP.join(re.escape(d) for d in digits)
+
+
+def _mentions(who: Identifiers, names: Iterable[str | None]) -> re.Pattern | None:
+    """One pattern for every way free text may name the person: their email, their phone number however spaced
+    (international or, for a UK number, national), their NHS number, and each name (whole words, any case)."""
+    parts = []
+    if who.email:
+        parts.append(re.escape(who.email))
+    if who.phone:
+        digits = who.phone.lstrip("+")
+        parts.append(r"(?<!\d)(?:\+|00)?" + _digits(digits) + r"(?!\d)")
+        if digits.startswith("44"):
+            parts.append(r"(?<!\d)0" + _GAP + _digits(digits[2:]) + r"(?!\d)")
+    if who.nhs_number:
+        parts.append(r"(?<!\d)" + _digits(who.nhs_number) + r"(?!\d)")
+    for name in {" ".join(n.split()) for n in (who.name, *names) if n and len(n.strip()) > 1}:
+        parts.append(r"(?<!\w)" + r"\s+".join(re.escape(word) for word in name.split()) + r"(?!\w)")
+    return re.compile("|".join(parts), re.IGNORECASE) if parts else None
+
+
+def redact(text: str | None, who: Identifiers, *names: str | None) -> str | None:
+    """`text` with every mention of the person replaced by "[removed]": for free text that an erasure keeps (a
+    report's description, a note, a payment's description), so that the record stays and the person goes.
+    `names` adds the names a record holds for them (the reporter's name as typed), beside `who.name`."""
+    pattern = _mentions(who, names) if text else None
+    return pattern.sub(REDACTED, text) if pattern else text
 
 
 def search_rows(session, query: sa.Select, model, who: Identifiers, fields, *, component: str,

@@ -36,13 +36,17 @@ def export(*, tenant_id, who: Identifiers) -> list[dict]:
 
 
 def erase(*, tenant_id, who: Identifiers) -> int:
-    """Blank the email address on the person's payments (the payments stay: they are the accounts)."""
+    """Blank the email address on the person's payments and take their mentions out of its description (the
+    payments stay: they are the accounts)."""
     ids = list(session.scalars(_matching(tenant_id, who).with_only_columns(Payment.id)))
     if ids:
         audit.record("payments.personal_data_erased", tenant_id=tenant_id, subject_type="data_subject",
                      detail={"payment_ids": [str(i) for i in ids]})
-        session.execute(sa.update(Payment).where(Payment.id.in_(ids)).values(email=None)
-                        .execution_options(synchronize_session="fetch"))
+        for payment in session.scalars(sa.select(Payment).where(Payment.id.in_(ids))
+                                      .execution_options(civic_tenant=tenant_id)):
+            payment.description = privacy.redact(payment.description, who)
+            payment.email = None
+        session.flush()
     return len(ids)
 
 

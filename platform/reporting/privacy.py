@@ -10,7 +10,7 @@ from civic.core import privacy
 from civic.core.db import session
 from civic.core.privacy import Identifiers, PersonalData
 from civic.core.tenancy import scoped
-from civic.reporting.models import Report, ReportUpdate
+from civic.reporting.models import Report, ReportUpdate, Transfer
 
 FIELDS = ("reporter_name", "reporter_email", "reporter_phone")
 HELD = {"email": "reporter_email", "phone": "reporter_phone"}
@@ -34,14 +34,31 @@ def export(*, tenant_id: uuid.UUID, who: Identifiers) -> list[dict]:
             for r in session.scalars(query.order_by(Report.created_at))]
 
 
+def _forget(tenant_id: uuid.UUID, ids: list, who: Identifiers | None = None) -> None:
+    """Blank the reporter's details on these reports, and take every mention of them (their name, email or
+    phone as the report held them, and `who`'s identifiers) out of the description and the notes, which stay."""
+    mine = {"civic_tenant": tenant_id}
+    for report in session.scalars(sa.select(Report).where(Report.id.in_(ids)).execution_options(**mine)):
+        held = who or Identifiers()
+        held = Identifiers(email=held.email or report.reporter_email, phone=held.phone or report.reporter_phone,
+                           nhs_number=held.nhs_number, name=held.name)
+        name = report.reporter_name
+        report.description = privacy.redact(report.description, held, name)
+        for model in (ReportUpdate, Transfer):
+            for row in session.scalars(sa.select(model).where(model.report_id == report.id, model.note.is_not(None))
+                                      .execution_options(**mine)):
+                row.note = privacy.redact(row.note, held, name)
+        report.reporter_name = report.reporter_email = report.reporter_phone = None
+    session.flush()
+
+
 def erase(*, tenant_id: uuid.UUID, who: Identifiers) -> int:
-    """Remove one person's contact details from their reports; the reports stay for the record."""
+    """Remove one person's contact details from their reports, and their mentions from its free text; the
+    reports stay for the record."""
     query = privacy.matching(_reports(tenant_id), Report, who, HELD)
     ids = list(session.scalars(query.with_only_columns(Report.id)))
     if ids:
-        session.execute(sa.update(Report).where(Report.id.in_(ids))
-                        .values(reporter_name=None, reporter_email=None, reporter_phone=None))
-        session.expire_all()
+        _forget(tenant_id, ids, who)
     return len(ids)
 
 
@@ -62,9 +79,7 @@ def expire(*, tenant_id: uuid.UUID, before, dry_run: bool) -> list[str]:
                                                           Report.id.in_(closed), held)
                                .execution_options(civic_tenant=tenant_id).order_by(Report.created_at, Report.id)))
     if ids and not dry_run:
-        session.execute(sa.update(Report).where(Report.id.in_(ids))
-                        .values(reporter_name=None, reporter_email=None, reporter_phone=None))
-        session.expire_all()
+        _forget(tenant_id, ids)
     return [str(i) for i in ids]
 
 

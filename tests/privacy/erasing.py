@@ -22,10 +22,10 @@ def close_case(org, case_id) -> None:
         org.post(f"/v1/casework/cases/{case_id}/transition", {"to": to}, status=200)
 
 
-def held_elsewhere(app, tenant_id, *, email: str, phone: str) -> dict:
+def held_elsewhere(app, tenant_id, *, email: str, phone: str, name: str = "") -> dict:
     """A payment and a sent message for the person (made as their components record them)."""
     with app.app_context(), tenant_context(tenant_id), unit_of_work():
-        payment = Payment(id=uuid.uuid4(), tenant_id=tenant_id, amount=1500, description="Allotment rent",
+        payment = Payment(id=uuid.uuid4(), tenant_id=tenant_id, amount=1500, description=f"Allotment rent, {name} ({email})",
                           reference="ALLOT-1", return_url="https://example.org/done", email=email,
                           expires_at=utcnow() + dt.timedelta(hours=1))
         messages = [Message(id=uuid.uuid4(), tenant_id=tenant_id, channel=channel, template_name="reminder",
@@ -43,8 +43,12 @@ def seed_all(org, app, subject) -> dict:
 
     ids = org.seed(subject)
     org.post(f"/v1/casework/cases/{ids['case']}/notes", {"body": f"Rang {subject['name']} on {subject['phone']}"})
+    # Free text that names them, as staff write it: the record stays, the mentions go.
+    org.post(f"/v1/reporting/reports/{ids['report']}/status",
+             {"status": "in_progress", "note": f"Rang {subject['name'].upper()} back on {subject['phone']}"}, status=200)
     close_case(org, ids["case"])
-    ids.update(held_elsewhere(app, org.tenant.id, email=subject["email"], phone=contact.phone(subject["phone"])))
+    ids.update(held_elsewhere(app, org.tenant.id, email=subject["email"], phone=contact.phone(subject["phone"]),
+                               name=subject["name"]))
     return ids
 
 

@@ -26,8 +26,9 @@ def ended(app, org, booking_id, days):
                         .values(start=ago(days) - dt.timedelta(hours=1), end=ago(days)))
 
 
-def closed(app, client, org, report_id, days):
-    answer = client.post(f"/v1/reporting/reports/{report_id}/status", headers=org.admin, json={"status": "closed"})
+def closed(app, client, org, report_id, days, note=None):
+    answer = client.post(f"/v1/reporting/reports/{report_id}/status", headers=org.admin,
+                         json={"status": "closed", "note": note})
     assert answer.status_code == 200, answer.get_json()
     with app.app_context(), unit_of_work(), tenant_context(org.tenant.id):
         session.execute(sa.update(ReportUpdate).where(ReportUpdate.report_id == uuid.UUID(report_id))
@@ -75,7 +76,7 @@ def test_retention_clears_exactly_what_the_schedule_says_the_dry_run_nothing(app
     sam, ann = org.seed(), org.seed(ANN)
     ended(app, org, sam["booking"], 181)   # past a 180-day period
     ended(app, org, ann["booking"], 179)   # just inside it
-    closed(app, client, org, sam["report"], 366)  # past the 365-day default
+    closed(app, client, org, sam["report"], 366, note=f"Fixed; told {SAM['name']} ({SAM['email']})")  # past 365 days
     closed(app, client, org, ann["report"], 364)
     theirs = other.seed()
     ended(app, other, theirs["booking"], 181)  # their period is the 730-day default
@@ -96,6 +97,10 @@ def test_retention_clears_exactly_what_the_schedule_says_the_dry_run_nothing(app
     assert held(app, org, Booking, sam["booking"], "status") is not None  # the booking itself stays
     assert held(app, org, Booking, ann["booking"], "attendee_email") == ANN["email"]
     assert held(app, org, Report, sam["report"], "reporter_email") is None
+    with app.app_context(), tenant_context(org.tenant.id):  # the closing note stays, without the reporter in it
+        notes = session.scalars(sa.select(ReportUpdate.note).where(ReportUpdate.report_id == uuid.UUID(sam["report"]),
+                                                                   ReportUpdate.note.is_not(None))).all()
+    assert notes == ["Fixed; told [removed] ([removed])"]
     assert held(app, org, Report, ann["report"], "reporter_email") == ANN["email"]
     assert held(app, other, Booking, theirs["booking"], "attendee_email") == SAM["email"]
 
