@@ -10,5 +10,5 @@ def init_app(app, api) -> None:
     from civic.booking import subscriptions
     subscriptions.init_app(app)
     registry.register(app, privacy.ENTRY)
-    named_actions.register(app, actions.MESSAGE_DETAILS)
+    named_actions.register(app, *actions.ACTIONS)
     app.extensions.setdefault("civic.demo_hooks", []).append(demo.seed)

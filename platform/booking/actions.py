@@ -1,4 +1,7 @@
-"""What booking lets other components ask of it by name (civic.core.actions), with ids in and out.
+"""What booking lets other components and flows ask of it by name (civic.core.actions).
+
+`booking.hold`, `booking.confirm_hold` and `booking.release_hold`: the holds API's operations, with its
+schemas and service functions, for a flow that keeps a place while the person pays.
 
 `booking.message_details`: who to write to about one booking and what to say, for a confirmation
 message: the attendee's contact details (personal data: the read is audited), fields for a template,
@@ -9,11 +12,12 @@ import zoneinfo
 import marshmallow as ma
 import sqlalchemy as sa
 
-from civic.booking import calendars
+from civic.booking import calendars, schemas, service
 from civic.booking.models import Booking, Resource
 from civic.core import audit
 from civic.core.actions import Action
 from civic.core.db import session
+from civic.core.schemas import StrictSchema
 from civic.core.tenancy import get_scoped
 
 
@@ -46,4 +50,22 @@ def message_details(*, tenant_id, id) -> dict:
 
 
 MESSAGE_DETAILS = Action("booking.message_details", "Who to write to about a booking, and what to say.",
-                         DetailsInput, DetailsOutput, message_details)
+                         DetailsInput, DetailsOutput, message_details, scope="booking:read")
+
+
+class HoldIdInput(StrictSchema):
+    hold_id = ma.fields.UUID(required=True, metadata={"description": "The hold's id."})
+
+
+class ConfirmInput(schemas.ConfirmHoldSchema):
+    hold_id = ma.fields.UUID(required=True, metadata={"description": "The hold's id."})
+
+
+HOLD = Action("booking.hold", "Keep a place for a few minutes (default 10) while the person pays or fills in "
+              "details; it is given back by itself when it runs out.", schemas.HoldSchema, schemas.HoldSchema,
+              service.create_hold)
+CONFIRM_HOLD = Action("booking.confirm_hold", "Turn a hold into a booking for the person named, before it runs out.",
+                      ConfirmInput, schemas.BookingSchema, service.confirm_hold)
+RELEASE_HOLD = Action("booking.release_hold", "Give a held place back now (the person gave up, or did not pay).",
+                      HoldIdInput, schemas.HoldSchema, service.release_hold)
+ACTIONS = (MESSAGE_DETAILS, HOLD, CONFIRM_HOLD, RELEASE_HOLD)

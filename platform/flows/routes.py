@@ -31,6 +31,19 @@ blp = Blueprint("flows", __name__, url_prefix="/v1/flows", description=GUIDE)
 READ, WRITE = "flows:read", "flows:write"
 
 
+@blp.route("/actions")
+class Actions(MethodView):
+    @require(READ)
+    @blp.response(200, schemas.ActionListSchema)
+    def get(self):
+        """List what your flows can ask the platform to do.
+
+        Needs `flows:read`. Each action names its component (only the components your organisation has
+        switched on are listed), what it does, the scope whoever the flow runs for must hold, and the JSON
+        Schemas of its input and output. A flow's step names an action and gives its input."""
+        return service.list_actions(tenant_id=current_tenant_id())
+
+
 @blp.route("/webhooks")
 class Endpoints(MethodView):
     @require(READ)

@@ -149,3 +149,29 @@ class RecoveredSchema(ma.Schema):
     until = ma.fields.AwareDateTime(allow_none=True, format="iso")
     replayed = ma.fields.Integer(metadata={"description": "How many failed deliveries are being sent again now."})
     more = ma.fields.Boolean(metadata={"description": "More failed deliveries are left (500 a call): call again."})
+
+
+class ActionSchema(ma.Schema):
+    """Something a flow can ask a component to do."""
+
+    class Meta(ma.Schema.Meta):
+        example = {"name": "booking.release_hold", "component": "booking",
+                   "description": "Give a held place back now (the person gave up, or did not pay).",
+                   "scope": "booking:write",
+                   "input_schema": {"type": "object", "properties": {"hold_id": {"type": "string", "format": "uuid"}},
+                                    "required": ["hold_id"], "additionalProperties": False},
+                   "output_schema": {"type": "object", "properties": {"status": {"type": "string"}}}}
+
+    name = ma.fields.String(metadata={"description": "`<component>.<action>`: what a step names."})
+    component = ma.fields.String()
+    description = ma.fields.String()
+    scope = ma.fields.String(metadata={"description": "The scope whoever a flow runs for must hold."})
+    input_schema = ma.fields.Dict(metadata={"description": "JSON Schema of the step's input."})
+    output_schema = ma.fields.Dict(metadata={"description": "JSON Schema of what the step gives back."})
+
+
+class ActionListSchema(ma.Schema):
+    class Meta(ma.Schema.Meta):
+        example = {"items": [ActionSchema.Meta.example]}
+
+    items = ma.fields.List(ma.fields.Nested(ActionSchema))

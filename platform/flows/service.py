@@ -12,7 +12,7 @@ import uuid
 import sqlalchemy as sa
 from flask import current_app
 
-from civic.core import audit, crypto, etag, events as core_events
+from civic.core import actions, audit, crypto, etag, events as core_events
 from civic.core.db import session, utcnow
 from civic.core.pagination import paginate
 from civic.core.people import role_at_least
@@ -190,3 +190,8 @@ def resume_endpoint(*, tenant_id: uuid.UUID, principal, endpoint_id, if_match: s
     return endpoint
 
 
+
+
+def list_actions(*, tenant_id: uuid.UUID) -> dict:
+    """What this organisation's flows can call: the actions of the components it has switched on."""
+    return {"items": actions.catalogue(tenant_id=tenant_id)}

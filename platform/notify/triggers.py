@@ -39,7 +39,7 @@ def on_event(payload: dict, job) -> None:
 def _on_event(payload: dict, tenant_id) -> None:
     config = service.current_config(tenant_id=tenant_id, required=False)
     rules = [r for r in (config.triggers if config else []) if r.get("event_type") == payload["type"]]
-    action = actions.get(SOURCES.get(payload["type"], ""))
+    action = actions.get(SOURCES.get(payload["type"], ""), tenant_id=tenant_id)
     if not rules or action is None:
         return
     details = actions.run(action.name, tenant_id=tenant_id, data={"id": payload["subject"]})

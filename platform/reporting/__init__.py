@@ -2,6 +2,8 @@
 
 
 def init_app(app, api) -> None:
+    from civic.reporting import actions as reporting_actions
+    from civic.core import actions as named_actions
     from civic.core import privacy
     from civic.core.openapi import document
     from civic.reporting import models  # noqa: F401  (tables)
@@ -15,3 +17,4 @@ def init_app(app, api) -> None:
     app.register_blueprint(open311.bp)
     document(api, open311_docs.PATHS, open311_docs.TAG)
     privacy.register(app, reporting_privacy.ENTRY)
+    named_actions.register(app, *reporting_actions.ACTIONS)

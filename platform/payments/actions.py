@@ -1,0 +1,24 @@
+"""What payments let flows ask of them by name (civic.core.actions): start a card payment.
+
+It uses the payments API's schemas and service function. `idempotency_key` does what the header does on
+the API: the same key (a flow's step, retried) resumes the same payment instead of making a second."""
+import marshmallow as ma
+
+from civic.core.actions import Action
+from civic.payments import schemas, service
+
+
+class CreateInput(schemas.PaymentSchema):
+    idempotency_key = ma.fields.String(load_default=None, validate=ma.validate.Length(1, 255), metadata={
+        "description": "Send the same key when retrying, to resume the same payment."})
+
+
+def create(*, tenant_id, idempotency_key=None, **fields) -> dict:
+    return service.create_payment(tenant_id=tenant_id, retry_key=idempotency_key and f"action/{idempotency_key}",
+                                  **fields)
+
+
+CREATE = Action("payments.create", "Start a card payment and get what the payment page needs (the client "
+                "secret); `civic.payments.payment_succeeded` follows when it is paid.",
+                CreateInput, schemas.CreatedPaymentSchema, create)
+ACTIONS = (CREATE,)
