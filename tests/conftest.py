@@ -212,7 +212,9 @@ class LiveServer:
         raise RuntimeError("server did not start in 60 s")
 
     def logs(self) -> str:
-        """Everything the server wrote to stderr so far."""
+        """Everything the server wrote to stderr so far (kept after `stop`)."""
+        if self.log.closed:
+            return self._final_logs
         self.log.seek(0)
         return self.log.read().decode(errors="replace")
 
@@ -222,6 +224,10 @@ class LiveServer:
             self.process.wait(10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait(10)
+        if not self.log.closed:  # a file left to the garbage collector warns inside whichever test runs then
+            self._final_logs = self.logs()
+            self.log.close()
 
 
 @pytest.fixture
