@@ -69,6 +69,11 @@ CONSENT_REQUIRED = declare(
     "consent_not_recorded", 409, "The person's consent is not recorded",
     means="The agreement's lawful basis is consent, and the case has no recorded consent to share.",
     action="Record the person's consent on the case (`consent_to_share: true`) before referring.")
+CONSENT_WITHDRAWN = declare(
+    "consent_withdrawn", 409, "The person withdrew their consent",
+    means="The agreement's lawful basis is consent, and the organisation's consent register holds the person's "
+          "consent to be referred (purpose `referral`) withdrawn or expired, whatever the case records.",
+    action="Do not refer them. If they consent again, record it in the register (`POST /v1/privacy/consents`).")
 REFERRAL_STATE = declare(
     "referral_not_open", 409, "The referral cannot do that now",
     means="Only a sent referral can be accepted or declined, and only an accepted one can report an outcome.",

@@ -3,7 +3,9 @@
 An agreement (ICO data sharing code) belongs to the organisation that proposed it; both parties'
 admins approve it, and it is live from `starts_on` to `ends_on` once both have. Either party may
 refer a case to the other under a live agreement: the service copies into `shared` only the fields
-the agreement lists (never what the client sends), and refuses a field outside it. The receiver
+the agreement lists (never what the client sends), and refuses a field outside it. On a consent basis
+the case must record the person's consent, and the consent register (privacy's `privacy.consent_state`
+action, purpose `referral`) must not hold it withdrawn or expired; a live consent there suffices. The receiver
 reads and answers the sender's referral row in `place_wide("casework.referrals")`, each read audited
 for both organisations.
 """
@@ -14,7 +16,7 @@ import sqlalchemy as sa
 
 from civic.casework import events, problems, service
 from civic.casework.models import Agreement, Case, Note, Referral, TimelineEntry
-from civic.core import audit
+from civic.core import actions, audit
 from civic.core.db import session, utcnow
 from civic.core.errors import not_found
 from civic.core.pagination import paginate
@@ -23,6 +25,16 @@ from civic.core.tenancy import Tenant, current_world_is_sandbox, place_wide, sco
 SUBJECT_FIELDS = ("name", "email", "phone", "postcode", "date_of_birth", "nhs_number")
 SHAREABLE = (*(f"subject.{f}" for f in SUBJECT_FIELDS), "title", "priority", "notes", "reason")
 CONSENT_BASES = ("consent",)
+CONSENT_PURPOSE = "referral"  # the purpose a person's consent to be referred has in the consent register
+
+
+def _registered_consent(case: Case) -> str:
+    """given, withdrawn, expired, or none: what the consent register holds (none while privacy is off)."""
+    if actions.get("privacy.consent_state", tenant_id=case.tenant_id) is None:
+        return "none"
+    subject = {"email": case.subject_email, "phone": case.subject_phone, "nhs_number": case.subject_nhs_number}
+    return actions.run("privacy.consent_state", tenant_id=case.tenant_id,
+                       data={"subject": subject, "purpose": CONSENT_PURPOSE})["state"]
 
 
 def _uuid(value, what: str) -> uuid.UUID:
@@ -155,7 +167,10 @@ def send_referral(*, tenant_id: uuid.UUID, case_id, agreement_id, fields: list[s
         raise problems.FIELD_NOT_SHARED(f"The agreement does not allow sharing: {', '.join(outside)}.",
                                         errors={"fields": [f"Not in the agreement: {f}" for f in outside]})
     if agreement.lawful_basis in CONSENT_BASES or agreement.special_category_condition == "explicit_consent":
-        if case.consent_recorded_at is None:
+        registered = _registered_consent(case)
+        if registered in ("withdrawn", "expired"):
+            raise problems.CONSENT_WITHDRAWN(f"The consent register holds the person's consent to be referred {registered}.")
+        if registered != "given" and case.consent_recorded_at is None:
             raise problems.CONSENT_REQUIRED("Record the person's consent to share on the case first.")
     receiver = agreement.partner_tenant_id if agreement.tenant_id == tenant_id else agreement.tenant_id
     referral = Referral(id=uuid.uuid4(), tenant_id=tenant_id, to_tenant_id=receiver, agreement_id=agreement.id,

@@ -1,12 +1,17 @@
-"""What notify lets flows ask of it by name (civic.core.actions): send one message.
+"""What notify lets flows ask of it by name (civic.core.actions): send one message, record an opt-out.
 
 `notify.send` is `POST /v1/notify/messages` (its schema and service function): checked at once (a
 missing personalisation field is refused before anything is queued), then sent by the outbox job
-through the organisation's own Notify service, with the same retries, limits and opt-outs."""
+through the organisation's own Notify service, with the same retries, limits and opt-outs.
+`notify.opt_out` is `POST /v1/notify/opt-outs`: the privacy register records one when a consent is
+withdrawn (`source: consent`)."""
 from civic.core.actions import Action
 from civic.notify import schemas, service
 
 SEND = Action("notify.send", "Send an email, a text message or a letter through your Notify service, by your "
               "template's name (opted-out people are skipped for non-essential messages).",
               schemas.SendSchema, schemas.MessageSchema, service.send_message)
-ACTIONS = (SEND,)
+OPT_OUT = Action("notify.opt_out", "Stop non-essential messages for a purpose to one email address, phone number "
+                 "or address (recorded once; again changes nothing).",
+                 schemas.OptOutActionSchema, schemas.OptOutSchema, service.add_opt_out)
+ACTIONS = (SEND, OPT_OUT)

@@ -226,6 +226,12 @@ class OptOutInSchema(RecipientFields):
     purpose = ma.fields.String(required=True, validate=PURPOSE)
 
 
+class OptOutActionSchema(OptOutInSchema):
+    """`notify.opt_out`'s input: an opt-out as the API takes it, and which part of the platform recorded it."""
+
+    source = ma.fields.String(load_default="action", validate=ma.validate.OneOf(("action", "consent")))
+
+
 class OptOutSchema(ma.Schema):
     class Meta:
         ordered = True

@@ -1,14 +1,16 @@
 """Privacy: subject search across every component, subject access requests within the statutory month,
 erasure (recorded, to re-apply after a restore) and rectification, retention schedules, and each
-organisation's public privacy notice with the steward's record of processing, all built over the core's
+organisation's public privacy notice with the steward's record of processing, and the consent register, all built over the core's
 personal-data registry (each component declares what it holds)."""
 
 
 def init_app(app, api) -> None:
-    from civic.core import jobs
-    from civic.privacy import models, retention, routes  # noqa: F401  (tables)
+    from civic.core import actions, jobs, privacy
+    from civic.privacy import consent, models, retention, routes  # noqa: F401  (tables)
 
     api.register_blueprint(routes.blp)
     api.register_blueprint(routes.public_blp)
     jobs.register(app, "privacy.retention", retention.run)
     jobs.schedule(app, "privacy.retention", retention.EVERY_SECONDS)
+    privacy.register(app, consent.ENTRY)
+    actions.register(app, *consent.ACTIONS)

@@ -1,4 +1,5 @@
-"""The events privacy emits: ids, codes and counts, never an identifier of the person.
+"""The events privacy emits: ids, codes and counts, never an identifier of the person (a consent event
+carries the consent id, its purpose and channel).
 
 `subject_erased` goes to the organisation that erased, and once to each organisation its referrals passed
 the person's data to (`referrals` then lists that organisation's referrals only), so they erase their copy.
@@ -28,3 +29,17 @@ class SubjectErasedData(Schema):
 SUBJECT_ERASED = EventType("civic.privacy.subject_erased",
                            "A person's data was erased; the organisations that received it by referral are told.",
                            SubjectErasedData)
+
+
+class ConsentData(Schema):
+    consent_id = fields.UUID(required=True)
+    purpose = fields.String(required=True, metadata={"description": "The organisation's own name for the purpose."})
+    channel = fields.String(required=True, metadata={"description": "email, sms, letter or any."})
+    sandbox = fields.Boolean(required=True)
+
+
+CONSENT_GIVEN = EventType("civic.privacy.consent_given",
+                          "A person gave (or gave again) their consent to a purpose, recorded in the register.",
+                          ConsentData)
+CONSENT_WITHDRAWN = EventType("civic.privacy.consent_withdrawn",
+                              "A person withdrew their consent to a purpose (messages for it stop).", ConsentData)

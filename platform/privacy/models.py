@@ -1,8 +1,11 @@
-"""The privacy tables: subject access requests and erasures.
+"""The privacy tables: subject access requests, erasures and the consent register.
 
 A request's subject identifiers are personal data: they are kept encrypted at rest (`civic.core.crypto`),
 in one column, and decrypted only to answer the people handling the request and to make its export. The
 rest of the row (dates, state, who handled it, the reasons) names nobody.
+
+A consent names its person in plain columns (normalised as every component stores them), like a case or a
+booking: it is found, exported, corrected and erased through the personal-data registry as they are.
 """
 import datetime as dt
 import json
@@ -88,3 +91,51 @@ class Erasure(EncryptedSubject, TenantOwned, Sandboxed, Entity, Base):
     reference: Mapped[str | None] = mapped_column(sa.String(255))
     metadata_: Mapped[dict] = mapped_column("metadata", default=dict)
 
+
+
+CONSENT_CHANNELS = ("email", "sms", "letter", "any")
+CONSENT_STATES = ("given", "withdrawn")
+
+
+class Consent(TenantOwned, Sandboxed, Entity, Base):
+    """One person's consent to one purpose, on one channel (or any), with its history (given, withdrawn,
+    given again): what the organisation must be able to show (UK GDPR Article 7(1)), in the shape of a
+    Kantara consent receipt."""
+
+    __tablename__ = "privacy_consent"
+    __table_args__ = (sa.Index("ix_privacy_consent_tenant_purpose", "tenant_id", "purpose"),
+                      sa.Index("ix_privacy_consent_tenant_email", "tenant_id", "subject_email"),
+                      sa.Index("ix_privacy_consent_tenant_phone", "tenant_id", "subject_phone"))
+
+    tenant_id: Mapped[uuid.UUID] = tenant_column()
+    subject_name: Mapped[str | None] = mapped_column(sa.String(200))
+    subject_email: Mapped[str | None] = mapped_column(sa.String(320))
+    subject_phone: Mapped[str | None] = mapped_column(sa.String(32))
+    subject_nhs_number: Mapped[str | None] = mapped_column(sa.String(10))
+    purpose: Mapped[str] = mapped_column(sa.String(60))
+    channel: Mapped[str] = mapped_column(sa.String(10), default="any")
+    description: Mapped[str] = mapped_column(sa.String(1000))
+    data_categories: Mapped[list] = mapped_column(default=list)
+    shared_with: Mapped[list] = mapped_column(default=list)
+    collection_method: Mapped[str] = mapped_column(sa.String(200))
+    notice_url: Mapped[str | None] = mapped_column(sa.String(500))
+    state: Mapped[str] = mapped_column(sa.String(10), default="given")
+    given_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime | None]
+    withdrawn_at: Mapped[dt.datetime | None]
+    withdrawal_method: Mapped[str | None] = mapped_column(sa.String(200))
+    history: Mapped[list] = mapped_column(default=list)
+    reference: Mapped[str | None] = mapped_column(sa.String(255))
+    metadata_: Mapped[dict] = mapped_column("metadata", default=dict)
+
+    @property
+    def live(self) -> bool:
+        return self.live_at(dt.datetime.now(dt.timezone.utc))
+
+    def live_at(self, moment: dt.datetime) -> bool:
+        return self.state == "given" and (self.expires_at is None or self.expires_at > moment)
+
+    @property
+    def subject(self) -> dict:
+        return {"name": self.subject_name, "email": self.subject_email, "phone": self.subject_phone,
+                "nhs_number": self.subject_nhs_number}

@@ -47,3 +47,8 @@ RETENTION_CLASS_UNKNOWN = declare(
     means="A retention period is set for one of the data classes your organisation's enabled components hold "
           "(`GET /v1/privacy/retention` lists them).",
     action="Use a `data_class` from that list.")
+CONSENT_DATE_INVALID = declare(
+    "consent_date_invalid", 422, "That date does not fit the consent",
+    means="A consent is given now or in the past and expires after it was given; it is withdrawn now, or in "
+          "the past after it was given.",
+    action="Send the moment it happened (ISO 8601 with a time zone), or leave it out for now.")

@@ -2,7 +2,7 @@
 from civic.core import etag
 from civic.core.auth import current_principal, current_tenant_id, public, require
 from civic.core.pagination import page_schema
-from civic.privacy import erasure, retention, schemas, service, transparency
+from civic.privacy import consent, erasure, retention, schemas, service, transparency
 from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -29,11 +29,15 @@ within the statutory month.
 6. `GET /v1/privacy/transparency/{slug}` (and `.html`) is your public privacy notice, made from what the
    platform holds for you: anyone may read it. A steward reads the place's record of processing
    activities at `GET /v1/privacy/processing-record`.
+7. `POST /v1/privacy/consents` records a person's consent to a purpose (how, when, to what, which notice
+   they saw); `.../withdraw` records its withdrawal, and Notify messages for that purpose stop;
+   `.../receipt` is the record as a consent receipt (the Kantara shape). A referral on a consent basis
+   is refused once the register holds the person's `referral` consent withdrawn or expired.
 
 Only tenant admins (a signed-in person) or apps holding the scope may call these; every search, read and
 export is in the audit log (ids only). Errors carry a stable `code`: `privacy_admin_required`,
 `identifiers_missing`, `request_transition_not_allowed`, `extension_too_late`, `request_date_invalid`,
-`request_not_ready`, `erasure_held`, `precondition_failed`, `retention_class_unknown`."""
+`request_not_ready`, `erasure_held`, `precondition_failed`, `retention_class_unknown`, `consent_date_invalid`."""
 
 blp = Blueprint("privacy", __name__, url_prefix="/v1/privacy", description=GUIDE)
 public_blp = Blueprint("privacy-public", __name__, url_prefix="/v1/privacy", description=(
@@ -288,3 +292,76 @@ class ProcessingRecord(MethodView):
         recipients, transfers, retention and security measures; per organisation: its contact,
         components, retention periods and agreements. Errors: `insufficient_scope`, `component_disabled`."""
         return transparency.processing_record(principal=current_principal())
+
+
+# --- the consent register ----------------------------------------------------------------------
+@blp.route("/consents")
+class Consents(MethodView):
+    @require(WRITE)
+    @blp.arguments(schemas.ConsentSchema)
+    @blp.response(201, schemas.ConsentSchema)
+    @blp.alt_response(200, schema=schemas.ConsentSchema, description="The person's record for this purpose and "
+                      "channel already existed: given again, its history extended.")
+    def post(self, data):
+        """Record that a person gave their consent to a purpose.
+
+        Needs `privacy:write`; a signed-in person must be a tenant admin. Say what they agreed to, how and
+        when it was collected, and which privacy notice they saw. The same person, purpose and channel
+        again (after a withdrawal, say) updates their one record (200). Errors: `identifiers_missing`,
+        `consent_date_invalid`, `privacy_admin_required`."""
+        found = consent.give(tenant_id=current_tenant_id(), principal=current_principal(), **data)
+        return found, 201 if getattr(found, "created_now", False) else 200
+
+
+@blp.route("/consents/search")
+class ConsentSearch(MethodView):
+    @require(READ)
+    @blp.arguments(schemas.ConsentSearchSchema)
+    @blp.response(200, schemas.ConsentListSchema)
+    def post(self, data):
+        """Every consent a person gave or withdrew, by their email, phone or NHS number.
+
+        Needs `privacy:read`; a signed-in person must be a tenant admin. Identifiers travel in the body,
+        never in a URL; each record shown is in the audit log. Errors: `identifiers_missing`,
+        `privacy_admin_required`."""
+        return consent.search(tenant_id=current_tenant_id(), principal=current_principal(), **data)
+
+
+@blp.route("/consents/<consent_id>")
+class ConsentById(MethodView):
+    @require(READ)
+    @blp.response(200, schemas.ConsentSchema)
+    def get(self, consent_id):
+        """One consent record, with its history.
+
+        Needs `privacy:read`; a signed-in person must be a tenant admin. Errors: `not_found`,
+        `privacy_admin_required`."""
+        return consent.get(tenant_id=current_tenant_id(), principal=current_principal(), consent_id=consent_id)
+
+
+@blp.route("/consents/<consent_id>/withdraw")
+class ConsentWithdrawal(MethodView):
+    @require(WRITE)
+    @blp.arguments(schemas.WithdrawalSchema)
+    @blp.response(200, schemas.ConsentSchema)
+    def post(self, data, consent_id):
+        """Record that the person withdrew their consent; messages for its purpose stop.
+
+        Needs `privacy:write`; a signed-in person must be a tenant admin. If your organisation uses
+        notify, the person is opted out of that purpose on the consent's channel (`any`: email and text
+        message). Withdrawing again changes nothing. Errors: `consent_date_invalid`, `not_found`,
+        `privacy_admin_required`."""
+        return consent.withdraw(tenant_id=current_tenant_id(), principal=current_principal(), consent_id=consent_id,
+                                **data)
+
+
+@blp.route("/consents/<consent_id>/receipt")
+class ConsentReceipt(MethodView):
+    @require(READ)
+    @blp.response(200, schemas.ReceiptSchema)
+    def get(self, consent_id):
+        """The consent as a receipt to give the person (the Kantara consent receipt's fields).
+
+        Needs `privacy:read`; a signed-in person must be a tenant admin. Errors: `not_found`,
+        `privacy_admin_required`."""
+        return consent.receipt(tenant_id=current_tenant_id(), principal=current_principal(), consent_id=consent_id)

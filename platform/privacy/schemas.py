@@ -6,7 +6,7 @@ from civic.core import contact
 from civic.core.calendar import BANK_HOLIDAY_REGIONS
 from civic.core.pagination import PageQuerySchema
 from civic.core.schemas import ResourceSchema, StrictSchema
-from civic.privacy.models import STATES
+from civic.privacy.models import CONSENT_CHANNELS, CONSENT_STATES, STATES
 
 SUBJECT = {"email": "sam@example.org", "phone": "020 7946 0018", "nhs_number": "943 476 5919",
            "name": "Sam Citizen", "date_of_birth": "1984-03-14", "postcode": "SW1A 1AA"}
@@ -385,3 +385,144 @@ class ProcessingRecordSchema(ma.Schema):
             "controllers": [{"name": "Riverside Community Trust", "slug": "riverside", "status": "active",
                              "contact": None, "components": ["booking"], "retention": {"booking": 180},
                              "recipients": []}]}
+
+
+# --- the consent register ----------------------------------------------------------------------
+PURPOSE = ma.validate.Regexp(r"^[a-z0-9][a-z0-9_\-]{0,49}$", error="Lower-case letters, digits, _ and -, up to 50.")
+CONSENT_EXAMPLE = {"subject": {"email": "sam@example.org", "name": "Sam Citizen"}, "purpose": "newsletter",
+                   "channel": "email", "description": "The monthly newsletter about events at the community centre",
+                   "data_categories": ["name", "email address"], "collection_method": "sign-up form on our website",
+                   "notice_url": "https://example.org/privacy", "reference": "SIGNUP-0042"}
+
+
+class ConsentSubjectSchema(StrictSchema):
+    """Who consented: at least one of email, phone or NHS number (a name alone reaches nobody)."""
+
+    email = contact.Email(load_default=None, allow_none=True)
+    phone = contact.Phone(load_default=None, allow_none=True,
+                          metadata={"description": "UK unless it starts with +; answered in E.164."})
+    nhs_number = contact.NhsNumber(load_default=None, allow_none=True)
+    name = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(min=1, max=200))
+
+
+class ConsentHistorySchema(ma.Schema):
+    at = ma.fields.String()
+    state = ma.fields.String(metadata={"description": "given or withdrawn."})
+    method = ma.fields.String(metadata={"description": "How it was given or withdrawn."})
+    user_id = ma.fields.String(allow_none=True)
+    client_id = ma.fields.String(allow_none=True)
+
+
+class ConsentSchema(ResourceSchema):
+    """One person's consent to one purpose on one channel, and its history."""
+
+    subject = ma.fields.Nested(ConsentSubjectSchema, required=True)
+    purpose = ma.fields.String(required=True, validate=PURPOSE, metadata={
+        "description": "Your own name for the purpose (`newsletter`; `referral` for sharing a case by referral). "
+                       "The same name as a Notify message's `purpose`, so a withdrawal stops those messages."})
+    channel = ma.fields.String(load_default="any", validate=ma.validate.OneOf(CONSENT_CHANNELS),
+                               metadata={"description": "email, sms, letter, or any (the default)."})
+    description = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=1000), metadata={
+        "description": "What the person agreed to, in the words they were shown."})
+    data_categories = ma.fields.List(ma.fields.String(validate=ma.validate.Length(min=1, max=100)),
+                                     load_default=list, validate=ma.validate.Length(max=30),
+                                     metadata={"description": "Which of their data it covers."})
+    shared_with = ma.fields.List(ma.fields.String(validate=ma.validate.Length(min=1, max=200)), load_default=list,
+                                 validate=ma.validate.Length(max=30),
+                                 metadata={"description": "Who else receives it under this consent, by name."})
+    collection_method = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200), metadata={
+        "description": "How it was given (a web form, a phone call, a paper form)."})
+    notice_url = ma.fields.Url(load_default=None, allow_none=True, schemes={"https", "http"},
+                               validate=ma.validate.Length(max=500),
+                               metadata={"description": "The privacy notice the person was shown."})
+    given_at = ma.fields.AwareDateTime(load_default=None, format="iso",
+                                       metadata={"description": "When (default now); not in the future."})
+    expires_at = ma.fields.AwareDateTime(load_default=None, allow_none=True, format="iso",
+                                         metadata={"description": "When it lapses, if it does."})
+    state = ma.fields.String(dump_only=True, validate=ma.validate.OneOf(CONSENT_STATES))
+    live = ma.fields.Boolean(dump_only=True, metadata={"description": "Given, and not expired."})
+    withdrawn_at = ma.fields.AwareDateTime(dump_only=True, allow_none=True, format="iso")
+    withdrawal_method = ma.fields.String(dump_only=True, allow_none=True)
+    history = ma.fields.List(ma.fields.Nested(ConsentHistorySchema), dump_only=True)
+
+    class Meta(ResourceSchema.Meta):
+        example = CONSENT_EXAMPLE
+
+
+class ConsentSearchSchema(StrictSchema):
+    subject = ma.fields.Nested(ConsentSubjectSchema, required=True)
+    purpose = ma.fields.String(load_default=None, validate=PURPOSE)
+
+    class Meta(StrictSchema.Meta):
+        example = {"subject": {"email": "sam@example.org"}}
+
+
+class ConsentListSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(ConsentSchema))
+
+
+class WithdrawalSchema(StrictSchema):
+    method = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200),
+                              metadata={"description": "How the person withdrew (an email, a phone call)."})
+    withdrawn_at = ma.fields.AwareDateTime(load_default=None, format="iso",
+                                           metadata={"description": "When (default now); not before it was given."})
+
+    class Meta(StrictSchema.Meta):
+        example = {"method": "phone call to the centre"}
+
+
+class ConsentStateInSchema(StrictSchema):
+    subject = ma.fields.Nested(ConsentSubjectSchema, required=True)
+    purpose = ma.fields.String(required=True, validate=PURPOSE)
+
+
+class ConsentStateSchema(ma.Schema):
+    state = ma.fields.String(metadata={"description": "given, withdrawn, expired or none (nothing recorded)."})
+    consent_id = ma.fields.UUID(allow_none=True)
+
+
+class ReceiptPurposeSchema(ma.Schema):
+    purpose = ma.fields.String()
+    purposeCategory = ma.fields.List(ma.fields.String())
+    consentType = ma.fields.String()
+    piiCategory = ma.fields.List(ma.fields.String())
+    primaryPurpose = ma.fields.Boolean()
+    termination = ma.fields.String()
+    thirdPartyDisclosure = ma.fields.Boolean()
+    thirdPartyName = ma.fields.String(allow_none=True)
+
+
+class ReceiptServiceSchema(ma.Schema):
+    service = ma.fields.String()
+    purposes = ma.fields.List(ma.fields.Nested(ReceiptPurposeSchema))
+
+
+class ReceiptControllerSchema(ma.Schema):
+    piiController = ma.fields.String()
+    onBehalf = ma.fields.Boolean()
+    contact = ma.fields.String()
+    piiControllerUrl = ma.fields.String(allow_none=True)
+
+
+class ReceiptSchema(ma.Schema):
+    """A consent receipt in the Kantara Initiative's shape (v1.1 field names)."""
+
+    class Meta(ma.Schema.Meta):
+        ordered = True
+
+    version = ma.fields.String()
+    jurisdiction = ma.fields.String()
+    language = ma.fields.String()
+    consentTimestamp = ma.fields.Integer(metadata={"description": "When it was given, in seconds since 1970."})
+    collectionMethod = ma.fields.String()
+    consentReceiptID = ma.fields.String()
+    publicKey = ma.fields.String(allow_none=True)
+    piiPrincipalId = ma.fields.String(metadata={"description": "The person, by email, phone or NHS number."})
+    piiControllers = ma.fields.List(ma.fields.Nested(ReceiptControllerSchema))
+    policyUrl = ma.fields.String(allow_none=True)
+    services = ma.fields.List(ma.fields.Nested(ReceiptServiceSchema))
+    sensitive = ma.fields.Boolean()
+    spiCat = ma.fields.List(ma.fields.String())
+    state = ma.fields.String(metadata={"description": "given or withdrawn (beyond the receipt's fields)."})
+    withdrawnAt = ma.fields.Integer(allow_none=True)
+    channel = ma.fields.String()

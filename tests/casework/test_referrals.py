@@ -204,3 +204,34 @@ def test_agreements_need_admins_and_a_real_partner_and_the_steward_sees_the_log(
             [agreement["id"]]
     place = client.get("/v1/casework/agreements", headers=steward).get_json()["items"]
     assert agreement["id"] in [a["id"] for a in place]
+
+
+def test_a_consent_withdrawn_or_expired_in_the_register_stops_a_referral_on_consent(client, pair, make):
+    council, charity = pair
+    register = make.headers(council.tenant, "privacy:read", "privacy:write")
+    consent = live_agreement(client, council, charity, lawful_basis="consent")
+    case = council_case(client, council)
+    person = {"phone": "020 7946 0018"}  # the case's subject, by the phone the case holds
+    # Nothing on the case, nothing in the register: refused; a live consent in the register suffices.
+    assert refer(client, council, case, consent).get_json()["code"] == "consent_not_recorded"
+    given = client.post("/v1/privacy/consents", headers=register, json={
+        "subject": person, "purpose": "referral", "description": "To be referred to befriending",
+        "collection_method": "phone call with the caseworker"})
+    assert given.status_code == 201, given.get_json()
+    assert refer(client, council, case, consent).status_code == 201
+    # Withdrawn in the register: refused, even though the case now records consent to share.
+    client.patch(f"/v1/casework/cases/{case['id']}", headers=council.worker,
+                 json={"subject": {"name": "Alex Rivers", "phone": "020 7946 0018", "consent_to_share": True}})
+    assert client.post(f"/v1/privacy/consents/{given.get_json()['id']}/withdraw", headers=register,
+                       json={"method": "letter"}).status_code == 200
+    refused = refer(client, council, case, consent)
+    assert refused.status_code == 409 and refused.get_json()["code"] == "consent_withdrawn"
+    # A referral on another basis is not a matter of consent.
+    assert refer(client, council, case, live_agreement(client, council, charity)).status_code == 201
+    # Given again, but lapsed: refused too.
+    lapsed = client.post("/v1/privacy/consents", headers=register, json={
+        "subject": person, "purpose": "referral", "description": "To be referred to befriending",
+        "collection_method": "form", "given_at": (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=9)).isoformat(),
+        "expires_at": (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1)).isoformat()})
+    assert lapsed.status_code == 200, lapsed.get_json()
+    assert refer(client, council, case, consent).get_json()["code"] == "consent_withdrawn"

@@ -38,7 +38,7 @@ def held_elsewhere(app, tenant_id, *, email: str, phone: str, name: str = "") ->
 
 
 def seed_all(org, app, subject) -> dict:
-    """The person in booking, reporting, casework (case closed), payments and notify."""
+    """The person in booking, reporting, casework (case closed), payments, notify and the consent register."""
     from civic.core import contact
 
     ids = org.seed(subject)
@@ -47,6 +47,9 @@ def seed_all(org, app, subject) -> dict:
     org.post(f"/v1/reporting/reports/{ids['report']}/status",
              {"status": "in_progress", "note": f"Rang {subject['name'].upper()} back on {subject['phone']}"}, status=200)
     close_case(org, ids["case"])
+    ids["consent"] = org.post("/v1/privacy/consents", {
+        "subject": {k: subject[k] for k in ("name", "email", "phone")}, "purpose": "newsletter",
+        "description": f"News for {subject['name']}", "collection_method": "web form"})["id"]
     ids.update(held_elsewhere(app, org.tenant.id, email=subject["email"], phone=contact.phone(subject["phone"]),
                                name=subject["name"]))
     return ids
@@ -76,9 +79,11 @@ def backdate(app, ids: dict, when: dt.datetime) -> None:
     from civic.booking.models import Booking
     from civic.casework.models import Case
     from civic.core.tenancy import place_wide
+    from civic.privacy.models import Consent
     from civic.reporting.models import Report
 
     rows = [(Booking, ids["booking"]), (Report, ids["report"]), (Case, ids["case"]), (Payment, ids["payment"]),
+            (Consent, ids["consent"]),
             *((Message, m) for m in ids["messages"])]
     with app.app_context(), place_wide("platform.operator"), unit_of_work():
         for model, row_id in rows:

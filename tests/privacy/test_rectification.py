@@ -15,7 +15,7 @@ def test_the_identifiers_are_corrected_wherever_they_are_held(app, client, org):
     seed_all(org, app, ALEX)
     done = org.post(RECTIFY, {"subject": {"email": "SAM@example.org"}, "to": NEW}, status=200)
     assert done["changed"] == ["email", "phone", "name"]
-    assert done["counts"] == {"booking": 1, "casework": 1, "notify": 0, "payments": 1, "reporting": 1}
+    assert done["counts"] == {"booking": 1, "casework": 1, "notify": 0, "payments": 1, "privacy": 1, "reporting": 1}
     booking = client.get(f"/v1/booking/bookings/{ids['booking']}", headers=org.other_app).get_json()
     assert booking["attendee"]["email"] == "sam.jones@example.org"
     assert booking["attendee"]["name"] == "Sam Citizen-Jones"
@@ -24,7 +24,7 @@ def test_the_identifiers_are_corrected_wherever_they_are_held(app, client, org):
     assert all(value in dump(app) for value in ALEX_VALUES)
     # Found again by the new identifiers, not by the old.
     found = org.post("/v1/privacy/searches", {"email": "sam.jones@example.org"}, status=200)["matches"]
-    assert {m["component"] for m in found} == {"booking", "casework", "payments", "reporting"}
+    assert {m["component"] for m in found} == {"booking", "casework", "payments", "privacy", "reporting"}
     # A message keeps the address it was sent to (a delivery record, not an identifier to correct).
     old = org.post("/v1/privacy/searches", {"email": "sam@example.org"}, status=200)["matches"]
     assert {m["component"] for m in old} == {"notify"}

@@ -17,7 +17,7 @@ def test_the_register_is_made_from_the_registry_for_the_enabled_components(app, 
     assert body["organisation"]["slug"] == org.tenant.slug
     entries = {e.component: e for e in privacy.registry(app)}
     assert [c["component"] for c in body["components"]] == [e.component for e in privacy.registry(app)
-                                                             if e.component in ("booking", "reporting")]
+                                                             if e.component in ("booking", "reporting", "privacy")]
     for held in body["components"]:
         entry = entries[held["component"]]
         assert entry.lawful_basis and entry.categories_of_people and entry.categories_of_data
@@ -27,7 +27,7 @@ def test_the_register_is_made_from_the_registry_for_the_enabled_components(app, 
         assert held["categories_of_data"] == list(entry.categories_of_data)
         assert held["retention"]["from"] == entry.clock
     days = {c["component"]: c["retention"]["days"] for c in body["components"]}
-    assert days == {"booking": 90, "reporting": entries["reporting"].retention_days}
+    assert days == {"booking": 90, "reporting": entries["reporting"].retention_days, "privacy": None}
     page = client.get(f"{NOTICE}/{org.tenant.slug}.html")
     assert page.status_code == 200 and page.mimetype == "text/html"
     text = page.get_data(as_text=True)
