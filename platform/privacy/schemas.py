@@ -457,7 +457,22 @@ class ConsentSearchSchema(StrictSchema):
         example = {"subject": {"email": "sam@example.org"}}
 
 
+CONSENT_SHOWN = {"id": "5d7c3b2a-1e4f-4a6b-8c9d-0e1f2a3b4c5d", "created_at": "2027-03-01T09:00:00+00:00",
+                 "updated_at": "2027-03-01T09:00:00+00:00", "reference": "SIGNUP-0042", "metadata": {},
+                 "subject": {"email": "sam@example.org", "phone": None, "nhs_number": None, "name": "Sam Citizen"},
+                 "purpose": "newsletter", "channel": "email", "description": CONSENT_EXAMPLE["description"],
+                 "data_categories": ["name", "email address"], "shared_with": [],
+                 "collection_method": "sign-up form on our website", "notice_url": "https://example.org/privacy",
+                 "given_at": "2027-03-01T09:00:00+00:00", "expires_at": None, "state": "given", "live": True,
+                 "withdrawn_at": None, "withdrawal_method": None,
+                 "history": [{"at": "2027-03-01T09:00:00+00:00", "state": "given",
+                              "method": "sign-up form on our website", "user_id": None, "client_id": "cl_website"}]}
+
+
 class ConsentListSchema(ma.Schema):
+    class Meta(ma.Schema.Meta):
+        example = {"items": [CONSENT_SHOWN]}
+
     items = ma.fields.List(ma.fields.Nested(ConsentSchema))
 
 
@@ -509,6 +524,20 @@ class ReceiptSchema(ma.Schema):
 
     class Meta(ma.Schema.Meta):
         ordered = True
+        example = {"version": "KI-CR-v1.1.0", "jurisdiction": "GB", "language": "en", "consentTimestamp": 1803978000,
+                   "collectionMethod": "sign-up form on our website",
+                   "consentReceiptID": "5d7c3b2a-1e4f-4a6b-8c9d-0e1f2a3b4c5d", "publicKey": None,
+                   "piiPrincipalId": "sam@example.org",
+                   "piiControllers": [{"piiController": "Riverside Community Centre", "onBehalf": False,
+                                       "contact": "privacy@riverside.example",
+                                       "piiControllerUrl": "https://example.org/privacy"}],
+                   "policyUrl": "https://example.org/privacy",
+                   "services": [{"service": "newsletter", "purposes": [{
+                       "purpose": CONSENT_EXAMPLE["description"], "purposeCategory": ["newsletter"],
+                       "consentType": "EXPLICIT", "piiCategory": ["name", "email address"], "primaryPurpose": True,
+                       "termination": "withdraw at any time by telling the organisation",
+                       "thirdPartyDisclosure": False, "thirdPartyName": None}]}],
+                   "sensitive": False, "spiCat": [], "state": "given", "withdrawnAt": None, "channel": "email"}
 
     version = ma.fields.String()
     jurisdiction = ma.fields.String()

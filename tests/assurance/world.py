@@ -207,6 +207,11 @@ class World:
         return {"erasure_id": self.create("/v1/privacy/erasures", {
             "subject": {"email": f"{self.marker}-gone@example.org"}, "reason": f"{self.marker} erasure"})["id"]}
 
+    def privacy_consent(self) -> dict:
+        return {"consent_id": self.create("/v1/privacy/consents", {
+            "subject": {"email": f"{self.marker}-{uuid.uuid4().hex[:6]}@example.org"}, "purpose": "newsletter",
+            "description": f"{self.marker} news", "collection_method": "web form"})["id"]}
+
     def privacy_request_in_progress(self) -> dict:
         """A request whose subject's identity was confirmed: it can be exported."""
         values = self.privacy_request()
@@ -499,6 +504,7 @@ CREATORS = {
     "/v1/flows/deliveries/<delivery_id>/replay": World.webhook_delivery,
     **{f"/v1/privacy/requests/<request_id>{tail}": World.privacy_request for tail in ("", "/transition")},
     "/v1/privacy/erasures/<erasure_id>": World.privacy_erasure,
+    **{f"/v1/privacy/consents/<consent_id>{tail}": World.privacy_consent for tail in ("", "/withdraw", "/receipt")},
     **{f"/v1/privacy/requests/<request_id>{tail}": World.privacy_request_in_progress
        for tail in ("/export", "/export.html")},
 }
@@ -590,6 +596,10 @@ BODIES = {
                                                        "to": {"email": "pat.new@example.org"}},
     ("PUT", "/v1/privacy/retention"): lambda w: {"periods": [{"data_class": "reporting", "days": 400}]},
     ("POST", "/v1/privacy/retention/dry-run"): None,
+    ("POST", "/v1/privacy/consents"): lambda w: {"subject": {"email": "pat@example.org"}, "purpose": "newsletter",
+                                                 "description": "News", "collection_method": "web form"},
+    ("POST", "/v1/privacy/consents/search"): lambda w: {"subject": {"email": "pat@example.org"}},
+    ("POST", "/v1/privacy/consents/<consent_id>/withdraw"): lambda w: {"method": "email"},
 }
 
 
