@@ -4,7 +4,8 @@
 missing personalisation field is refused before anything is queued), then sent by the outbox job
 through the organisation's own Notify service, with the same retries, limits and opt-outs.
 `notify.opt_out` is `POST /v1/notify/opt-outs`: the privacy register records one when a consent is
-withdrawn (`source: consent`)."""
+withdrawn (`source: consent`), and asks `notify.opted_out_among` which of its consents' people unsubscribed
+by a message's link (after the event `civic.notify.unsubscribed`)."""
 from civic.core.actions import Action
 from civic.notify import schemas, service
 
@@ -14,4 +15,7 @@ SEND = Action("notify.send", "Send an email, a text message or a letter through 
 OPT_OUT = Action("notify.opt_out", "Stop non-essential messages for a purpose to one email address, phone number "
                  "or address (recorded once; again changes nothing).",
                  schemas.OptOutActionSchema, schemas.OptOutSchema, service.add_opt_out)
-ACTIONS = (SEND, OPT_OUT)
+OPTED_OUT_AMONG = Action("notify.opted_out_among", "Which of these email addresses (or phone numbers) opted out of "
+                         "a purpose.", schemas.OptedOutAmongSchema, schemas.OptedOutSchema, service.opted_out_among,
+                         scope="notify:read")
+ACTIONS = (SEND, OPT_OUT, OPTED_OUT_AMONG)

@@ -1,4 +1,5 @@
-"""The events notify emits: one per status change of a message. Ids and codes only, never the recipient.
+"""The events notify emits: one per status change of a message, and one when a person unsubscribes by a
+message's link. Ids and codes only, never the recipient.
 
 Each is a CloudEvents envelope whose `subject` is the message id; `status` is Notify's own status word
 (`delivered`, `permanent-failure`, ...) or the platform's (`queued`, `opted_out`, `failed`, `cancelled`).
@@ -40,3 +41,15 @@ def message_data(message, previous: str | None) -> dict:
             "batch_id": str(message.batch_id) if message.batch_id else None,
             "link_type": message.link_type, "link_id": str(message.link_id) if message.link_id else None, "reference": message.reference,
             "sandbox": bool(message.sandbox)}
+
+
+class UnsubscribedData(Schema):
+    opt_out_id = fields.UUID(required=True)
+    channel = fields.String(required=True)
+    purpose = fields.String(required=True)
+    sandbox = fields.Boolean(required=True)
+
+
+UNSUBSCRIBED = EventType("civic.notify.unsubscribed",
+                         "A person used a message's unsubscribe link: their opt-out of its purpose on its channel is "
+                         "recorded (the privacy register withdraws their consent to it).", UnsubscribedData)

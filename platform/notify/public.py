@@ -12,7 +12,7 @@ from civic.core import audit
 from civic.core.db import session
 from civic.core.errors import Problem
 from civic.core.tenancy import Tenant, tenant_context
-from civic.notify import delivery, problems, service, unsubscribe
+from civic.notify import delivery, events, problems, service, unsubscribe
 from civic.notify.models import Config, OptOut
 from civic.notify.schemas import CallbackSchema
 
@@ -66,4 +66,7 @@ def unsubscribe_now(*, token: str) -> dict:
                 return {**info, "unsubscribed": True}
             audit.record("notify.unsubscribed", tenant_id=link["tenant_id"], subject_type="notify_opt_out",
                          subject_id=opt_out.id, actor="citizen:unsubscribe-link")
+            events.UNSUBSCRIBED.emit(tenant_id=link["tenant_id"], subject=str(opt_out.id), data={
+                "opt_out_id": str(opt_out.id), "channel": opt_out.channel, "purpose": opt_out.purpose,
+                "sandbox": opt_out.sandbox})
     return {**info, "unsubscribed": True}

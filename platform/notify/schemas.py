@@ -232,6 +232,22 @@ class OptOutActionSchema(OptOutInSchema):
     source = ma.fields.String(load_default="action", validate=ma.validate.OneOf(("action", "consent")))
 
 
+class OptedOutAmongSchema(ma.Schema):
+    """`notify.opted_out_among`'s input: email addresses (or phone numbers) to check against the opt-outs."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+    channel = ma.fields.String(required=True, validate=ma.validate.OneOf(("email", "sms")))
+    purpose = ma.fields.String(required=True, validate=PURPOSE)
+    addresses = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=320)), required=True,
+                                validate=ma.validate.Length(max=50_000))
+
+
+class OptedOutSchema(ma.Schema):
+    opted_out = ma.fields.List(ma.fields.String(), metadata={"description": "Those of them who opted out."})
+
+
 class OptOutSchema(ma.Schema):
     class Meta:
         ordered = True

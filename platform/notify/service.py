@@ -170,6 +170,22 @@ def opted_out(*, tenant_id: uuid.UUID, channel: str, purpose: str, keys: dict[st
     return found
 
 
+RECIPIENT_FIELD = {"email": "email_address", "sms": "phone_number"}
+
+
+def opted_out_among(*, tenant_id: uuid.UUID, channel: str, purpose: str, addresses: list[str]) -> dict:
+    """`notify.opted_out_among`: which of these email addresses (or phone numbers) opted out of the purpose."""
+    keys, value_of = {}, {}
+    for value in addresses:
+        recipient, address, errors = recipients.check(channel, {RECIPIENT_FIELD[channel]: value})
+        if not errors:
+            forms = recipients.opt_out_keys(channel, recipient, address)
+            keys[forms[0]] = forms
+            value_of.setdefault(forms[0], []).append(value)
+    found = opted_out(tenant_id=tenant_id, channel=channel, purpose=purpose, keys=keys)
+    return {"opted_out": [value for key in found for value in value_of[key]]}
+
+
 def _rewrite_opt_out(opt_out_id: uuid.UUID, key: str) -> bool:
     """Keep an opt-out found under an older key under the current one (False if a row under it exists already:
     then both stay, and either blocks)."""

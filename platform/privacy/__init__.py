@@ -5,7 +5,7 @@ personal-data registry (each component declares what it holds)."""
 
 
 def init_app(app, api) -> None:
-    from civic.core import actions, jobs, privacy
+    from civic.core import actions, events, jobs, privacy
     from civic.privacy import consent, models, retention, routes  # noqa: F401  (tables)
 
     api.register_blueprint(routes.blp)
@@ -14,3 +14,5 @@ def init_app(app, api) -> None:
     jobs.schedule(app, "privacy.retention", retention.EVERY_SECONDS)
     privacy.register(app, consent.ENTRY)
     actions.register(app, *consent.ACTIONS)
+    jobs.register(app, consent.UNSUBSCRIBED_JOB, consent.unsubscribed)
+    events.subscribe(app, "civic.notify.unsubscribed", consent.UNSUBSCRIBED_JOB)

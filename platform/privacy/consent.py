@@ -8,6 +8,8 @@ organisation's website) acts through `privacy:write`, and reads through `privacy
 Enforced where it matters, through actions, never imports:
 - a withdrawal of a contact purpose records a notify opt-out (`notify.opt_out`) for that purpose on the
   channel withdrawn (`any`: email and text message), so non-essential messages for it stop at once;
+- the other way round, a person who uses a message's unsubscribe link withdraws their consent to its
+  purpose on that channel or on any (the job `privacy.unsubscribed`, after `civic.notify.unsubscribed`);
 - casework asks `privacy.consent_state` before a referral on a consent basis (purpose `referral`): a
   consent withdrawn or expired in the register refuses it, whatever the case says.
 
@@ -23,7 +25,7 @@ import sqlalchemy as sa
 from civic.core import actions, audit, privacy
 from civic.core.db import session, utcnow
 from civic.core.privacy import Identifiers, PersonalData
-from civic.core.tenancy import Tenant, get_scoped, scoped
+from civic.core.tenancy import Tenant, get_scoped, in_world, scoped
 from civic.privacy import problems, schemas
 from civic.privacy.events import CONSENT_GIVEN, CONSENT_WITHDRAWN
 from civic.privacy.models import Consent
@@ -136,6 +138,20 @@ def _opt_out(consent: Consent) -> list[str]:
     return done
 
 
+def _withdraw(consent: Consent, *, at: dt.datetime, method: str, principal=None) -> None:
+    consent.state, consent.withdrawn_at, consent.withdrawal_method = "withdrawn", at, method
+    if principal is None:  # the person themselves, by a message's unsubscribe link
+        consent.history = [*consent.history, {"at": at.isoformat(), "state": "withdrawn", "method": method,
+                                              "user_id": None, "client_id": None}]
+    else:
+        _step(consent, principal, "withdrawn", at, method)
+    consent.opted_out = _opt_out(consent)
+    session.flush()
+    audit.personal_data_changed(component="privacy", subject_type="consent", ids=[consent.id],
+                                tenant_id=consent.tenant_id)
+    _event(CONSENT_WITHDRAWN, consent)
+
+
 def withdraw(*, tenant_id: uuid.UUID, principal, consent_id, method: str,
              withdrawn_at: dt.datetime | None = None) -> Consent:
     """Withdraw a consent: recorded with how; a contact purpose's messages stop (notify's opt-out)."""
@@ -146,15 +162,39 @@ def withdraw(*, tenant_id: uuid.UUID, principal, consent_id, method: str,
     if withdrawn_at > now or withdrawn_at < consent.given_at:
         raise problems.CONSENT_DATE_INVALID("A consent is withdrawn now, or in the past after it was given.",
                                             errors={"withdrawn_at": ["Out of order."]})
-    if consent.state == "withdrawn":  # already: the first withdrawal stands
-        return consent
-    consent.state, consent.withdrawn_at, consent.withdrawal_method = "withdrawn", withdrawn_at, method
-    _step(consent, principal, "withdrawn", withdrawn_at, method)
-    consent.opted_out = _opt_out(consent)
-    session.flush()
-    audit.personal_data_changed(component="privacy", subject_type="consent", ids=[consent.id], tenant_id=tenant_id)
-    _event(CONSENT_WITHDRAWN, consent)
+    if consent.state != "withdrawn":  # else the first withdrawal stands
+        _withdraw(consent, at=withdrawn_at, method=method, principal=principal)
     return consent
+
+
+UNSUBSCRIBED_JOB = "privacy.unsubscribed"
+UNSUBSCRIBED_BY = "unsubscribe link in a message"
+HOLDER = {"email": "subject_email", "sms": "subject_phone"}
+
+
+def unsubscribed(payload: dict, job) -> None:
+    """`privacy.unsubscribed`, after notify's `civic.notify.unsubscribed`: the person used a message's link, so
+    their consents to that purpose on that channel (or on any) are withdrawn, as if they had told the
+    organisation. Notify keeps the address only as a keyed hash, so it is asked which consents' people
+    opted out (`notify.opted_out_among`); running twice changes nothing."""
+    data, tenant_id = payload.get("data") or {}, job.tenant_id
+    column = HOLDER.get(data.get("channel"))
+    if tenant_id is None or column is None or actions.get("notify.opted_out_among", tenant_id=tenant_id) is None:
+        return
+    with in_world(data.get("sandbox", False)):
+        held = getattr(Consent, column)
+        given = list(session.scalars(scoped(Consent, tenant_id).where(
+            Consent.purpose == data["purpose"], Consent.channel.in_((data["channel"], "any")),
+            Consent.state == "given", held.is_not(None)).with_for_update()))
+        if not given:
+            return
+        out = set(actions.run("notify.opted_out_among", tenant_id=tenant_id, data={
+            "channel": data["channel"], "purpose": data["purpose"],
+            "addresses": sorted({getattr(c, column) for c in given})})["opted_out"])
+        at = dt.datetime.fromisoformat(payload["time"].replace("Z", "+00:00")) if payload.get("time") else utcnow()
+        for consent in given:
+            if getattr(consent, column) in out:
+                _withdraw(consent, at=max(at, consent.given_at), method=UNSUBSCRIBED_BY)
 
 
 def receipt(*, tenant_id: uuid.UUID, principal, consent_id) -> dict:

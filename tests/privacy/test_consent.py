@@ -167,3 +167,29 @@ def test_with_notify_off_a_withdrawal_is_still_recorded(client, make):
     given = client.post(CONSENTS, json=NEWS, headers=admin).get_json()
     withdrawn = client.post(f"{CONSENTS}/{given['id']}/withdraw", json={"method": "email"}, headers=admin)
     assert withdrawn.status_code == 200 and withdrawn.get_json()["state"] == "withdrawn"
+
+
+def test_an_unsubscribe_link_withdraws_the_consent_in_the_register(client, make, fake_notify, worker):
+    sender = NotifyOrg(make, client, fake_notify)
+    sender.template("newsletter", "email", "Hello ((name)). Unsubscribe: ((unsubscribe_link))", subject="News")
+    admin = make.headers(sender.tenant, "privacy:read", "privacy:write")
+    sams = client.post(CONSENTS, json=NEWS, headers=admin).get_json()
+    alexs = client.post(CONSENTS, json={**NEWS, "subject": {"email": "alex@example.org"}}, headers=admin).get_json()
+    sent = sender.send(template="newsletter", email_address="sam@example.org", personalisation={"name": "Sam"},
+                       purpose="newsletter", essential=False)
+    worker.drain()
+    (note,) = fake_notify.sent(reference=sent.json["id"])
+    path = note["one_click_unsubscribe_url"].split("://", 1)[1].split("/", 1)[1]
+    assert client.post("/" + path).json["unsubscribed"] is True
+    worker.drain()
+    withdrawn = client.get(f"{CONSENTS}/{sams['id']}", headers=admin).get_json()
+    assert (withdrawn["state"], withdrawn["withdrawal_method"]) == ("withdrawn", "unsubscribe link in a message")
+    assert withdrawn["history"][-1] == {"at": withdrawn["history"][-1]["at"], "state": "withdrawn",
+                                        "method": "unsubscribe link in a message", "user_id": None, "client_id": None}
+    assert client.get(f"{CONSENTS}/{alexs['id']}", headers=admin).get_json()["state"] == "given"  # nobody else
+    # Its channel was `any`: texts for the purpose stop too.
+    opt_outs = client.get("/v1/notify/opt-outs", headers=sender.headers).get_json()["items"]
+    assert sorted((o["channel"], o["source"]) for o in opt_outs) == [("email", "link"), ("sms", "consent")]
+    assert client.post("/" + path).json["unsubscribed"] is True  # again: nothing more
+    worker.drain()
+    assert len(client.get(f"{CONSENTS}/{sams['id']}", headers=admin).get_json()["history"]) == 2
