@@ -25,7 +25,6 @@ from civic.core.tenancy import Tenant, current_world_is_sandbox, place_wide, sco
 SUBJECT_FIELDS = ("name", "email", "phone", "postcode", "date_of_birth", "nhs_number")
 SHAREABLE = (*(f"subject.{f}" for f in SUBJECT_FIELDS), "title", "priority", "notes", "reason")
 CONSENT_BASES = ("consent",)
-CONSENT_PURPOSE = "referral"  # the purpose a person's consent to be referred has in the consent register
 
 
 def _registered_consent(case: Case) -> str:
@@ -34,7 +33,7 @@ def _registered_consent(case: Case) -> str:
         return "none"
     subject = {"email": case.subject_email, "phone": case.subject_phone, "nhs_number": case.subject_nhs_number}
     return actions.run("privacy.consent_state", tenant_id=case.tenant_id,
-                       data={"subject": subject, "purpose": CONSENT_PURPOSE})["state"]
+                       data={"subject": subject, "purpose": service.CONSENT_PURPOSE})["state"]
 
 
 def _uuid(value, what: str) -> uuid.UUID:

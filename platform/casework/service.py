@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from civic.casework import case_types, clocks, events, problems
 from civic.casework.models import NO_DUE, Case, CaseType, Settings, TimelineEntry
-from civic.core import audit, contact, etag, people
+from civic.core import actions, audit, contact, etag, people
 from civic.core.db import session, utcnow
 from civic.core.errors import not_found
 from civic.core.pagination import paginate
@@ -130,6 +130,25 @@ def _check_assignee(tenant_id, assignee_id) -> None:
                                         errors={"assignee_id": ["Not a staff user of your organisation."]})
 
 
+CONSENT_PURPOSE = "referral"  # the purpose a person's consent to be referred has in the consent register
+
+
+def _tell_register(case: Case, *, given: bool) -> None:
+    """Write consent to share, given or taken back on the case, in the organisation's consent register
+    (privacy's actions; nothing while privacy is off or the case names nobody the register can hold)."""
+    name = "privacy.give_consent" if given else "privacy.withdraw_consent"
+    reach = {"email": case.subject_email, "phone": case.subject_phone, "nhs_number": case.subject_nhs_number}
+    if not any(reach.values()) or actions.get(name, tenant_id=case.tenant_id) is None:
+        return
+    if given:
+        data = {"subject": {**reach, "name": case.subject_name}, "purpose": CONSENT_PURPOSE,
+                "description": "To be referred to other organisations under the data-sharing agreements in force",
+                "collection_method": f"recorded on case {case.id} by its caseworker"}
+    else:
+        data = {"subject": reach, "purpose": CONSENT_PURPOSE, "method": f"consent to share taken off case {case.id}"}
+    actions.run(name, tenant_id=case.tenant_id, data=data)
+
+
 def _set_subject(case: Case, subject: dict | None) -> None:
     subject = dict(subject or {})
     consent = subject.pop("consent_to_share", None)
@@ -144,7 +163,10 @@ def _set_subject(case: Case, subject: dict | None) -> None:
         setattr(case, column, subject.get(key))
     if consent is True and case.consent_recorded_at is None:
         case.consent_recorded_at = utcnow()
+        _tell_register(case, given=True)
     elif consent is False or not subject:
+        if consent is False and case.consent_recorded_at is not None:
+            _tell_register(case, given=False)
         case.consent_recorded_at = None
 
 

@@ -11,7 +11,8 @@ Enforced where it matters, through actions, never imports:
 - the other way round, a person who uses a message's unsubscribe link withdraws their consent to its
   purpose on that channel or on any (the job `privacy.unsubscribed`, after `civic.notify.unsubscribed`);
 - casework asks `privacy.consent_state` before a referral on a consent basis (purpose `referral`): a
-  consent withdrawn or expired in the register refuses it, whatever the case says.
+  consent withdrawn or expired in the register refuses it, whatever the case says; and a case's
+  `consent_to_share` given or taken back is written here (`privacy.give_consent`, `privacy.withdraw_consent`).
 
 The register's rows are personal data in the core registry (`ENTRY`): a subject search finds them, the
 export holds them, rectification corrects them, erasure blanks the person's details and keeps the record
@@ -167,6 +168,18 @@ def withdraw(*, tenant_id: uuid.UUID, principal, consent_id, method: str,
     return consent
 
 
+def withdraw_for(*, tenant_id: uuid.UUID, principal, subject: dict, purpose: str, method: str) -> dict:
+    """`privacy.withdraw_consent`: withdraw the person's consents to a purpose (on every channel), now."""
+    require_handler(principal)
+    query = privacy.matching_every(scoped(Consent, tenant_id), Consent, _who(subject), HELD).where(
+        Consent.purpose == purpose, Consent.state == "given")
+    found = list(session.scalars(query.order_by(Consent.created_at).with_for_update()))
+    now = utcnow()
+    for consent in found:
+        _withdraw(consent, at=max(now, consent.given_at), method=method, principal=principal)
+    return {"withdrawn": [c.id for c in found]}
+
+
 UNSUBSCRIBED_JOB = "privacy.unsubscribed"
 UNSUBSCRIBED_BY = "unsubscribe link in a message"
 HOLDER = {"email": "subject_email", "sms": "subject_phone"}
@@ -292,4 +305,11 @@ CONSENT_STATE = actions.Action(
     "privacy.consent_state", "What the consent register says of a person and a purpose: given, withdrawn, "
     "expired or none.", schemas.ConsentStateInSchema, schemas.ConsentStateSchema, consent_state,
     scope="privacy:read")
-ACTIONS = (CONSENT_STATE,)
+GIVE = actions.Action(
+    "privacy.give_consent", "Record in the consent register that a person consented to a purpose (the same person, "
+    "purpose and channel again updates their one record).", schemas.ConsentSchema, schemas.ConsentSchema, give,
+    principal=True)
+WITHDRAW = actions.Action(
+    "privacy.withdraw_consent", "Record that a person withdrew their consent to a purpose, on every channel "
+    "(messages for it stop).", schemas.WithdrawForSchema, schemas.WithdrawnSchema, withdraw_for, principal=True)
+ACTIONS = (CONSENT_STATE, GIVE, WITHDRAW)

@@ -486,6 +486,16 @@ class WithdrawalSchema(StrictSchema):
         example = {"method": "phone call to the centre"}
 
 
+class WithdrawForSchema(StrictSchema):
+    subject = ma.fields.Nested(ConsentSubjectSchema, required=True)
+    purpose = ma.fields.String(required=True, validate=PURPOSE)
+    method = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+
+
+class WithdrawnSchema(ma.Schema):
+    withdrawn = ma.fields.List(ma.fields.UUID(), metadata={"description": "The consents withdrawn now."})
+
+
 class ConsentStateInSchema(StrictSchema):
     subject = ma.fields.Nested(ConsentSubjectSchema, required=True)
     purpose = ma.fields.String(required=True, validate=PURPOSE)

@@ -235,3 +235,29 @@ def test_a_consent_withdrawn_or_expired_in_the_register_stops_a_referral_on_cons
         "expires_at": (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1)).isoformat()})
     assert lapsed.status_code == 200, lapsed.get_json()
     assert refer(client, council, case, consent).get_json()["code"] == "consent_withdrawn"
+
+
+def test_consent_to_share_given_or_taken_back_on_a_case_is_written_in_the_register(client, pair, make):
+    council, _ = pair
+    register = make.headers(council.tenant, "privacy:read", "privacy:write")
+    case = council_case(client, council)
+    subject = {"name": "Alex Rivers", "phone": "020 7946 0018"}
+
+    def consents():
+        answer = client.post("/v1/privacy/consents/search", headers=register,
+                             json={"subject": {"phone": "020 7946 0018"}, "purpose": "referral"})
+        assert answer.status_code == 200, answer.get_json()
+        return answer.get_json()["items"]
+
+    assert consents() == []
+    given = client.patch(f"/v1/casework/cases/{case['id']}", headers=council.worker,
+                         json={"subject": {**subject, "consent_to_share": True}})
+    assert given.status_code == 200 and given.get_json()["subject"]["consent_recorded_at"]
+    (recorded,) = consents()
+    assert recorded["state"] == "given" and case["id"] in recorded["collection_method"]
+    taken = client.patch(f"/v1/casework/cases/{case['id']}", headers=council.worker,
+                         json={"subject": {**subject, "consent_to_share": False}})
+    assert taken.status_code == 200
+    (withdrawn,) = consents()
+    assert withdrawn["id"] == recorded["id"] and withdrawn["state"] == "withdrawn"
+    assert case["id"] in withdrawn["withdrawal_method"]
