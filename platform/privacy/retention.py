@@ -2,8 +2,9 @@
 
 A data class is a registry entry with an `expire` (`civic.core.privacy`): its component declares the default
 period (`retention_days`) and the moment its clock starts (`clock`); a tenant admin may set its own period.
-The job (`privacy.retention`, hourly) asks each enabled component of each tenant to clear the personal fields
-of the records whose clock started more than the period ago, in both worlds, and records one run per class
+The job (`privacy.retention`, hourly) asks each component of each tenant to clear the personal fields of the
+records whose clock started more than the period ago, in both worlds (a component switched off for the
+tenant too: its tables still hold the rows, and switching it off must not keep them longer), and records one run per class
 with the records cleared (the count; the ids go to the audit log, never the values). A dry run answers the
 same question and changes nothing. Keyword-only, tenant explicit, flush, never commit.
 """
@@ -111,8 +112,9 @@ def set_schedule(*, tenant_id: uuid.UUID, principal, periods: list[dict]) -> dic
 
 
 def _expire(tenant_id: uuid.UUID, *, dry_run: bool, now: dt.datetime) -> list[dict]:
+    """Every data class the tenant may hold, its components enabled or not (the tenant's period, else the default)."""
     own, done = periods(tenant_id=tenant_id), []
-    for entry in _classes(tenant_id):
+    for entry in privacy.retained(current_app):
         days = own.get(entry.data_class, entry.retention_days)
         cutoff = now - dt.timedelta(days=days)
         ids = entry.expire(tenant_id=tenant_id, before=cutoff, dry_run=dry_run)

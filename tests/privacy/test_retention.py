@@ -7,6 +7,7 @@ from civic.booking.models import Booking
 from civic.core import jobs, privacy
 from civic.core.db import session, unit_of_work
 from civic.core.tenancy import tenant_context
+from civic.privacy.retention import RetentionRun
 from civic.reporting.models import Report, ReportUpdate
 
 from tests.core.conftest import assert_problem
@@ -181,3 +182,17 @@ def test_a_message_still_on_its_way_keeps_its_recipient_past_the_period(app, cli
     assert client.put(RETENTION, headers=org.admin, json={"periods": [{"data_class": "notify", "days": 1}]}).status_code == 200
     classes = {c["data_class"]: c for c in client.post(f"{RETENTION}/dry-run", headers=org.admin).get_json()["classes"]}
     assert classes["notify"]["ids"] == [str(made["delivered"].id)]
+
+
+def test_a_component_switched_off_still_has_its_data_cleared_on_time(app, client, make, steward, worker):
+    org = Org(client, make)
+    ids = org.seed()
+    ended(app, org, ids["booking"], days=privacy.registry(app, ["booking"])[0].retention_days + 1)
+    off = client.patch(f"/v1/admin/tenants/{org.tenant.slug}", headers=steward,
+                       json={"components": [c for c in app.config["COMPONENTS"] if c != "booking"]})
+    assert off.status_code == 200, off.get_json()
+    run_job(app, worker)
+    assert held(app, org, Booking, ids["booking"], "attendee_email") is None
+    with app.app_context(), tenant_context(org.tenant.id):
+        runs = session.scalars(sa.select(RetentionRun).where(RetentionRun.tenant_id == org.tenant.id))
+        assert "booking" in [r.data_class for r in runs]
