@@ -17,5 +17,5 @@ OPT_OUT = Action("notify.opt_out", "Stop non-essential messages for a purpose to
                  schemas.OptOutActionSchema, schemas.OptOutSchema, service.add_opt_out)
 OPTED_OUT_AMONG = Action("notify.opted_out_among", "Which of these email addresses (or phone numbers) opted out of "
                          "a purpose.", schemas.OptedOutAmongSchema, schemas.OptedOutSchema, service.opted_out_among,
-                         scope="notify:read")
+                         scope="privacy:read")  # asked by the consent register; a flow needs what it needs
 ACTIONS = (SEND, OPT_OUT, OPTED_OUT_AMONG)
