@@ -4,7 +4,7 @@
 missing personalisation field is refused before anything is queued), then sent by the outbox job
 through the organisation's own Notify service, with the same retries, limits and opt-outs.
 `notify.opt_out` is `POST /v1/notify/opt-outs`: the privacy register records one when a consent is
-withdrawn (`source: consent`), and asks `notify.opted_out_among` which of its consents' people unsubscribed
+withdrawn (`source: consent`), lifts them with `notify.lift_opt_outs` when the person consents again, and asks `notify.opted_out_among` which of its consents' people unsubscribed
 by a message's link (after the event `civic.notify.unsubscribed`)."""
 from civic.core.actions import Action
 from civic.notify import schemas, service
@@ -15,7 +15,10 @@ SEND = Action("notify.send", "Send an email, a text message or a letter through 
 OPT_OUT = Action("notify.opt_out", "Stop non-essential messages for a purpose to one email address, phone number "
                  "or address (recorded once; again changes nothing).",
                  schemas.OptOutActionSchema, schemas.OptOutSchema, service.add_opt_out)
+LIFT_OPT_OUTS = Action("notify.lift_opt_outs", "A person consented again: their opt-outs of a purpose on a channel "
+                       "go, so its messages reach them again.", schemas.OptOutInSchema, schemas.LiftedSchema,
+                       service.lift_opt_outs, scope="privacy:write")  # the consent register's, as a consent is
 OPTED_OUT_AMONG = Action("notify.opted_out_among", "Which of these email addresses (or phone numbers) opted out of "
                          "a purpose.", schemas.OptedOutAmongSchema, schemas.OptedOutSchema, service.opted_out_among,
                          scope="privacy:read")  # asked by the consent register; a flow needs what it needs
-ACTIONS = (SEND, OPT_OUT, OPTED_OUT_AMONG)
+ACTIONS = (SEND, OPT_OUT, LIFT_OPT_OUTS, OPTED_OUT_AMONG)

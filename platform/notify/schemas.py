@@ -232,6 +232,10 @@ class OptOutActionSchema(OptOutInSchema):
     source = ma.fields.String(load_default="action", validate=ma.validate.OneOf(("action", "consent")))
 
 
+class LiftedSchema(ma.Schema):
+    lifted = ma.fields.Integer(metadata={"description": "How many opt-outs went."})
+
+
 class OptedOutAmongSchema(ma.Schema):
     """`notify.opted_out_among`'s input: email addresses (or phone numbers) to check against the opt-outs."""
 

@@ -311,6 +311,24 @@ def insert_once(row) -> bool:
     return True
 
 
+def lift_opt_outs(*, tenant_id: uuid.UUID, channel: str, purpose: str, **item) -> dict:
+    """`notify.lift_opt_outs`: the person consented again, so their opt-outs of this purpose on this channel go
+    (under whichever key each was kept)."""
+    recipient, address, errors = recipients.check(channel, item)
+    if errors:
+        raise problems.INVALID_RECIPIENT("Fix the fields in `errors`.", errors=errors)
+    forms = recipients.opt_out_keys(channel, recipient, address)
+    found = list(session.scalars(scoped(OptOut, tenant_id).where(
+        OptOut.channel == channel, OptOut.purpose == purpose, OptOut.recipient_hash.in_(forms))))
+    for opt_out in found:
+        session.delete(opt_out)
+    session.flush()
+    if found:
+        audit.record("notify.opt_outs_lifted", tenant_id=tenant_id, subject_type="notify_opt_out",
+                     detail={"opt_out_ids": [str(o.id) for o in found]})
+    return {"lifted": len(found)}
+
+
 def list_opt_outs(*, tenant_id: uuid.UUID, limit: int = 20, after: str | None = None) -> dict:
     return paginate(scoped(OptOut, tenant_id), OptOut, limit=limit, after=after)
 

@@ -7,7 +7,8 @@ organisation's website) acts through `privacy:write`, and reads through `privacy
 
 Enforced where it matters, through actions, never imports:
 - a withdrawal of a contact purpose records a notify opt-out (`notify.opt_out`) for that purpose on the
-  channel withdrawn (`any`: email and text message), so non-essential messages for it stop at once;
+  channel withdrawn (`any`: email and text message), so non-essential messages for it stop at once; a
+  consent given (again) lifts such opt-outs (`notify.lift_opt_outs`): the person's latest word counts;
 - the other way round, a person who uses a message's unsubscribe link withdraws their consent to its
   purpose on that channel or on any (the job `privacy.unsubscribed`, after `civic.notify.unsubscribed`);
 - casework asks `privacy.consent_state` before a referral on a consent basis (purpose `referral`): a
@@ -97,6 +98,9 @@ def give(*, tenant_id: uuid.UUID, principal, subject: dict, purpose: str, descri
     consent.reference, consent.metadata_ = reference, metadata_ or {}
     _step(consent, principal, "given", given_at, collection_method)
     session.flush()
+    # The latest word is the person's: consenting now lifts an earlier opt-out of this purpose (theirs by a
+    # link, or recorded by a withdrawal), so the messages they asked for reach them.
+    _tell_notify(consent, "notify.lift_opt_outs")
     audit.personal_data_changed(component="privacy", subject_type="consent", ids=[consent.id], tenant_id=tenant_id)
     _event(CONSENT_GIVEN, consent)
     return consent
@@ -125,18 +129,23 @@ def search(*, tenant_id: uuid.UUID, principal, subject: dict, purpose: str | Non
     return {"items": items}
 
 
-def _opt_out(consent: Consent) -> list[str]:
-    """The notify opt-outs a withdrawal records (none while notify is off for the organisation)."""
-    if actions.get("notify.opt_out", tenant_id=consent.tenant_id) is None:
+def _tell_notify(consent: Consent, action: str, **extra) -> list[str]:
+    """Opt the person out (a withdrawal) or lift their opt-outs (a consent), on the consent's channels, through
+    notify's actions (nothing while notify is off for the organisation). The channels done."""
+    if actions.get(action, tenant_id=consent.tenant_id) is None:
         return []
     done = []
     for channel, identifier, field in OPT_OUT_CHANNELS.get(consent.channel, ()):
         value = getattr(consent, f"subject_{identifier}")
         if value:
-            actions.run("notify.opt_out", tenant_id=consent.tenant_id,
-                        data={"channel": channel, "purpose": consent.purpose, field: value, "source": "consent"})
+            actions.run(action, tenant_id=consent.tenant_id,
+                        data={"channel": channel, "purpose": consent.purpose, field: value, **extra})
             done.append(channel)
     return done
+
+
+def _opt_out(consent: Consent) -> list[str]:
+    return _tell_notify(consent, "notify.opt_out", source="consent")
 
 
 def _withdraw(consent: Consent, *, at: dt.datetime, method: str, principal=None) -> None:

@@ -159,6 +159,10 @@ def test_a_withdrawal_stops_that_purposes_messages_on_its_channels_and_no_other(
     opt_outs = client.get("/v1/notify/opt-outs", headers=sender.headers).get_json()["items"]
     assert sorted((o["channel"], o["purpose"], o["source"]) for o in opt_outs) == [
         ("email", "newsletter", "consent"), ("sms", "newsletter", "consent")]
+    # Consenting again lifts them: the person's latest word counts.
+    assert client.post(CONSENTS, json=NEWS, headers=admin).status_code == 200
+    assert send("newsletter", "newsletter", email_address="sam@example.org") == "queued"
+    assert client.get("/v1/notify/opt-outs", headers=sender.headers).get_json()["items"] == []
 
 
 def test_with_notify_off_a_withdrawal_is_still_recorded(client, make):
