@@ -101,9 +101,9 @@ def normal(value, key: str = ""):
         return {k: normal(v, k) for k, v in value.items()}
     if isinstance(value, list):
         return [normal(v, key) for v in value]
-    if value is not None and (key == "id" or key.endswith("_id")):
+    if value is not None and (key == "id" or key.endswith(("_id", "ID", "Id"))):  # camelCase: a consent receipt's
         return "<id>"
-    if value is not None and key.endswith("_at"):
+    if value is not None and key.endswith(("_at", "At", "Timestamp")):
         return "<set>"
     if isinstance(value, str):  # a moment (a timeline's `at`, say) differs between two runs like an id
         return HEX.sub("<hex>", UUID.sub("<uuid>", TIME.sub("<time>", value)))
