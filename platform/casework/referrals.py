@@ -12,6 +12,7 @@ for both organisations.
 import datetime as dt
 import uuid
 
+import marshmallow as ma
 import sqlalchemy as sa
 
 from civic.casework import events, problems, service
@@ -32,8 +33,11 @@ def _registered_consent(case: Case) -> str:
     if actions.get("privacy.consent_state", tenant_id=case.tenant_id) is None:
         return "none"
     subject = {"email": case.subject_email, "phone": case.subject_phone, "nhs_number": case.subject_nhs_number}
-    return actions.run("privacy.consent_state", tenant_id=case.tenant_id,
-                       data={"subject": subject, "purpose": service.CONSENT_PURPOSE})["state"]
+    try:
+        return actions.run("privacy.consent_state", tenant_id=case.tenant_id,
+                           data={"subject": subject, "purpose": service.CONSENT_PURPOSE})["state"]
+    except ma.ValidationError:  # a subject stored before the register's checks: the case's own record decides
+        return "none"
 
 
 def _uuid(value, what: str) -> uuid.UUID:

@@ -3,6 +3,7 @@ import datetime as dt
 import itertools
 import uuid
 
+import marshmallow as ma
 import sqlalchemy as sa
 
 from civic.casework import case_types, clocks, events, problems
@@ -135,18 +136,27 @@ CONSENT_PURPOSE = "referral"  # the purpose a person's consent to be referred ha
 
 def _tell_register(case: Case, *, given: bool) -> None:
     """Write consent to share, given or taken back on the case, in the organisation's consent register
-    (privacy's actions; nothing while privacy is off or the case names nobody the register can hold)."""
+    (privacy's actions; nothing while privacy is off or the case names nobody the register can hold). A
+    consent the register holds withdrawn is never revived from a case: the person withdrew it, and only
+    the register's own API (a tenant admin) records them consenting again."""
     name = "privacy.give_consent" if given else "privacy.withdraw_consent"
     reach = {"email": case.subject_email, "phone": case.subject_phone, "nhs_number": case.subject_nhs_number}
     if not any(reach.values()) or actions.get(name, tenant_id=case.tenant_id) is None:
         return
-    if given:
-        data = {"subject": {**reach, "name": case.subject_name}, "purpose": CONSENT_PURPOSE,
-                "description": "To be referred to other organisations under the data-sharing agreements in force",
-                "collection_method": f"recorded on case {case.id} by its caseworker"}
-    else:
-        data = {"subject": reach, "purpose": CONSENT_PURPOSE, "method": f"consent to share taken off case {case.id}"}
-    actions.run(name, tenant_id=case.tenant_id, data=data)
+    try:
+        if given:
+            said = actions.run("privacy.consent_state", tenant_id=case.tenant_id,
+                               data={"subject": reach, "purpose": CONSENT_PURPOSE})["state"]
+            if said in ("withdrawn", "expired"):
+                return  # the referral check refuses with consent_withdrawn
+            data = {"subject": {**reach, "name": case.subject_name}, "purpose": CONSENT_PURPOSE,
+                    "description": "To be referred to other organisations under the data-sharing agreements in force",
+                    "collection_method": f"recorded on case {case.id} by its caseworker"}
+        else:
+            data = {"subject": reach, "purpose": CONSENT_PURPOSE, "method": f"consent to share taken off case {case.id}"}
+        actions.run(name, tenant_id=case.tenant_id, data=data)
+    except ma.ValidationError:  # a subject stored before the register's checks: the case's own record decides
+        return
 
 
 def _set_subject(case: Case, subject: dict | None) -> None:

@@ -236,20 +236,19 @@ class LiftedSchema(ma.Schema):
     lifted = ma.fields.Integer(metadata={"description": "How many opt-outs went."})
 
 
-class OptedOutAmongSchema(ma.Schema):
-    """`notify.opted_out_among`'s input: email addresses (or phone numbers) to check against the opt-outs."""
+class OptOutCoversSchema(ma.Schema):
+    """`notify.opt_out_covers`'s input: one opt-out, and email addresses (or phone numbers) to check against it."""
 
     class Meta:
         unknown = ma.RAISE
 
-    channel = ma.fields.String(required=True, validate=ma.validate.OneOf(("email", "sms")))
-    purpose = ma.fields.String(required=True, validate=PURPOSE)
+    opt_out_id = ma.fields.UUID(required=True)
     addresses = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=320)), required=True,
-                                validate=ma.validate.Length(max=50_000))
+                               validate=ma.validate.Length(max=5000))
 
 
-class OptedOutSchema(ma.Schema):
-    opted_out = ma.fields.List(ma.fields.String(), metadata={"description": "Those of them who opted out."})
+class CoveredSchema(ma.Schema):
+    covered = ma.fields.List(ma.fields.String(), metadata={"description": "Those of them it stands for."})
 
 
 class OptOutSchema(ma.Schema):

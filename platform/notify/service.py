@@ -173,17 +173,18 @@ def opted_out(*, tenant_id: uuid.UUID, channel: str, purpose: str, keys: dict[st
 RECIPIENT_FIELD = {"email": "email_address", "sms": "phone_number"}
 
 
-def opted_out_among(*, tenant_id: uuid.UUID, channel: str, purpose: str, addresses: list[str]) -> dict:
-    """`notify.opted_out_among`: which of these email addresses (or phone numbers) opted out of the purpose."""
-    keys, value_of = {}, {}
+def opt_out_covers(*, tenant_id: uuid.UUID, opt_out_id, addresses: list[str]) -> dict:
+    """`notify.opt_out_covers`: which of these email addresses (or phone numbers) that one opt-out stands for
+    (it keeps only a keyed hash of its address)."""
+    opt_out = session.scalars(scoped(OptOut, tenant_id).where(OptOut.id == opt_out_id)).first()
+    if opt_out is None:  # lifted or deleted since: it stands for nobody now
+        return {"covered": []}
+    covered = []
     for value in addresses:
-        recipient, address, errors = recipients.check(channel, {RECIPIENT_FIELD[channel]: value})
-        if not errors:
-            forms = recipients.opt_out_keys(channel, recipient, address)
-            keys[forms[0]] = forms
-            value_of.setdefault(forms[0], []).append(value)
-    found = opted_out(tenant_id=tenant_id, channel=channel, purpose=purpose, keys=keys)
-    return {"opted_out": [value for key in found for value in value_of[key]]}
+        recipient, address, errors = recipients.check(opt_out.channel, {RECIPIENT_FIELD.get(opt_out.channel, ""): value})
+        if not errors and opt_out.recipient_hash in recipients.opt_out_keys(opt_out.channel, recipient, address):
+            covered.append(value)
+    return {"covered": covered}
 
 
 def _rewrite_opt_out(opt_out_id: uuid.UUID, key: str) -> bool:
@@ -312,14 +313,16 @@ def insert_once(row) -> bool:
 
 
 def lift_opt_outs(*, tenant_id: uuid.UUID, channel: str, purpose: str, **item) -> dict:
-    """`notify.lift_opt_outs`: the person consented again, so their opt-outs of this purpose on this channel go
-    (under whichever key each was kept)."""
+    """`notify.lift_opt_outs`: the person consented again, so the opt-outs the consent register recorded for
+    this purpose on this channel go (under whichever key each was kept). One the person made by a link, or
+    one recorded here through the API, stays: only `DELETE /v1/notify/opt-outs/{id}` removes it."""
     recipient, address, errors = recipients.check(channel, item)
     if errors:
         raise problems.INVALID_RECIPIENT("Fix the fields in `errors`.", errors=errors)
     forms = recipients.opt_out_keys(channel, recipient, address)
     found = list(session.scalars(scoped(OptOut, tenant_id).where(
-        OptOut.channel == channel, OptOut.purpose == purpose, OptOut.recipient_hash.in_(forms))))
+        OptOut.channel == channel, OptOut.purpose == purpose, OptOut.source == "consent",
+        OptOut.recipient_hash.in_(forms))))
     for opt_out in found:
         session.delete(opt_out)
     session.flush()

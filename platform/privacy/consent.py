@@ -49,18 +49,34 @@ def _who(subject: dict) -> Identifiers:
     return who
 
 
+def _exactly(query: sa.Select, who: Identifiers) -> sa.Select:
+    """`query` narrowed to the records of exactly this person: every contact identifier a record holds is one
+    given now, and equal (a household's shared phone, given alone, matches nobody's record that also holds
+    an email). At least one identifier given must be set."""
+    found = []
+    for identifier, field in HELD.items():
+        column, value = getattr(Consent, field), getattr(who, identifier)
+        if value is None:
+            found.append(column.is_(None))
+        else:
+            found.append(sa.or_(column.is_(None), sa.func.lower(column) == value if identifier == "email"
+                                else column == value))
+    given = [getattr(Consent, HELD[i]) == getattr(who, i) if i != "email" else sa.func.lower(Consent.subject_email) == who.email
+             for i in HELD if getattr(who, i) is not None]
+    return query.where(*found, sa.or_(*given) if given else sa.false())
+
+
 def _same(tenant_id: uuid.UUID, who: Identifiers, purpose: str, channel: str) -> Consent | None:
-    """The person's record for this purpose and channel: one that holds an identifier of theirs and none that
-    disagrees (a household's shared phone is not one person)."""
-    query = privacy.matching_every(scoped(Consent, tenant_id), Consent, who, HELD).where(
-        Consent.purpose == purpose, Consent.channel == channel)
+    """The person's record for this purpose and channel (exactly this person: see `_exactly`)."""
+    query = _exactly(scoped(Consent, tenant_id), who).where(Consent.purpose == purpose, Consent.channel == channel)
     return session.scalars(query.order_by(Consent.created_at).with_for_update()).first()
 
 
-def _step(consent: Consent, principal, state: str, at: dt.datetime, method: str) -> None:
+def _step(consent: Consent, principal, state: str, at: dt.datetime, method: str, terms: dict | None = None) -> None:
     consent.history = [*consent.history, {
         "at": at.isoformat(), "state": state, "method": method,
-        "user_id": str(principal.user_id) if principal.user_id else None, "client_id": principal.client_id}]
+        "user_id": str(principal.user_id) if principal and principal.user_id else None,
+        "client_id": principal.client_id if principal else None, **({"terms": terms} if terms else {})}]
 
 
 def _event(kind, consent: Consent) -> None:
@@ -83,11 +99,15 @@ def give(*, tenant_id: uuid.UUID, principal, subject: dict, purpose: str, descri
             "A consent is given now or in the past, and expires after it was given.",
             errors={"given_at" if given_at > now else "expires_at": ["Out of order."]})
     consent = _same(tenant_id, who, purpose, channel)
+    if consent is not None and consent.withdrawn_at is not None and given_at < consent.withdrawn_at:
+        raise problems.CONSENT_DATE_INVALID(
+            "The person withdrew this consent after that date: a consent given again is dated after the withdrawal.",
+            errors={"given_at": ["Before the withdrawal."]})
     if consent is None:
         consent = Consent(id=uuid.uuid4(), tenant_id=tenant_id, purpose=purpose, channel=channel, history=[])
         consent.created_now = True  # the route answers 201 for a new record, 200 for one given again
         session.add(consent)
-    consent.subject_name = subject.get("name") or consent.subject_name
+    consent.subject_name = consent.subject_name or subject.get("name")  # a name given later corrects nothing
     consent.subject_email = who.email or consent.subject_email
     consent.subject_phone = who.phone or consent.subject_phone
     consent.subject_nhs_number = who.nhs_number or consent.subject_nhs_number
@@ -96,11 +116,13 @@ def give(*, tenant_id: uuid.UUID, principal, subject: dict, purpose: str, descri
     consent.state, consent.given_at, consent.expires_at = "given", given_at, expires_at
     consent.withdrawn_at = consent.withdrawal_method = None
     consent.reference, consent.metadata_ = reference, metadata_ or {}
-    _step(consent, principal, "given", given_at, collection_method)
+    _step(consent, principal, "given", given_at, collection_method, terms={
+        "description": description, "notice_url": notice_url, "data_categories": consent.data_categories,
+        "shared_with": consent.shared_with, "expires_at": expires_at.isoformat() if expires_at else None})
     session.flush()
-    # The latest word is the person's: consenting now lifts an earlier opt-out of this purpose (theirs by a
-    # link, or recorded by a withdrawal), so the messages they asked for reach them.
-    _tell_notify(consent, "notify.lift_opt_outs")
+    # Consenting again lifts the opt-outs the register recorded when it was withdrawn, on the channels the
+    # person is named by now. An opt-out they made themselves (a link) or that notify holds stays.
+    _tell_notify(consent, "notify.lift_opt_outs", only=who)
     audit.personal_data_changed(component="privacy", subject_type="consent", ids=[consent.id], tenant_id=tenant_id)
     _event(CONSENT_GIVEN, consent)
     return consent
@@ -129,15 +151,16 @@ def search(*, tenant_id: uuid.UUID, principal, subject: dict, purpose: str | Non
     return {"items": items}
 
 
-def _tell_notify(consent: Consent, action: str, **extra) -> list[str]:
-    """Opt the person out (a withdrawal) or lift their opt-outs (a consent), on the consent's channels, through
-    notify's actions (nothing while notify is off for the organisation). The channels done."""
+def _tell_notify(consent: Consent, action: str, only: Identifiers | None = None, **extra) -> list[str]:
+    """Opt the person out (a withdrawal) or lift the register's opt-outs (a consent), on the consent's channels
+    (with `only`: those whose identifier it gives), through notify's actions (nothing while notify is off for
+    the organisation). The channels done."""
     if actions.get(action, tenant_id=consent.tenant_id) is None:
         return []
     done = []
     for channel, identifier, field in OPT_OUT_CHANNELS.get(consent.channel, ()):
         value = getattr(consent, f"subject_{identifier}")
-        if value:
+        if value and (only is None or getattr(only, identifier) == value):
             actions.run(action, tenant_id=consent.tenant_id,
                         data={"channel": channel, "purpose": consent.purpose, field: value, **extra})
             done.append(channel)
@@ -180,7 +203,7 @@ def withdraw(*, tenant_id: uuid.UUID, principal, consent_id, method: str,
 def withdraw_for(*, tenant_id: uuid.UUID, principal, subject: dict, purpose: str, method: str) -> dict:
     """`privacy.withdraw_consent`: withdraw the person's consents to a purpose (on every channel), now."""
     require_handler(principal)
-    query = privacy.matching_every(scoped(Consent, tenant_id), Consent, _who(subject), HELD).where(
+    query = _exactly(scoped(Consent, tenant_id), _who(subject)).where(
         Consent.purpose == purpose, Consent.state == "given")
     found = list(session.scalars(query.order_by(Consent.created_at).with_for_update()))
     now = utcnow()
@@ -192,31 +215,34 @@ def withdraw_for(*, tenant_id: uuid.UUID, principal, subject: dict, purpose: str
 UNSUBSCRIBED_JOB = "privacy.unsubscribed"
 UNSUBSCRIBED_BY = "unsubscribe link in a message"
 HOLDER = {"email": "subject_email", "sms": "subject_phone"}
+COVERS_CHUNK = 5000
 
 
 def unsubscribed(payload: dict, job) -> None:
     """`privacy.unsubscribed`, after notify's `civic.notify.unsubscribed`: the person used a message's link, so
     their consents to that purpose on that channel (or on any) are withdrawn, as if they had told the
-    organisation. Notify keeps the address only as a keyed hash, so it is asked which consents' people
-    opted out (`notify.opted_out_among`); running twice changes nothing."""
+    organisation. Notify keeps the address only as a keyed hash, so it is asked which of the consents'
+    addresses that one opt-out stands for (`notify.opt_out_covers`); running twice changes nothing."""
     data, tenant_id = payload.get("data") or {}, job.tenant_id
     column = HOLDER.get(data.get("channel"))
-    if tenant_id is None or column is None or actions.get("notify.opted_out_among", tenant_id=tenant_id) is None:
+    if tenant_id is None or column is None or actions.get("notify.opt_out_covers", tenant_id=tenant_id) is None:
         return
     with in_world(data.get("sandbox", False)):
         held = getattr(Consent, column)
-        given = list(session.scalars(scoped(Consent, tenant_id).where(
+        addresses = sorted(set(session.scalars(scoped(Consent, tenant_id).with_only_columns(held).where(
             Consent.purpose == data["purpose"], Consent.channel.in_((data["channel"], "any")),
-            Consent.state == "given", held.is_not(None)).with_for_update()))
-        if not given:
+            Consent.state == "given", held.is_not(None)))))
+        covered = []
+        for start in range(0, len(addresses), COVERS_CHUNK):
+            covered += actions.run("notify.opt_out_covers", tenant_id=tenant_id, data={
+                "opt_out_id": data["opt_out_id"], "addresses": addresses[start:start + COVERS_CHUNK]})["covered"]
+        if not covered:
             return
-        out = set(actions.run("notify.opted_out_among", tenant_id=tenant_id, data={
-            "channel": data["channel"], "purpose": data["purpose"],
-            "addresses": sorted({getattr(c, column) for c in given})})["opted_out"])
         at = dt.datetime.fromisoformat(payload["time"].replace("Z", "+00:00")) if payload.get("time") else utcnow()
-        for consent in given:
-            if getattr(consent, column) in out:
-                _withdraw(consent, at=max(at, consent.given_at), method=UNSUBSCRIBED_BY)
+        for consent in session.scalars(scoped(Consent, tenant_id).where(
+                Consent.purpose == data["purpose"], Consent.channel.in_((data["channel"], "any")),
+                Consent.state == "given", held.in_(covered)).with_for_update()):
+            _withdraw(consent, at=max(at, consent.given_at), method=UNSUBSCRIBED_BY)
 
 
 def receipt(*, tenant_id: uuid.UUID, principal, consent_id) -> dict:
@@ -245,24 +271,32 @@ def receipt(*, tenant_id: uuid.UUID, principal, consent_id) -> dict:
     }
 
 
-def consent_state(*, tenant_id: uuid.UUID, subject: dict, purpose: str) -> dict:
-    """`privacy.consent_state`: what the register says of this person and purpose on any channel.
+def _latest_word(consent: Consent, now: dt.datetime) -> tuple[dt.datetime, int, str]:
+    """When this record last said something, and what: given, withdrawn or expired (later wins; at the same
+    moment a withdrawal or lapse beats a consent)."""
+    if consent.live_at(now):
+        return consent.given_at, 0, "given"
+    if consent.state == "withdrawn":
+        return consent.withdrawn_at, 1, "withdrawn"
+    return consent.expires_at, 1, "expired"
 
-    `given` (a live consent), `withdrawn`, `expired`, or `none` (nothing recorded: the caller's own record
-    decides). A live consent on one channel beats a withdrawn one on another."""
+
+def consent_state(*, tenant_id: uuid.UUID, subject: dict, purpose: str) -> dict:
+    """`privacy.consent_state`: what the register says of this person and purpose, on any channel.
+
+    `given`, `withdrawn`, `expired`, or `none` (nothing recorded: the caller's own record decides). The
+    person's records are those holding none of their identifiers otherwise (a household member's record
+    with another email is not theirs); of those, the latest word counts."""
     who = Identifiers.of(**{k: subject.get(k) for k in ("email", "phone", "nhs_number")})
     if not who.given:
         return {"state": "none", "consent_id": None}
     now = utcnow()
-    found = list(session.scalars(privacy.matching(scoped(Consent, tenant_id), Consent, who, HELD)
-                                 .where(Consent.purpose == purpose).order_by(Consent.updated_at.desc())))
-    for consent in found:
-        if consent.live_at(now):
-            return {"state": "given", "consent_id": consent.id}
-    if found:
-        last = found[0]
-        return {"state": "withdrawn" if last.state == "withdrawn" else "expired", "consent_id": last.id}
-    return {"state": "none", "consent_id": None}
+    found = list(session.scalars(privacy.matching_every(scoped(Consent, tenant_id), Consent, who, HELD)
+                                 .where(Consent.purpose == purpose)))
+    if not found:
+        return {"state": "none", "consent_id": None}
+    last = max(found, key=lambda consent: _latest_word(consent, now)[:2])
+    return {"state": _latest_word(last, now)[2], "consent_id": last.id}
 
 
 # --- the register's own personal data, in the core registry ----------------------------------------------
@@ -291,8 +325,18 @@ def _erase(*, tenant_id, who: Identifiers) -> int:
         audit.record("privacy.consents_erased", tenant_id=tenant_id, subject_type="data_subject",
                      detail={"consent_ids": [str(c.id) for c in found]})
         for consent in found:
-            session.execute(sa.update(Consent).where(Consent.id == consent.id).values(
-                {**dict.fromkeys(FIELDS), "description": privacy.redact(consent.description, who, consent.subject_name)})
+            names = (consent.subject_name,)
+
+            def out(text):
+                return privacy.redact(text, who, *names)
+
+            session.execute(sa.update(Consent).where(Consent.id == consent.id).values({
+                **dict.fromkeys(FIELDS), "description": out(consent.description),
+                "collection_method": out(consent.collection_method), "withdrawal_method": out(consent.withdrawal_method),
+                "reference": out(consent.reference), Consent.metadata_: {k: out(v) for k, v in (consent.metadata_ or {}).items()},
+                "history": [{**step, "method": out(step.get("method")),
+                             **({"terms": {**step["terms"], "description": out(step["terms"].get("description"))}}
+                                if step.get("terms") else {})} for step in consent.history]})
                 .execution_options(synchronize_session="fetch"))
     return len(found)
 

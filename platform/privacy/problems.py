@@ -44,8 +44,8 @@ ERASURE_HELD = declare(
 
 RETENTION_CLASS_UNKNOWN = declare(
     "retention_class_unknown", 422, "No such data class",
-    means="A retention period is set for one of the data classes your organisation's enabled components hold "
-          "(`GET /v1/privacy/retention` lists them).",
+    means="A retention period is set for one of the platform's data classes, those of components your "
+          "organisation uses and those it switched off (`GET /v1/privacy/retention` lists them).",
     action="Use a `data_class` from that list.")
 CONSENT_DATE_INVALID = declare(
     "consent_date_invalid", 422, "That date does not fit the consent",

@@ -1,7 +1,8 @@
 """Retention schedules: each tenant's period per data class, applied by a scheduled job, every run recorded.
 
 A data class is a registry entry with an `expire` (`civic.core.privacy`): its component declares the default
-period (`retention_days`) and the moment its clock starts (`clock`); a tenant admin may set its own period.
+period (`retention_days`) and the moment its clock starts (`clock`); a tenant admin may set its own period,
+for a component it switched off too (the schedule says which it uses now: `component_enabled`).
 The job (`privacy.retention`, hourly) asks each component of each tenant to clear the personal fields of the
 records whose clock started more than the period ago, in both worlds (a component switched off for the
 tenant too: its tables still hold the rows, and switching it off must not keep them longer), and records one run per class
@@ -55,10 +56,9 @@ class RetentionRun(TenantOwned, Entity, Base):
     ids_count: Mapped[int]
 
 
-def _classes(tenant_id: uuid.UUID) -> list[privacy.PersonalData]:
-    """The data classes of the tenant's enabled components."""
-    facts = caching.tenant(tenant_id)
-    return [e for e in privacy.retained(current_app) if facts is not None and facts.has_component(e.component)]
+def _classes() -> list[privacy.PersonalData]:
+    """Every data class an organisation may hold: a component switched off for it still holds its rows."""
+    return privacy.retained(current_app)
 
 
 def periods(*, tenant_id: uuid.UUID) -> dict[str, int]:
@@ -77,9 +77,11 @@ DRY_RUN_IDS = 100  # ids shown per class by a dry run (the count is always whole
 
 def _schedule(tenant_id: uuid.UUID) -> list[dict]:
     own = periods(tenant_id=tenant_id)
+    facts = caching.tenant(tenant_id)
     return [{"data_class": e.data_class, "component": e.component, "purpose": e.purpose, "clock": e.clock,
              "fields": list(e.fields), "default_days": e.retention_days, "own_days": own.get(e.data_class),
-             "days": own.get(e.data_class, e.retention_days)} for e in _classes(tenant_id)]
+             "days": own.get(e.data_class, e.retention_days),
+             "component_enabled": facts is not None and facts.has_component(e.component)} for e in _classes()]
 
 
 def set_schedule(*, tenant_id: uuid.UUID, principal, periods: list[dict]) -> dict:
@@ -88,11 +90,11 @@ def set_schedule(*, tenant_id: uuid.UUID, principal, periods: list[dict]) -> dic
     live_only("retention periods")  # they apply to both worlds: a sandbox client must not shorten live ones
     if len({p["data_class"] for p in periods}) != len(periods):
         raise problems.RETENTION_CLASS_UNKNOWN("Name each data class once.", errors={"periods": ["A data class twice."]})
-    known = {e.data_class for e in _classes(tenant_id)}
+    known = {e.data_class for e in _classes()}
     unknown = sorted({p["data_class"] for p in periods} - known)
     if unknown:
         raise problems.RETENTION_CLASS_UNKNOWN(
-            f"No data class {', '.join(unknown)} among your organisation's components.",
+            f"No data class {', '.join(unknown)} on the platform.",
             errors={"periods": [f"Unknown data class: {name}" for name in unknown]})
     rows = {p.data_class: p for p in session.scalars(scoped(RetentionPeriod, tenant_id))}
     for item in periods:
@@ -114,7 +116,7 @@ def set_schedule(*, tenant_id: uuid.UUID, principal, periods: list[dict]) -> dic
 def _expire(tenant_id: uuid.UUID, *, dry_run: bool, now: dt.datetime) -> list[dict]:
     """Every data class the tenant may hold, its components enabled or not (the tenant's period, else the default)."""
     own, done = periods(tenant_id=tenant_id), []
-    for entry in privacy.retained(current_app):
+    for entry in _classes():
         days = own.get(entry.data_class, entry.retention_days)
         cutoff = now - dt.timedelta(days=days)
         ids = entry.expire(tenant_id=tenant_id, before=cutoff, dry_run=dry_run)

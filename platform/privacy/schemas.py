@@ -224,12 +224,14 @@ class RetentionClassSchema(ma.Schema):
     default_days = ma.fields.Integer(metadata={"description": "The component's default period."})
     own_days = ma.fields.Integer(allow_none=True, metadata={"description": "Your organisation's period, if set."})
     days = ma.fields.Integer(metadata={"description": "The period applied, in days."})
+    component_enabled = ma.fields.Boolean(metadata={
+        "description": "Whether your organisation uses the component now (its data is cleared on time either way)."})
 
 
 RETENTION_EXAMPLE = {"data_class": "booking", "component": "booking",
                      "purpose": "To contact the person about their booking and to know who to expect.",
                      "clock": "the booking's end", "fields": ["attendee_name", "attendee_email", "attendee_phone"],
-                     "default_days": 730, "own_days": 180, "days": 180}
+                     "default_days": 730, "own_days": 180, "days": 180, "component_enabled": True}
 
 
 class RetentionScheduleSchema(ma.Schema):
@@ -411,6 +413,8 @@ class ConsentHistorySchema(ma.Schema):
     method = ma.fields.String(metadata={"description": "How it was given or withdrawn."})
     user_id = ma.fields.String(allow_none=True)
     client_id = ma.fields.String(allow_none=True)
+    terms = ma.fields.Dict(metadata={"description": "On a giving: what was agreed then (description, notice_url, "
+                                                    "data_categories, shared_with, expires_at)."})
 
 
 class ConsentSchema(ResourceSchema):
@@ -466,7 +470,11 @@ CONSENT_SHOWN = {"id": "5d7c3b2a-1e4f-4a6b-8c9d-0e1f2a3b4c5d", "created_at": "20
                  "given_at": "2027-03-01T09:00:00+00:00", "expires_at": None, "state": "given", "live": True,
                  "withdrawn_at": None, "withdrawal_method": None,
                  "history": [{"at": "2027-03-01T09:00:00+00:00", "state": "given",
-                              "method": "sign-up form on our website", "user_id": None, "client_id": "cl_website"}]}
+                              "method": "sign-up form on our website", "user_id": None, "client_id": "cl_website",
+                              "terms": {"description": CONSENT_EXAMPLE["description"],
+                                        "notice_url": "https://example.org/privacy",
+                                        "data_categories": ["name", "email address"], "shared_with": [],
+                                        "expires_at": None}}]}
 
 
 class ConsentListSchema(ma.Schema):

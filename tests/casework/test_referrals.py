@@ -228,12 +228,12 @@ def test_a_consent_withdrawn_or_expired_in_the_register_stops_a_referral_on_cons
     assert refused.status_code == 409 and refused.get_json()["code"] == "consent_withdrawn"
     # A referral on another basis is not a matter of consent.
     assert refer(client, council, case, live_agreement(client, council, charity)).status_code == 201
-    # Given again, but lapsed: refused too.
+    # A consent that lapsed (recorded on another channel) does not bring it back either.
     lapsed = client.post("/v1/privacy/consents", headers=register, json={
-        "subject": person, "purpose": "referral", "description": "To be referred to befriending",
+        "subject": person, "purpose": "referral", "channel": "sms", "description": "To be referred to befriending",
         "collection_method": "form", "given_at": (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=9)).isoformat(),
         "expires_at": (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1)).isoformat()})
-    assert lapsed.status_code == 200, lapsed.get_json()
+    assert lapsed.status_code == 201, lapsed.get_json()
     assert refer(client, council, case, consent).get_json()["code"] == "consent_withdrawn"
 
 
@@ -261,3 +261,31 @@ def test_consent_to_share_given_or_taken_back_on_a_case_is_written_in_the_regist
     (withdrawn,) = consents()
     assert withdrawn["id"] == recorded["id"] and withdrawn["state"] == "withdrawn"
     assert case["id"] in withdrawn["withdrawal_method"]
+
+
+def test_a_caseworker_cannot_revive_a_withdrawn_consent_and_a_household_members_consent_is_not_theirs(client, pair,
+                                                                                                       make):
+    council, charity = pair
+    register = make.headers(council.tenant, "privacy:read", "privacy:write")
+    consent = live_agreement(client, council, charity, lawful_basis="consent")
+    case = council_case(client, council)  # Alex Rivers, phone 020 7946 0018 and alex@example.org
+    # Pat shares Alex's phone and consented to be referred: that is Pat's consent, not Alex's.
+    pats = client.post("/v1/privacy/consents", headers=register, json={
+        "subject": {"phone": "020 7946 0018", "email": "pat@example.org"}, "purpose": "referral",
+        "description": "To be referred", "collection_method": "phone call"})
+    assert pats.status_code == 201, pats.get_json()
+    assert refer(client, council, case, consent).get_json()["code"] == "consent_not_recorded"
+    # Alex consents on the case, then withdraws through the register; toggling the case does not bring it back.
+    subject = {"name": "Alex Rivers", "phone": "020 7946 0018", "email": "alex@example.org"}
+    client.patch(f"/v1/casework/cases/{case['id']}", headers=council.worker,
+                 json={"subject": {**subject, "consent_to_share": True}})
+    (alexs,) = client.post("/v1/privacy/consents/search", headers=register, json={
+        "subject": {"email": "alex@example.org"}, "purpose": "referral"}).get_json()["items"]
+    assert client.post(f"/v1/privacy/consents/{alexs['id']}/withdraw", headers=register,
+                       json={"method": "letter"}).status_code == 200
+    for flag in (False, True):
+        client.patch(f"/v1/casework/cases/{case['id']}", headers=council.worker,
+                     json={"subject": {**subject, "consent_to_share": flag}})
+    assert client.get(f"/v1/privacy/consents/{alexs['id']}", headers=register).get_json()["state"] == "withdrawn"
+    assert refer(client, council, case, consent).get_json()["code"] == "consent_withdrawn"
+    assert client.get(f"/v1/privacy/consents/{pats.get_json()['id']}", headers=register).get_json()["state"] == "given"

@@ -23,7 +23,8 @@ def test_a_consent_is_given_withdrawn_and_given_again_on_one_record_with_its_his
     given = org.post(CONSENTS, NEWS)
     assert (given["state"], given["live"], given["subject"]["email"], given["subject"]["phone"]) == (
         "given", True, "sam@example.org", "+442079460018")
-    again = org.post(CONSENTS, {**NEWS, "subject": {"phone": "02079460018"}}, status=200)  # the same person
+    again = org.post(CONSENTS, {**NEWS, "subject": {"email": "sam@example.org", "phone": "02079460018"}},
+                     status=200)  # the same person, however the phone is written
     assert again["id"] == given["id"] and [h["state"] for h in again["history"]] == ["given", "given"]
     withdrawn = org.post(f"{CONSENTS}/{given['id']}/withdraw", {"method": "phone call"}, status=200)
     assert (withdrawn["state"], withdrawn["live"], withdrawn["withdrawal_method"]) == ("withdrawn", False, "phone call")
@@ -111,7 +112,8 @@ def test_a_sandbox_client_never_sees_or_withdraws_a_live_consent(client, org, ma
 
 
 def test_the_export_holds_the_persons_consents_and_erasure_keeps_what_was_agreed(client, org):
-    given = org.post(CONSENTS, {**NEWS, "description": "News for Sam Citizen at sam@example.org"})
+    given = org.post(CONSENTS, {**NEWS, "description": "News for Sam Citizen at sam@example.org",
+                                "collection_method": "email from sam@example.org", "reference": "Sam Citizen form"})
     request = org.request()
     org.move(request["id"], to="in_progress")
     export = client.get(f"/v1/privacy/requests/{request['id']}/export", headers=org.admin).get_json()
@@ -122,6 +124,8 @@ def test_the_export_holds_the_persons_consents_and_erasure_keeps_what_was_agreed
     assert kept["subject"] == {"email": None, "phone": None, "nhs_number": None, "name": None}
     assert kept["description"] == "News for [removed] at [removed]" and kept["purpose"] == "newsletter"
     assert [h["state"] for h in kept["history"]] == ["given"]
+    assert kept["collection_method"] == kept["history"][0]["method"] == "email from [removed]"
+    assert kept["reference"] == "[removed] form" and "sam" not in str(kept["history"]).lower()
 
 
 # --- enforced in notify ------------------------------------------------------------------------------------
@@ -179,6 +183,10 @@ def test_an_unsubscribe_link_withdraws_the_consent_in_the_register(client, make,
     admin = make.headers(sender.tenant, "privacy:read", "privacy:write")
     sams = client.post(CONSENTS, json=NEWS, headers=admin).get_json()
     alexs = client.post(CONSENTS, json={**NEWS, "subject": {"email": "alex@example.org"}}, headers=admin).get_json()
+    # Alex also withdrew an email-only consent to the newsletter (so Alex is opted out): Sam's link is not Alex's.
+    alex_email = client.post(CONSENTS, json={**NEWS, "channel": "email", "subject": {"email": "alex@example.org"}},
+                             headers=admin).get_json()
+    client.post(f"{CONSENTS}/{alex_email['id']}/withdraw", json={"method": "email"}, headers=admin)
     sent = sender.send(template="newsletter", email_address="sam@example.org", personalisation={"name": "Sam"},
                        purpose="newsletter", essential=False)
     worker.drain()
@@ -193,7 +201,26 @@ def test_an_unsubscribe_link_withdraws_the_consent_in_the_register(client, make,
     assert client.get(f"{CONSENTS}/{alexs['id']}", headers=admin).get_json()["state"] == "given"  # nobody else
     # Its channel was `any`: texts for the purpose stop too.
     opt_outs = client.get("/v1/notify/opt-outs", headers=sender.headers).get_json()["items"]
-    assert sorted((o["channel"], o["source"]) for o in opt_outs) == [("email", "link"), ("sms", "consent")]
+    assert sorted((o["channel"], o["source"]) for o in opt_outs) == [("email", "consent"), ("email", "link"),
+                                                                      ("sms", "consent")]  # Alex's, Sam's, Sam's
     assert client.post("/" + path).json["unsubscribed"] is True  # again: nothing more
     worker.drain()
     assert len(client.get(f"{CONSENTS}/{sams['id']}", headers=admin).get_json()["history"]) == 2
+    # Consenting again lifts what the register recorded (the text opt-out), never the person's own link.
+    assert client.post(CONSENTS, json=NEWS, headers=admin).status_code == 200
+    opt_outs = client.get("/v1/notify/opt-outs", headers=sender.headers).get_json()["items"]
+    assert sorted((o["channel"], o["source"]) for o in opt_outs) == [("email", "consent"), ("email", "link")]
+
+
+def test_a_shared_household_phone_never_merges_two_people_and_a_late_paper_form_never_undoes_a_withdrawal(org):
+    sams = org.post(CONSENTS, NEWS)
+    household = org.post(CONSENTS, {**NEWS, "subject": {"phone": "020 7946 0018", "name": "Pat Citizen"}})
+    assert household["id"] != sams["id"] and household["subject"]["email"] is None
+    kept = org.post(f"{CONSENTS}/search", {"subject": {"email": "sam@example.org"}}, status=200)["items"]
+    assert [(c["id"], c["subject"]["name"]) for c in kept] == [(sams["id"], "Sam Citizen")]
+    org.post(f"{CONSENTS}/{sams['id']}/withdraw", {"method": "letter"}, status=200)
+    late = org.http.post(CONSENTS, json={**NEWS, "given_at": ago(days=30)}, headers=org.admin)
+    assert_problem(late, 422, "consent_date_invalid")
+    again = org.post(CONSENTS, {**NEWS, "description": "The newsletter, now weekly"}, status=200)
+    terms = [step["terms"]["description"] for step in again["history"] if step["state"] == "given"]
+    assert terms == [NEWS["description"], "The newsletter, now weekly"]  # what was agreed each time stays

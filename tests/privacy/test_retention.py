@@ -65,11 +65,13 @@ def test_the_schedule_lists_each_enabled_class_from_the_registry_and_a_tenant_se
     assert (booking["own_days"], booking["days"]) == (None, entries["booking"].retention_days)
 
 
-def test_a_disabled_component_has_no_class(client, make):
+def test_a_disabled_components_class_is_listed_as_such_and_its_period_can_be_set(client, make):
     org = Org(client, make, components=["reporting", "privacy"])
-    items = client.get(RETENTION, headers=org.admin).get_json()["items"]
-    assert [i["data_class"] for i in items] == ["reporting"]
-    assert_problem(client.put(RETENTION, headers=org.admin, json={"periods": [{"data_class": "booking", "days": 9}]}),
+    items = {i["data_class"]: i for i in client.get(RETENTION, headers=org.admin).get_json()["items"]}
+    assert items["reporting"]["component_enabled"] is True and items["booking"]["component_enabled"] is False
+    put = client.put(RETENTION, headers=org.admin, json={"periods": [{"data_class": "booking", "days": 9}]})
+    assert put.status_code == 200, put.get_json()
+    assert_problem(client.put(RETENTION, headers=org.admin, json={"periods": [{"data_class": "nope", "days": 9}]}),
                    422, "retention_class_unknown")
 
 
