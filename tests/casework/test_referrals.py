@@ -289,3 +289,20 @@ def test_a_caseworker_cannot_revive_a_withdrawn_consent_and_a_household_members_
     assert client.get(f"/v1/privacy/consents/{alexs['id']}", headers=register).get_json()["state"] == "withdrawn"
     assert refer(client, council, case, consent).get_json()["code"] == "consent_withdrawn"
     assert client.get(f"/v1/privacy/consents/{pats.get_json()['id']}", headers=register).get_json()["state"] == "given"
+
+
+def test_a_consent_that_lapsed_in_the_register_stops_a_referral_on_consent(client, pair, make):
+    council, charity = pair
+    register = make.headers(council.tenant, "privacy:read", "privacy:write")
+    consent = live_agreement(client, council, charity, lawful_basis="consent")
+    case = council.case(client, subject={"name": "Jo Lapsed", "email": "jo@example.org", "consent_to_share": True})
+    assert refer(client, council, case, consent).status_code == 201  # the case's consent, live in the register
+    now = dt.datetime.now(dt.timezone.utc)
+    lapsed = client.post("/v1/privacy/consents", headers=register, json={
+        "subject": {"email": "jo@example.org"}, "purpose": "referral", "channel": "email",
+        "description": "To be referred for a year", "collection_method": "paper form",
+        "given_at": (now - dt.timedelta(days=400)).isoformat(), "expires_at": now.isoformat()})
+    assert lapsed.status_code == 201, lapsed.get_json()
+    # The register's latest word about Jo is now the lapse (after the case's consent was recorded): refused.
+    refused = refer(client, council, case, consent)
+    assert refused.status_code == 409 and refused.get_json()["code"] == "consent_withdrawn"
