@@ -136,6 +136,16 @@ def app_config(database_url):
 
 
 @pytest.fixture
+def fake_notify():
+    """A Notify-compatible server on loopback (point NOTIFY_BASE_URL at its `url`), stopped after the test."""
+    from tests.notify.fake_notify import FakeNotify
+
+    fake = FakeNotify()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
 def app(database_url, app_config):
     from civic.app import create_app
 

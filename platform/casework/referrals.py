@@ -5,8 +5,8 @@ admins approve it, and it is live from `starts_on` to `ends_on` once both have. 
 refer a case to the other under a live agreement: the service copies into `shared` only the fields
 the agreement lists (never what the client sends), and refuses a field outside it. On a consent basis
 the case must record the person's consent, and the consent register (privacy's `privacy.consent_state`
-action, purpose `referral`) must not hold it withdrawn or expired; a live consent there suffices. The receiver
-reads and answers the sender's referral row in `place_wide("casework.referrals")`, each read audited
+action, purpose `referral`) must not hold it withdrawn or expired; a live consent there suffices. The
+receiver reads and answers the sender's referral row in `place_wide("casework.referrals")`, each read audited
 for both organisations.
 """
 import datetime as dt
@@ -32,10 +32,9 @@ def _registered_consent(case: Case) -> str:
     """given, withdrawn, expired, or none: what the consent register holds (none while privacy is off)."""
     if actions.get("privacy.consent_state", tenant_id=case.tenant_id) is None:
         return "none"
-    subject = {"email": case.subject_email, "phone": case.subject_phone, "nhs_number": case.subject_nhs_number}
     try:
         return actions.run("privacy.consent_state", tenant_id=case.tenant_id,
-                           data={"subject": subject, "purpose": service.CONSENT_PURPOSE})["state"]
+                           data={"subject": service.register_subject(case), "purpose": service.CONSENT_PURPOSE})["state"]
     except ma.ValidationError:  # a subject stored before the register's checks: the case's own record decides
         return "none"
 

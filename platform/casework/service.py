@@ -134,13 +134,18 @@ def _check_assignee(tenant_id, assignee_id) -> None:
 CONSENT_PURPOSE = "referral"  # the purpose a person's consent to be referred has in the consent register
 
 
+def register_subject(case: Case) -> dict:
+    """The case's subject as the consent register names people: by email, phone and NHS number."""
+    return {"email": case.subject_email, "phone": case.subject_phone, "nhs_number": case.subject_nhs_number}
+
+
 def _tell_register(case: Case, *, given: bool) -> None:
     """Write consent to share, given or taken back on the case, in the organisation's consent register
     (privacy's actions; nothing while privacy is off or the case names nobody the register can hold). A
     consent the register holds withdrawn is never revived from a case: the person withdrew it, and only
     the register's own API (a tenant admin) records them consenting again."""
     name = "privacy.give_consent" if given else "privacy.withdraw_consent"
-    reach = {"email": case.subject_email, "phone": case.subject_phone, "nhs_number": case.subject_nhs_number}
+    reach = register_subject(case)
     if not any(reach.values()) or actions.get(name, tenant_id=case.tenant_id) is None:
         return
     try:

@@ -4,8 +4,9 @@
 missing personalisation field is refused before anything is queued), then sent by the outbox job
 through the organisation's own Notify service, with the same retries, limits and opt-outs.
 `notify.opt_out` is `POST /v1/notify/opt-outs`: the privacy register records one when a consent is
-withdrawn (`source: consent`), lifts them with `notify.lift_opt_outs` when the person consents again, and asks `notify.opt_out_covers` which of its consents' people an unsubscribe by a message's link
-stands for (after the event `civic.notify.unsubscribed`)."""
+withdrawn (`source: consent`), lifts those with `notify.lift_opt_outs` when the person consents again,
+and asks `notify.opt_out_covers` which of its consents' people an unsubscribe by a message's link stands
+for (after the event `civic.notify.unsubscribed`)."""
 from civic.core.actions import Action
 from civic.notify import schemas, service
 

@@ -1,7 +1,7 @@
 """Privacy: subject search across every component, subject access requests within the statutory month,
-erasure (recorded, to re-apply after a restore) and rectification, retention schedules, and each
-organisation's public privacy notice with the steward's record of processing, and the consent register, all built over the core's
-personal-data registry (each component declares what it holds)."""
+erasure (recorded, to re-apply after a restore) and rectification, retention schedules, each
+organisation's public privacy notice with the steward's record of processing, and the consent register,
+all built over the core's personal-data registry (each component declares what it holds)."""
 
 
 def init_app(app, api) -> None:

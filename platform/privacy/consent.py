@@ -8,7 +8,8 @@ organisation's website) acts through `privacy:write`, and reads through `privacy
 Enforced where it matters, through actions, never imports:
 - a withdrawal of a contact purpose records a notify opt-out (`notify.opt_out`) for that purpose on the
   channel withdrawn (`any`: email and text message), so non-essential messages for it stop at once; a
-  consent given (again) lifts such opt-outs (`notify.lift_opt_outs`): the person's latest word counts;
+  consent given (again) lifts the opt-outs the register recorded (`notify.lift_opt_outs`), never one the
+  person made with a link;
 - the other way round, a person who uses a message's unsubscribe link withdraws their consent to its
   purpose on that channel or on any (the job `privacy.unsubscribed`, after `civic.notify.unsubscribed`);
 - casework asks `privacy.consent_state` before a referral on a consent basis (purpose `referral`): a
@@ -35,9 +36,9 @@ from civic.privacy.service import require_handler
 
 HELD = {"email": "subject_email", "phone": "subject_phone", "nhs_number": "subject_nhs_number"}
 FIELDS = ("subject_name", "subject_email", "subject_phone", "subject_nhs_number")
-# Which notify channels a withdrawal opts the person out of, and the identifier each needs.
-OPT_OUT_CHANNELS = {"email": (("email", "email", "email_address"),), "sms": (("sms", "phone", "phone_number"),),
-                    "any": (("email", "email", "email_address"), ("sms", "phone", "phone_number"))}
+# The notify channels a consent's channel covers: (channel, the identifier it needs, notify's field for it).
+EMAIL, SMS = ("email", "email", "email_address"), ("sms", "phone", "phone_number")
+OPT_OUT_CHANNELS = {"email": (EMAIL,), "sms": (SMS,), "any": (EMAIL, SMS)}
 RECEIPT_VERSION = "KI-CR-v1.1.0"
 
 
@@ -50,20 +51,11 @@ def _who(subject: dict) -> Identifiers:
 
 
 def _exactly(query: sa.Select, who: Identifiers) -> sa.Select:
-    """`query` narrowed to the records of exactly this person: every contact identifier a record holds is one
-    given now, and equal (a household's shared phone, given alone, matches nobody's record that also holds
-    an email). At least one identifier given must be set."""
-    found = []
-    for identifier, field in HELD.items():
-        column, value = getattr(Consent, field), getattr(who, identifier)
-        if value is None:
-            found.append(column.is_(None))
-        else:
-            found.append(sa.or_(column.is_(None), sa.func.lower(column) == value if identifier == "email"
-                                else column == value))
-    given = [getattr(Consent, HELD[i]) == getattr(who, i) if i != "email" else sa.func.lower(Consent.subject_email) == who.email
-             for i in HELD if getattr(who, i) is not None]
-    return query.where(*found, sa.or_(*given) if given else sa.false())
+    """`query` narrowed to the records of exactly this person: `privacy.matching_every` (an identifier of
+    theirs, none that disagrees), and no contact identifier they did not give now (a household's shared
+    phone, given alone, matches nobody's record that also holds an email)."""
+    return privacy.matching_every(query, Consent, who, HELD).where(
+        *(getattr(Consent, field).is_(None) for identifier, field in HELD.items() if getattr(who, identifier) is None))
 
 
 def _same(tenant_id: uuid.UUID, who: Identifiers, purpose: str, channel: str) -> Consent | None:
@@ -151,24 +143,17 @@ def search(*, tenant_id: uuid.UUID, principal, subject: dict, purpose: str | Non
     return {"items": items}
 
 
-def _tell_notify(consent: Consent, action: str, only: Identifiers | None = None, **extra) -> list[str]:
+def _tell_notify(consent: Consent, action: str, only: Identifiers | None = None, **extra) -> None:
     """Opt the person out (a withdrawal) or lift the register's opt-outs (a consent), on the consent's channels
     (with `only`: those whose identifier it gives), through notify's actions (nothing while notify is off for
-    the organisation). The channels done."""
+    the organisation)."""
     if actions.get(action, tenant_id=consent.tenant_id) is None:
-        return []
-    done = []
+        return
     for channel, identifier, field in OPT_OUT_CHANNELS.get(consent.channel, ()):
-        value = getattr(consent, f"subject_{identifier}")
+        value = getattr(consent, HELD[identifier])
         if value and (only is None or getattr(only, identifier) == value):
             actions.run(action, tenant_id=consent.tenant_id,
                         data={"channel": channel, "purpose": consent.purpose, field: value, **extra})
-            done.append(channel)
-    return done
-
-
-def _opt_out(consent: Consent) -> list[str]:
-    return _tell_notify(consent, "notify.opt_out", source="consent")
 
 
 def _withdraw(consent: Consent, *, at: dt.datetime, method: str, principal=None) -> None:
@@ -178,7 +163,7 @@ def _withdraw(consent: Consent, *, at: dt.datetime, method: str, principal=None)
                                               "user_id": None, "client_id": None}]
     else:
         _step(consent, principal, "withdrawn", at, method)
-    consent.opted_out = _opt_out(consent)
+    _tell_notify(consent, "notify.opt_out", source="consent")
     session.flush()
     audit.personal_data_changed(component="privacy", subject_type="consent", ids=[consent.id],
                                 tenant_id=consent.tenant_id)
@@ -214,7 +199,7 @@ def withdraw_for(*, tenant_id: uuid.UUID, principal, subject: dict, purpose: str
 
 UNSUBSCRIBED_JOB = "privacy.unsubscribed"
 UNSUBSCRIBED_BY = "unsubscribe link in a message"
-HOLDER = {"email": "subject_email", "sms": "subject_phone"}
+HOLDER = {channel: HELD[identifier] for channel, identifier, _ in OPT_OUT_CHANNELS["any"]}
 COVERS_CHUNK = 5000
 
 

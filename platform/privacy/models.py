@@ -92,7 +92,6 @@ class Erasure(EncryptedSubject, TenantOwned, Sandboxed, Entity, Base):
     metadata_: Mapped[dict] = mapped_column("metadata", default=dict)
 
 
-
 CONSENT_CHANNELS = ("email", "sms", "letter", "any")
 CONSENT_STATES = ("given", "withdrawn")
 

@@ -5,8 +5,8 @@ period (`retention_days`) and the moment its clock starts (`clock`); a tenant ad
 for a component it switched off too (the schedule says which it uses now: `component_enabled`).
 The job (`privacy.retention`, hourly) asks each component of each tenant to clear the personal fields of the
 records whose clock started more than the period ago, in both worlds (a component switched off for the
-tenant too: its tables still hold the rows, and switching it off must not keep them longer), and records one run per class
-with the records cleared (the count; the ids go to the audit log, never the values). A dry run answers the
+tenant too: its tables still hold the rows, and switching it off must not keep them longer), and records one
+run per class with the records cleared (the count; the ids go to the audit log, never the values). A dry run answers the
 same question and changes nothing. Keyword-only, tenant explicit, flush, never commit.
 """
 import datetime as dt

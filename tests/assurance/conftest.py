@@ -5,15 +5,7 @@ import pytest
 
 from tests.assurance.catalogue import Spec
 from tests.assurance.world import World
-from tests.notify.fake_notify import FakeNotify
 from tests.payments import stripe_server
-
-
-@pytest.fixture
-def fake_notify():
-    fake = FakeNotify()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

@@ -6,17 +6,9 @@ from civic.core.db import session
 from civic.core.jobs import Job
 from civic.core.tenancy import place_wide
 from civic.notify.models import Message
-from tests.notify.fake_notify import FakeNotify
 
 NOTIFY = ("notify:read", "notify:write")
 CONFIRMATION = "Hello ((name)),\n\nYou are booked for ((resource)) on ((start)).\n\nReference: ((booking_reference))"
-
-
-@pytest.fixture
-def fake_notify():
-    fake = FakeNotify()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture(autouse=True)

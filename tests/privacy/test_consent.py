@@ -6,7 +6,6 @@ import pytest
 
 from tests.core.conftest import assert_problem
 from tests.notify.conftest import Org as NotifyOrg
-from tests.notify.fake_notify import FakeNotify
 
 CONSENTS = "/v1/privacy/consents"
 NEWS = {"subject": {"email": "Sam@Example.org", "phone": "020 7946 0018", "name": "Sam Citizen"},
@@ -129,13 +128,6 @@ def test_the_export_holds_the_persons_consents_and_erasure_keeps_what_was_agreed
 
 
 # --- enforced in notify ------------------------------------------------------------------------------------
-@pytest.fixture
-def fake_notify():
-    fake = FakeNotify()
-    yield fake
-    fake.stop()
-
-
 @pytest.fixture
 def app_config(fake_notify):
     return {"NOTIFY_BASE_URL": fake_notify.url, "NOTIFY_TIMEOUT_SECONDS": 1.0}
