@@ -11,7 +11,7 @@ from tests.payments import stripe_server
 @pytest.fixture
 def services(fake_notify) -> dict:
     """The settings that point notify and payments at the servers the tests start (merged into app_config)."""
-    return {"NOTIFY_BASE_URL": fake_notify.url, "NOTIFY_TIMEOUT_SECONDS": 1.0,
+    return {"NOTIFY_BASE_URL": fake_notify.url, "NOTIFY_TIMEOUT_SECONDS": 5.0,
             "PAYMENTS_STRIPE_API_BASE": stripe_server.url(), "PAYMENTS_STRIPE_TIMEOUT_SECONDS": 10.0,
             "PAYMENTS_STRIPE_RETRIES": 0}
 

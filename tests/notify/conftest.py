@@ -32,7 +32,7 @@ def notify_settings():
 
 @pytest.fixture
 def app_config(fake_notify, notify_settings):
-    return {"NOTIFY_BASE_URL": fake_notify.url, "NOTIFY_TIMEOUT_SECONDS": 1.0, **notify_settings}
+    return {"NOTIFY_BASE_URL": fake_notify.url, "NOTIFY_TIMEOUT_SECONDS": 5.0, **notify_settings}
 
 
 class Org:

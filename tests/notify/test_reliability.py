@@ -11,8 +11,9 @@ def ready(org):
     return org
 
 
+@pytest.mark.parametrize("notify_settings", [{"NOTIFY_TIMEOUT_SECONDS": 1.0}])
 def test_after_a_timeout_the_retry_finds_the_message_by_reference_and_does_not_send_again(app, ready, worker,
-                                                                                          fake_notify):
+                                                                                          fake_notify, notify_settings):
     message_id = ready.email().json["id"]
     fake_notify.timeout_next(2.0)  # accepted by Notify, but the answer comes after the client gave up (1 s)
     worker.drain()

@@ -130,7 +130,7 @@ def test_the_export_holds_the_persons_consents_and_erasure_keeps_what_was_agreed
 # --- enforced in notify ------------------------------------------------------------------------------------
 @pytest.fixture
 def app_config(fake_notify):
-    return {"NOTIFY_BASE_URL": fake_notify.url, "NOTIFY_TIMEOUT_SECONDS": 1.0}
+    return {"NOTIFY_BASE_URL": fake_notify.url, "NOTIFY_TIMEOUT_SECONDS": 5.0}
 
 
 def test_a_withdrawal_stops_that_purposes_messages_on_its_channels_and_no_other(client, make, fake_notify):
