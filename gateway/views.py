@@ -1,8 +1,6 @@
 """OAuth endpoints: token, authorize (sign-in and consent page), revoke, introspect, metadata."""
 import datetime as dt
-import hmac
 import json
-import secrets
 import time
 import uuid
 from urllib.parse import urlparse
@@ -12,6 +10,7 @@ from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from flask import Blueprint, current_app, render_template, request
 from flask import session as cookie
 
+from civic.core import forms
 from civic.core.auth import public
 from civic.core.db import session
 from civic.core.errors import Problem, type_uri
@@ -146,18 +145,6 @@ def metadata():
 
 
 # --- the sign-in and consent page -------------------------------------------
-def _csrf_token() -> str:
-    if "csrf" not in cookie:
-        cookie["csrf"] = secrets.token_urlsafe(32)
-    return cookie["csrf"]
-
-
-def _csrf_ok() -> bool:
-    """The form's token matches the one in this browser's cookie; no cookie, no match."""
-    expected = cookie.get("csrf")
-    return bool(expected) and hmac.compare_digest(request.form.get("csrf", "").encode(), expected.encode())
-
-
 def _start_session(user: StaffUser) -> None:
     cookie.clear()  # a new session: a new CSRF token too
     cookie.update(user_id=str(user.id), generation=user.session_generation, signed_in_at=int(time.time()))
@@ -184,13 +171,11 @@ def _signed_in_user(tenant_id) -> StaffUser | None:
 
 def _page(template: str, status: int = 200, headers: dict | None = None, **context):
     context.setdefault("error", None)
-    body = render_template(template, csrf=_csrf_token(), action=request.full_path.rstrip("?"), **context)
+    body = render_template(template, csrf=forms.csrf_token(), action=request.full_path.rstrip("?"), **context)
     # The consent form's answer redirects to the app, so its origin must be an allowed form action.
     client = context.get("client")
     origins = sorted({"{0.scheme}://{0.netloc}".format(urlparse(uri)) for uri in (client.redirect_uris if client else [])})
-    return current_app.response_class(body, status=status, mimetype="text/html", headers={
-        "Content-Security-Policy": f"default-src 'none'; style-src 'unsafe-inline'; form-action 'self' {' '.join(origins)}",
-        "X-Frame-Options": "DENY", "Cache-Control": "no-store", **(headers or {})})
+    return forms.html(body, status, headers, form_origins=origins)
 
 
 @bp.route("/oauth/authorize", methods=["GET", "POST"])
@@ -208,7 +193,7 @@ def authorize():
     user = _signed_in_user(client.tenant_id)
     if request.method == "GET":
         return _page("consent.html" if user else "signin.html", client=client, user=user, scopes=_scopes(grant))
-    if not _csrf_ok():
+    if not forms.csrf_ok():
         return _page("signin.html", 400, client=client, user=None, scopes=_scopes(grant),
                      error="Your session expired or the form was sent from elsewhere. Please try again.")
     action = request.form.get("action")

@@ -11,6 +11,7 @@ Statuses are Notify's own words. A final status is never replaced, and a status 
 duplicate and out-of-order callbacks and polls change nothing.
 """
 import datetime as dt
+import json
 import logging
 import uuid
 
@@ -18,7 +19,7 @@ import sqlalchemy as sa
 from flask import current_app, g
 from notifications_python_client.errors import APIError
 
-from civic.core import jobs
+from civic.core import crypto, jobs
 from civic.core.db import session, utcnow
 from civic.core.tenancy import Tenant, in_world, tenant_context
 from civic.notify import events, limiter, notify_api
@@ -58,6 +59,7 @@ def apply_status(message: Message, status: str, *, reason: str | None = None, no
     if message.status in FINAL or (status not in FINAL and RANK.get(status, 0) <= RANK.get(message.status, 0)):
         return False
     previous, message.status = message.status, status
+    message.secret_encrypted = None  # Notify has it (or it will never be sent): the secret goes
     if status in ("created", "accepted") or (previous == "queued" and message.notify_id):
         message.accepted_at = message.accepted_at or utcnow()
     if status in FINAL:
@@ -119,6 +121,8 @@ def _prepared(tenant_id) -> dict | None:
 
 def _personalisation(message: Message) -> dict:
     values = dict(message.personalisation or {})
+    if message.secret_encrypted:
+        values.update(json.loads(crypto.decrypt(message.secret_encrypted)))
     if message.address:
         values.update({f"address_line_{n}": line for n, line in enumerate(message.address, start=1)})
     if message.unsubscribe_url and "unsubscribe_link" not in values:

@@ -88,6 +88,9 @@ class Message(TenantOwned, Sandboxed, Entity, Base):
     recipient: Mapped[str | None] = mapped_column(sa.String(320), index=True)  # email, or phone in E.164
     address: Mapped[list | None] = mapped_column(default=None)  # a letter's address lines, postcode last
     personalisation: Mapped[dict | None] = mapped_column(default=None)
+    # Personalisation that is a secret (a one-time code): encrypted (civic.core.crypto), never shown, and
+    # cleared as soon as Notify has the message.
+    secret_encrypted: Mapped[str | None] = mapped_column(sa.Text)
     postage: Mapped[str | None] = mapped_column(sa.String(20))
     unsubscribe_url: Mapped[str | None] = mapped_column(sa.Text)
     status: Mapped[str] = mapped_column(sa.String(30), default="queued")

@@ -14,7 +14,7 @@ from civic.notify.models import Message, OptOut
 from civic.notify import limiter, recipients
 
 FIELDS = ("recipient", "address", "personalisation", "unsubscribe_url")
-ERASED = dict.fromkeys(FIELDS)
+ERASED = {**dict.fromkeys(FIELDS), "secret_encrypted": None}
 
 
 HELD = {"email": "recipient", "phone": "recipient"}  # a message's recipient is an address or a number

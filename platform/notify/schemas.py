@@ -13,6 +13,10 @@ NOTIFY_STATUSES = ("created", "sending", "pending", "sent", "delivered", "perman
 PLATFORM_STATUSES = ("queued", "opted_out", "failed")
 NAME = ma.validate.Regexp(r"^[a-z0-9][a-z0-9_\-]{0,99}$", error="Lower-case letters, digits, _ and -, up to 100.")
 PURPOSE = ma.validate.Regexp(r"^[a-z0-9][a-z0-9_\-]{0,49}$", error="Lower-case letters, digits, _ and -, up to 50.")
+# An opt-out of every purpose (a citizen's "no non-essential contact"): `*`, only in an opt-out.
+EVERY_PURPOSE = "*"
+OPT_OUT_PURPOSE = ma.validate.Regexp(r"^(\*|[a-z0-9][a-z0-9_\-]{0,49})$",
+                                     error="Lower-case letters, digits, _ and -, up to 50; or * for every purpose.")
 EXAMPLE_TEMPLATE_ID = "6f9bd7a3-5d2c-4b8e-9a41-0c5a7e3b1d01"
 
 
@@ -116,6 +120,10 @@ class SendSchema(RecipientFields):
     template = ma.fields.String(required=True, validate=ma.validate.Length(1, 100),
                                 metadata={"description": "Your template's name, or its Notify id."})
     personalisation = ma.fields.Dict(keys=ma.fields.String(validate=ma.validate.Length(1, 100)), load_default=dict)
+    secret_personalisation = ma.fields.Dict(
+        keys=ma.fields.String(validate=ma.validate.Length(1, 100)), values=ma.fields.String(validate=ma.validate.Length(max=500)),
+        load_default=dict, metadata={"description": "Fields that hold a secret, such as a one-time code: kept encrypted, "
+                                                    "never shown, and cleared as soon as Notify has the message."})
     postage = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.OneOf(POSTAGE))
     purpose = ma.fields.String(load_default="service", validate=PURPOSE,
                                metadata={"description": "What the message is for (opt-outs are per purpose)."})
@@ -223,13 +231,14 @@ class OptOutInSchema(RecipientFields):
         example = {"channel": "sms", "purpose": "waste_reminders", "phone_number": "07711 123456"}
 
     channel = ma.fields.String(required=True, validate=ma.validate.OneOf(CHANNELS))
-    purpose = ma.fields.String(required=True, validate=PURPOSE)
+    purpose = ma.fields.String(required=True, validate=OPT_OUT_PURPOSE, metadata={
+        "description": "The purpose opted out of, or `*` for every purpose (all non-essential messages)."})
 
 
 class OptOutActionSchema(OptOutInSchema):
     """`notify.opt_out`'s input: an opt-out as the API takes it, and which part of the platform recorded it."""
 
-    source = ma.fields.String(load_default="action", validate=ma.validate.OneOf(("action", "consent")))
+    source = ma.fields.String(load_default="action", validate=ma.validate.OneOf(("action", "consent", "citizen")))
 
 
 class LiftedSchema(ma.Schema):

@@ -2,6 +2,7 @@
 import datetime as dt
 import hashlib
 import hmac
+import json
 import uuid
 
 import sqlalchemy as sa
@@ -13,7 +14,7 @@ from civic.core.db import session, utcnow
 from civic.core.errors import not_found
 from civic.core.pagination import paginate
 from civic.core.tenancy import current_world_is_sandbox, get_scoped, scoped
-from civic.notify import events, notify_api, problems, recipients, unsubscribe
+from civic.notify import events, notify_api, problems, recipients, schemas, unsubscribe
 from civic.notify.models import Config, Message, OptOut, Template
 
 SEND_JOB = "notify.send"
@@ -161,7 +162,7 @@ def opted_out(*, tenant_id: uuid.UUID, channel: str, purpose: str, keys: dict[st
     forms, found = list(current_of), set()
     for start in range(0, len(forms), OPT_OUT_LOOKUP_CHUNK):
         rows = session.execute(scoped(OptOut, tenant_id).with_only_columns(OptOut.id, OptOut.recipient_hash).where(
-            OptOut.channel == channel, OptOut.purpose == purpose,
+            OptOut.channel == channel, OptOut.purpose.in_((purpose, schemas.EVERY_PURPOSE)),
             OptOut.recipient_hash.in_(forms[start:start + OPT_OUT_LOOKUP_CHUNK]))).all()
         for opt_out_id, stored in rows:
             found.add(current_of[stored])
@@ -208,8 +209,9 @@ def build_message(*, tenant_id: uuid.UUID, config: Config, template: Template, i
     """A message for one recipient, checked; (None, errors by field) when it cannot be sent."""
     recipient, address, errors = recipients.check(template.channel, item)
     personalisation = dict(item.get("personalisation") or {})
+    secret = dict(item.get("secret_personalisation") or {})
     filled_here = {unsubscribe.FIELD} if template.channel == "email" and not essential else set()
-    gaps = [f for f in recipients.missing(template.fields, personalisation) if f not in filled_here]
+    gaps = [f for f in recipients.missing(template.fields, {**personalisation, **secret}) if f not in filled_here]
     if gaps:
         errors["personalisation"] = {f: ["Missing."] for f in gaps}
     if errors:
@@ -220,7 +222,8 @@ def build_message(*, tenant_id: uuid.UUID, config: Config, template: Template, i
                       postage=postage if template.channel == "letter" else None, status="queued", purpose=purpose,
                       essential=essential, batch_id=batch_id, row_number=row_number, reference=reference,
                       metadata_=metadata_ or {}, link_type=(link or {}).get("type"),
-                      link_id=(link or {}).get("id"), purge_after=utcnow() + retention(config))
+                      link_id=(link or {}).get("id"), purge_after=utcnow() + retention(config),
+                      secret_encrypted=crypto.encrypt(json.dumps(secret)) if secret else None)
     if message.channel == "email" and not essential:
         message.unsubscribe_url = unsubscribe.link(
             tenant_id=tenant_id, message=message, key=recipients.opt_out_key("email", recipient, None))

@@ -40,14 +40,20 @@ class EncryptedSubject:
         self.subject_encrypted = crypto.encrypt(json.dumps(who.as_dict()))
 
 
+REQUEST_KINDS = ("access", "erasure", "rectification")
+
+
 class AccessRequest(EncryptedSubject, TenantOwned, Sandboxed, Entity, Base):
-    """A subject access request, on its statutory clock."""
+    """A request from a data subject, on its statutory clock: for a copy of their data (`access`), or for
+    its erasure or correction (`rectification`), with what they said in their own words (encrypted)."""
 
     __tablename__ = "privacy_request"
     __table_args__ = (sa.Index("ix_privacy_request_tenant_created", "tenant_id", "created_at"),)
 
     tenant_id: Mapped[uuid.UUID] = tenant_column()
     subject_encrypted: Mapped[str] = mapped_column(sa.Text)
+    kind: Mapped[str] = mapped_column(sa.String(14), default="access", server_default="access")
+    details_encrypted: Mapped[str | None] = mapped_column(sa.Text)
     received_on: Mapped[dt.date]
     region: Mapped[str] = mapped_column(sa.String(30))
     state: Mapped[str] = mapped_column(sa.String(12), default="received")
@@ -66,6 +72,14 @@ class AccessRequest(EncryptedSubject, TenantOwned, Sandboxed, Entity, Base):
     @property
     def transitions(self) -> tuple[str, ...]:
         return TRANSITIONS[self.state]
+
+    @property
+    def details(self) -> str | None:
+        return crypto.decrypt(self.details_encrypted) if self.details_encrypted else None
+
+    @details.setter
+    def details(self, text: str | None) -> None:
+        self.details_encrypted = crypto.encrypt(text) if text else None
 
 
 class Erasure(EncryptedSubject, TenantOwned, Sandboxed, Entity, Base):
@@ -138,3 +152,30 @@ class Consent(TenantOwned, Sandboxed, Entity, Base):
     def subject(self) -> dict:
         return {"name": self.subject_name, "email": self.subject_email, "phone": self.subject_phone,
                 "nhs_number": self.subject_nhs_number}
+
+
+class CitizenCode(Entity, Base):
+    """A citizen proving control of an email address or phone number on the privacy page: the one-time code
+    sent to it, then the session it opens. Place-wide (the person is not any one organisation's).
+
+    Nothing here is in clear: the contact detail is encrypted (and kept as a keyed hash to count codes per
+    person), the code and the session token only as keyed hashes. A row lives for the code's minutes, then
+    the session's; the page's job deletes it after."""
+
+    __tablename__ = "privacy_citizen_code"
+    __table_args__ = (sa.Index("ix_privacy_citizen_code_contact", "contact_hash", "created_at"),
+                      sa.Index("ix_privacy_citizen_code_address", "address_hash", "created_at"))
+
+    kind: Mapped[str] = mapped_column(sa.String(5))  # email or phone
+    contact_hash: Mapped[str] = mapped_column(sa.String(64))
+    contact_encrypted: Mapped[str] = mapped_column(sa.Text)
+    address_hash: Mapped[str] = mapped_column(sa.String(64))  # the browser's network address, keyed
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    code_expires_at: Mapped[dt.datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    session_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    session_expires_at: Mapped[dt.datetime | None]
+
+    @property
+    def contact(self) -> str:
+        return crypto.decrypt(self.contact_encrypted)

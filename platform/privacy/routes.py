@@ -68,7 +68,7 @@ class Requests(MethodView):
     @blp.arguments(schemas.AccessRequestQuerySchema, location="query")
     @blp.response(200, page_schema(schemas.AccessRequestSchema))
     def get(self, query):
-        """List subject access requests, oldest first (filter by `state`).
+        """List subject requests, oldest first (filter by `state` or `kind`: access, erasure, rectification).
 
         Needs `privacy:read`; a signed-in person must be a tenant admin. Each request shown is in the
         audit log. Errors: `invalid_cursor`, `privacy_admin_required`."""

@@ -6,7 +6,7 @@ from civic.core import contact
 from civic.core.calendar import BANK_HOLIDAY_REGIONS
 from civic.core.pagination import PageQuerySchema
 from civic.core.schemas import ResourceSchema, StrictSchema
-from civic.privacy.models import CONSENT_CHANNELS, CONSENT_STATES, STATES
+from civic.privacy.models import CONSENT_CHANNELS, CONSENT_STATES, REQUEST_KINDS, STATES
 
 SUBJECT = {"email": "sam@example.org", "phone": "020 7946 0018", "nhs_number": "943 476 5919",
            "name": "Sam Citizen", "date_of_birth": "1984-03-14", "postcode": "SW1A 1AA"}
@@ -83,6 +83,11 @@ class AccessRequestSchema(ResourceSchema):
     """A subject access request."""
 
     subject = ma.fields.Nested(IdentifiersSchema, required=True)
+    kind = ma.fields.String(load_default="access", validate=ma.validate.OneOf(REQUEST_KINDS), metadata={
+        "description": "What the person asked for: a copy of their data (`access`), its `erasure`, or its "
+                       "correction (`rectification`). Each has the same statutory month."})
+    details = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=2000), metadata={
+        "description": "What the person said they want corrected or erased, in their words (kept encrypted)."})
     received_on = ma.fields.Date(load_default=None, metadata={"description": "Day one of the clock (default today, "
                                                                              "London time); not in the future."})
     region = ma.fields.String(load_default="england-and-wales", validate=ma.validate.OneOf(BANK_HOLIDAY_REGIONS),
@@ -105,6 +110,7 @@ class AccessRequestSchema(ResourceSchema):
 
 class AccessRequestQuerySchema(PageQuerySchema, StrictSchema):
     state = ma.fields.String(validate=ma.validate.OneOf(STATES))
+    kind = ma.fields.String(validate=ma.validate.OneOf(REQUEST_KINDS))
 
 
 class RequestTransitionSchema(StrictSchema):

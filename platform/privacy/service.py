@@ -76,8 +76,9 @@ def _shown(tenant_id, requests) -> None:
 
 
 def create_request(*, tenant_id: uuid.UUID, principal, subject: dict, received_on: dt.date | None = None,
-                   region: str, reference: str | None = None, metadata_: dict | None = None) -> AccessRequest:
-    """Record a request received; its clock starts on the day received."""
+                   region: str, kind: str = "access", details: str | None = None, reference: str | None = None,
+                   metadata_: dict | None = None) -> AccessRequest:
+    """Record a request received (for a copy, an erasure or a correction); its clock starts on the day received."""
     require_handler(principal)
     who = _identifiers(subject)
     received_on = received_on or today()
@@ -85,8 +86,9 @@ def create_request(*, tenant_id: uuid.UUID, principal, subject: dict, received_o
         raise problems.DATE_INVALID("A request cannot be received in the future.", errors={"received_on": ["In the future."]})
     request = AccessRequest(id=uuid.uuid4(), tenant_id=tenant_id, received_on=received_on, region=region,
                             state="received", extension_months=0, paused_days=0, reference=reference,
-                            metadata_=metadata_ or {}, history=[])
+                            metadata_=metadata_ or {}, history=[], kind=kind)
     request.subject = who
+    request.details = details
     request.due_on = _due(request)
     _step(request, principal, received_on)
     session.add(request)
@@ -110,12 +112,14 @@ def get_request(*, tenant_id: uuid.UUID, principal, request_id) -> AccessRequest
     return request
 
 
-def list_requests(*, tenant_id: uuid.UUID, principal, state: str | None = None, limit: int = 20,
-                  after: str | None = None) -> dict:
+def list_requests(*, tenant_id: uuid.UUID, principal, state: str | None = None, kind: str | None = None,
+                  limit: int = 20, after: str | None = None) -> dict:
     require_handler(principal)
     query = scoped(AccessRequest, tenant_id)
     if state:
         query = query.where(AccessRequest.state == state)
+    if kind:
+        query = query.where(AccessRequest.kind == kind)
     page = paginate(query, AccessRequest, limit=limit, after=after)
     _shown(tenant_id, page["items"])
     return page
