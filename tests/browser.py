@@ -11,8 +11,9 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
 
 
 @contextlib.contextmanager
-def chromium_page():
-    """A fresh page; skips (or, in CI, fails) when Chromium is not installed."""
+def chromium_page(**context):
+    """A fresh page (`context`: Playwright's new_context options); skips (or, in CI, fails) when Chromium is
+    not installed."""
     if not os.path.exists(CHROMIUM):
         message = "Debian's chromium is not installed (apt-get install chromium); .ci/run installs it"
         if os.environ.get("CIVIC_REQUIRE_ALL_TESTS"):
@@ -23,6 +24,6 @@ def chromium_page():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
-            yield browser.new_context().new_page()
+            yield browser.new_context(**context).new_page()
         finally:
             browser.close()

@@ -6,11 +6,13 @@ the citizen privacy page (`/privacy`: see, download, opt out, ask for correction
 
 def init_app(app, api) -> None:
     from civic.core import actions, events, jobs, privacy
-    from civic.privacy import citizen, consent, models, retention, routes, views  # noqa: F401  (tables)
+    from civic.core.openapi import document
+    from civic.privacy import citizen, consent, models, page_docs, retention, routes, views  # noqa: F401  (tables)
 
     api.register_blueprint(routes.blp)
     api.register_blueprint(routes.public_blp)
     app.register_blueprint(views.bp)  # the citizen privacy page, /privacy (HTML forms: not in the API)
+    document(api, page_docs.PATHS, page_docs.TAG)
     jobs.register(app, "privacy.citizen_codes", citizen.clear_old)
     jobs.schedule(app, "privacy.citizen_codes", 3600)
     jobs.register(app, "privacy.retention", retention.run)

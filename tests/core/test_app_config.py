@@ -104,7 +104,7 @@ def rules(app) -> set[str]:
 
 
 # Routes a component serves outside /v1/<component>.
-OTHER_PREFIXES = {"reporting": ("/open311/",)}
+OTHER_PREFIXES = {"reporting": ("/open311/",), "privacy": ("/privacy",)}
 
 
 def owned_by(component: str, paths) -> set[str]:
