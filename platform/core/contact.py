@@ -44,6 +44,15 @@ def phone(value: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def uk_mobile(value: str) -> str:
+    """The number in E.164, if it is a UK mobile number (where a text message can go)."""
+    normal = phone(value)
+    if phonenumbers.number_type(phonenumbers.parse(normal)) != phonenumbers.PhoneNumberType.MOBILE \
+            or not normal.startswith("+44"):
+        raise InvalidContact("Enter a UK mobile phone number, like 07700 900 982.")
+    return normal
+
+
 def postcode(value: str) -> str:
     """The UK postcode in its normal form (`SW1A 1AA`), if it fits the official pattern."""
     compact = "".join(value.split()).upper()

@@ -121,9 +121,10 @@ class SendSchema(RecipientFields):
                                 metadata={"description": "Your template's name, or its Notify id."})
     personalisation = ma.fields.Dict(keys=ma.fields.String(validate=ma.validate.Length(1, 100)), load_default=dict)
     secret_personalisation = ma.fields.Dict(
-        keys=ma.fields.String(validate=ma.validate.Length(1, 100)), values=ma.fields.String(validate=ma.validate.Length(max=500)),
-        load_default=dict, metadata={"description": "Fields that hold a secret, such as a one-time code: kept encrypted, "
-                                                    "never shown, and cleared as soon as Notify has the message."})
+        keys=ma.fields.String(validate=ma.validate.Length(1, 100)), values=ma.fields.String(validate=ma.validate.Length(max=100)),
+        load_default=dict, metadata={"description": "Fields of the template that hold a secret, such as a one-time code (up "
+                                                    "to 100 characters each): kept encrypted, never shown, and cleared "
+                                                    "as soon as Notify has the message."})
     postage = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.OneOf(POSTAGE))
     purpose = ma.fields.String(load_default="service", validate=PURPOSE,
                                metadata={"description": "What the message is for (opt-outs are per purpose)."})

@@ -214,6 +214,9 @@ def build_message(*, tenant_id: uuid.UUID, config: Config, template: Template, i
     gaps = [f for f in recipients.missing(template.fields, {**personalisation, **secret}) if f not in filled_here]
     if gaps:
         errors["personalisation"] = {f: ["Missing."] for f in gaps}
+    stray = sorted(set(secret) - set(template.fields))
+    if stray:  # a secret goes only where the template says: never content of its own
+        errors["secret_personalisation"] = {f: ["Not a field of this template."] for f in stray}
     if errors:
         return None, errors
     message = Message(id=uuid.uuid4(), tenant_id=tenant_id, sandbox=sandbox, channel=template.channel,

@@ -8,17 +8,25 @@ core's personal-data registry, as a staff subject search finds it.
 
 - The code is six random digits, sent through the steward's Notify service (`PRIVACY_CITIZEN_SENDER`)
   with `notify.send` as secret personalisation (encrypted, cleared once Notify has it); kept here as a
-  keyed hash only. It works for `PRIVACY_CITIZEN_CODE_MINUTES` and five tries (each try is spent by an
-  atomic update before the code is compared, in constant time).
-- At most three codes per contact detail and ten per network address in fifteen minutes.
+  keyed hash only. It works once, for `PRIVACY_CITIZEN_CODE_MINUTES` and five tries (each try is spent by
+  an atomic update before the code is compared, in constant time).
+- At most three codes per contact detail and ten per network address (an IPv6 address counts as its /64)
+  in fifteen minutes, ten wrong tries per contact detail in a day, and `CODES_PER_HOUR` codes an hour for
+  the whole place; the counts are taken under a lock (PostgreSQL) or the write lock (SQLite), so parallel
+  requests cannot all pass. A code goes to an email address or a UK mobile number only.
 - Whether anything is held is shown only after the code: asking for one answers the same for everyone.
 - The session token is random (256 bits), kept as a keyed hash, for `PRIVACY_CITIZEN_SESSION_MINUTES`.
+- An email address is one person's; a phone number may be a household's. A record is shown and
+  downloaded only when every email address it holds is the one proved (so, signed in with a phone number,
+  only records holding no email address): the rest are counted, never named, and the person can ask for
+  a copy through the organisations (a subject access request) instead.
 - What the person sees or does is in each organisation's audit log, under a pseudonymous actor.
 """
 import dataclasses
 import datetime as dt
 import hashlib
 import hmac
+import ipaddress
 import json
 import secrets
 import uuid
@@ -27,22 +35,22 @@ import marshmallow as ma
 import sqlalchemy as sa
 from flask import current_app
 
-from civic.core import actions, audit, caching, contact, crypto, privacy
+from civic.core import actions, audit, caching, contact, crypto, db, privacy
 from civic.core.auth import Principal
 from civic.core.db import session, utcnow
 from civic.core.errors import Problem
 from civic.core.privacy import Identifiers
-from civic.core.tenancy import Tenant, in_world, tenant_context
+from civic.core.tenancy import Tenant, in_world, scoped, tenant_context
 from civic.privacy import service
-from civic.privacy.models import CitizenCode
+from civic.privacy.models import CLOSED, AccessRequest, CitizenCode
 
 SUBKEY = "privacy-citizen"
 CODE_TRIES = 5
 WINDOW = dt.timedelta(minutes=15)
-CODES_PER_CONTACT, CODES_PER_ADDRESS = 3, 10
+CODES_PER_CONTACT, CODES_PER_ADDRESS, WRONG_PER_DAY, CODES_PER_HOUR = 3, 10, 10, 1000
 PURPOSE = "privacy_code"
-# Asked of an organisation on the person's behalf: a correction or an erasure, in their words.
-ASKS = {"rectification": "correct", "erasure": "erase"}
+# Asked of an organisation on the person's behalf: a copy, a correction or an erasure, in their words.
+ASKS = ("access", "rectification", "erasure")
 DETAILS_MAX = 2000
 
 
@@ -67,7 +75,23 @@ def read_contact(text: str) -> tuple[str, str]:
         raise contact.InvalidContact("That is too long for an email address or phone number.")
     if "@" in text:
         return "email", contact.email(text)
-    return "phone", contact.phone(text)
+    return "phone", contact.uk_mobile(text)
+
+
+def _address(address: str) -> str:
+    """The network address as counted: an IPv6 address as its /64, which one machine usually holds whole."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False)) if ip.version == 6 else str(ip)
+
+
+def _lock(*keys: str) -> None:
+    """Serialise the counting of codes for these keys (SQLite's write lock does already)."""
+    if db.dialect() == "postgresql":
+        for key in sorted(keys):
+            session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
 
 
 def _sender() -> Tenant | None:
@@ -79,11 +103,19 @@ def _sender() -> Tenant | None:
 def start(*, text: str, address: str) -> CitizenCode:
     """Send a one-time code to the contact detail; the row that will check it."""
     kind, value = read_contact(text)
+    contact_hash, address_hash = _keyed(f"contact:{value}"), _keyed(f"address:{_address(address)}")
+    _lock(contact_hash, address_hash, "privacy-citizen-place")
     now = utcnow()
-    contact_hash, address_hash = _keyed(f"contact:{value}"), _keyed(f"address:{address}")
-    recent = sa.select(sa.func.count()).select_from(CitizenCode).where(CitizenCode.created_at > now - WINDOW)
-    if (session.scalar(recent.where(CitizenCode.contact_hash == contact_hash)) >= CODES_PER_CONTACT
-            or session.scalar(recent.where(CitizenCode.address_hash == address_hash)) >= CODES_PER_ADDRESS):
+    since = sa.select(sa.func.count()).select_from(CitizenCode).where
+    wrong = sa.select(sa.func.coalesce(sa.func.sum(CitizenCode.attempts), 0)).where(
+        CitizenCode.contact_hash == contact_hash, CitizenCode.session_hash.is_(None),
+        CitizenCode.created_at > now - dt.timedelta(days=1))
+    if (session.scalar(since(CitizenCode.created_at > now - WINDOW, CitizenCode.contact_hash == contact_hash))
+            >= CODES_PER_CONTACT
+            or session.scalar(since(CitizenCode.created_at > now - WINDOW, CitizenCode.address_hash == address_hash))
+            >= CODES_PER_ADDRESS
+            or session.scalar(since(CitizenCode.created_at > now - dt.timedelta(hours=1))) >= CODES_PER_HOUR
+            or session.scalar(wrong) >= WRONG_PER_DAY):
         raise TooMany()
     sender = _sender()
     if sender is None:
@@ -102,7 +134,12 @@ def start(*, text: str, address: str) -> CitizenCode:
     try:
         with in_world(False):
             actions.run("notify.send", tenant_id=sender.id, data=data)
-    except (actions.UnknownAction, Problem, ma.ValidationError) as exc:
+    except Problem as exc:
+        if exc.code == "invalid_recipient":  # Notify's own rule for where a message can go
+            raise contact.InvalidContact("We cannot send a code there. Check it, or use another email address "
+                                         "or mobile number.") from None
+        raise CannotSend(f"The steward's Notify service did not take the code: {exc}") from None
+    except (actions.UnknownAction, ma.ValidationError) as exc:
         raise CannotSend(f"The steward's Notify service did not take the code: {exc}") from None
     return row
 
@@ -136,6 +173,7 @@ def verify(*, code_id, code: str) -> tuple[str | None, int]:
     if not hmac.compare_digest(_keyed(f"code:{row.id}:{typed}"), row.code_hash):
         return None, CODE_TRIES - row.attempts
     token = secrets.token_urlsafe(32)
+    row.code_expires_at = utcnow()  # used: it never opens another session
     row.session_hash = _keyed(f"session:{token}")
     row.session_expires_at = utcnow() + dt.timedelta(minutes=current_app.config["PRIVACY_CITIZEN_SESSION_MINUTES"])
     session.flush()
@@ -170,7 +208,7 @@ def signed_in(token: str | None) -> Citizen | None:
 def sign_out(token: str | None) -> None:
     if token and isinstance(token, str):
         session.execute(sa.update(CitizenCode).where(CitizenCode.session_hash == _keyed(f"session:{token}"))
-                        .values(session_hash=None, session_expires_at=None).execution_options(synchronize_session=False))
+                        .values(session_expires_at=utcnow()).execution_options(synchronize_session=False))
 
 
 def _organisations() -> list[Tenant]:
@@ -182,20 +220,48 @@ def _enabled(tenant: Tenant) -> list[str]:
     return [e.component for e in privacy.registry(current_app) if facts is not None and facts.has_component(e.component)]
 
 
-def holders(citizen: Citizen) -> list[dict]:
-    """Each organisation holding records linked to the person: its name, slug and what kinds (with counts)."""
-    found = []
+def _emails(value, key: str = ""):
+    """Every email address a record holds (its fields named for email, however nested)."""
+    if isinstance(value, dict):
+        for name, inner in value.items():
+            yield from _emails(inner, str(name))
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _emails(inner, key)
+    elif isinstance(value, str) and "email" in key.lower() and "@" in value:
+        yield value.strip().lower()
+
+
+def _theirs(row: dict, citizen: Citizen) -> bool:
+    """The record is the person's to see: every email address it holds is the one they proved."""
+    proved = citizen.value if citizen.kind == "email" else None
+    return all(email == proved for email in _emails(row))
+
+
+def holders(citizen: Citizen) -> tuple[list[dict], int]:
+    """([each organisation holding the person's records: its name, slug, the records by kind], how many
+    other records are linked to the contact detail but hold an email address not proved here)."""
+    found, withheld = [], 0
     for tenant in _organisations():
         with tenant_context(tenant.id), in_world(False):
-            matches = [m for m in privacy.search_subject(current_app, tenant_id=tenant.id, who=citizen.who,
-                                                         components=_enabled(tenant)) if m.personal]
-        if matches:
+            held = privacy.export_subject(current_app, tenant_id=tenant.id, who=citizen.who,
+                                          components=_enabled(tenant))
+        records: dict[str, list[dict]] = {}
+        for component, rows in held.items():
+            for row in rows:
+                if _theirs(row, citizen):
+                    records.setdefault(component, []).append(row)
+                else:
+                    withheld += 1
+        if records:
             kinds: dict[str, int] = {}
-            for match in matches:
-                kinds[f"{match.component}.{match.type}"] = kinds.get(f"{match.component}.{match.type}", 0) + 1
+            for component, rows in records.items():
+                for row in rows:
+                    kind = f"{component}.{row.get('type', component)}"
+                    kinds[kind] = kinds.get(kind, 0) + 1
             found.append({"tenant": tenant, "slug": tenant.slug, "name": tenant.name, "kinds": kinds,
-                          "ids": {k: [m.id for m in matches if f"{m.component}.{m.type}" == k] for k in kinds}})
-    return found
+                          "records": records, "ids": {c: [r.get("id") for r in rows] for c, rows in records.items()}})
+    return found, withheld
 
 
 def _audit(tenant_id, action: str, citizen: Citizen, detail: dict) -> None:
@@ -208,17 +274,14 @@ def seen(citizen: Citizen, held: list[dict]) -> None:
 
 
 def download(citizen: Citizen) -> str:
-    """Everything every organisation holds linked to the person, as JSON (the page's download)."""
-    organisations = []
-    for entry in holders(citizen):
-        tenant = entry["tenant"]
-        with tenant_context(tenant.id), in_world(False):
-            records = privacy.export_subject(current_app, tenant_id=tenant.id, who=citizen.who,
-                                             components=_enabled(tenant))
-        _audit(tenant.id, "privacy.citizen_downloaded", citizen, {"found": entry["ids"]})
-        organisations.append({"organisation": tenant.name, "slug": tenant.slug, "records": records})
+    """Everything every organisation holds that is the person's, as JSON (the page's download)."""
+    held, withheld = holders(citizen)
+    for entry in held:
+        _audit(entry["tenant"].id, "privacy.citizen_downloaded", citizen, {"found": entry["ids"]})
     return json.dumps({"generated_at": utcnow().isoformat(), "contact": {citizen.kind: citizen.value},
-                       "organisations": organisations}, indent=2, ensure_ascii=False, default=str)
+                       "organisations": [{"organisation": e["name"], "slug": e["slug"], "records": e["records"]}
+                                         for e in held],
+                       "not_included": withheld}, indent=2, ensure_ascii=False, default=str)
 
 
 def opt_out(citizen: Citizen) -> list[str]:
@@ -239,30 +302,40 @@ def opt_out(citizen: Citizen) -> list[str]:
 
 
 def ask(citizen: Citizen, *, kind: str, details: str, slugs: list[str]) -> list[dict]:
-    """A request for correction or erasure to each chosen organisation holding the person's data, on the
-    statutory clock; [{name, due_on}]. Raises ValueError with what to fix."""
+    """A request (a copy, a correction or an erasure) to each chosen organisation holding data linked to the
+    person, on the statutory clock; [{name, due_on}]; one open request of a kind per organisation (asking
+    again names the one open). Raises ValueError with what to fix."""
     if kind not in ASKS:
-        raise ValueError("Choose whether you want your information corrected or deleted.")
+        raise ValueError("Choose whether you want a copy, a correction or your information deleted.")
     details = (details or "").strip()
     if kind == "rectification" and not details:
         raise ValueError("Say what is wrong and what it should be.")
     if len(details) > DETAILS_MAX:
         raise ValueError(f"Use at most {DETAILS_MAX} characters.")
-    chosen = [entry for entry in holders(citizen) if entry["slug"] in set(slugs)]
+    chosen = [entry["tenant"] for entry in holders(citizen)[0] if entry["slug"] in set(slugs)]
     if not chosen:
         raise ValueError("Choose at least one organisation.")
     made = []
-    for entry in chosen:
-        tenant = entry["tenant"]
+    for tenant in chosen:
         principal = Principal(tenant_id=tenant.id, client_id="citizen-privacy-page", scopes=frozenset())
         with tenant_context(tenant.id), in_world(False):
-            request = service.create_request(tenant_id=tenant.id, principal=principal,
-                                             subject={citizen.kind: citizen.value}, region="england-and-wales",
-                                             kind=kind, details=details or None,
-                                             metadata_={"channel": "citizen_privacy_page"})
+            request = _open_request(tenant.id, kind, citizen) or service.create_request(
+                tenant_id=tenant.id, principal=principal, subject={citizen.kind: citizen.value},
+                region="england-and-wales", kind=kind, details=details or None, metadata_={
+                    "channel": "citizen_privacy_page", "contact": citizen.actor,
+                    "identity": f"{'email address' if citizen.kind == 'email' else 'mobile number'} proved by a one-time code"})
         _audit(tenant.id, "privacy.citizen_asked", citizen, {"kind": kind, "request_id": str(request.id)})
         made.append({"name": tenant.name, "due_on": request.due_on})
     return made
+
+
+def _open_request(tenant_id, kind: str, citizen: Citizen) -> AccessRequest | None:
+    """The person's request of this kind from the page still open there, if any."""
+    for request in session.scalars(scoped(AccessRequest, tenant_id).where(
+            AccessRequest.kind == kind, AccessRequest.state.not_in(CLOSED))):
+        if request.metadata_.get("contact") == citizen.actor:
+            return request
+    return None
 
 
 def clear_old(payload: dict, job) -> None:

@@ -16,7 +16,7 @@ from civic.privacy import citizen
 
 bp = Blueprint("privacy-pages", __name__, template_folder="templates")
 CODE, SESSION = "privacy_code", "privacy_session"
-REQUEST_NAMES = {"rectification": "correct", "erasure": "delete"}
+REQUEST_NAMES = {"access": "send you a copy of", "rectification": "correct", "erasure": "delete"}
 
 
 def _page(template: str, status: int = 200, headers: dict | None = None, **context):
@@ -82,6 +82,7 @@ def code():
         return _page("code.html", kind=sent_to[0], sent_to=sent_to[1],
                      error=f"The code is not right. Check it and try again ({left} {'try' if left == 1 else 'tries'} left).")
     cookie.pop(CODE, None)
+    cookie.pop("csrf", None)  # signed in: a new CSRF token from the next page on
     cookie[SESSION] = token
     return _see_other("/privacy/mine")
 
@@ -93,9 +94,9 @@ def mine():
     person = _signed_in()
     if person is None:
         return _see_other("/privacy")
-    held = citizen.holders(person)
+    held, withheld = citizen.holders(person)
     citizen.seen(person, held)
-    return _page("mine.html", person=person, held=held, done=request.args.get("done"))
+    return _page("mine.html", person=person, held=held, withheld=withheld)
 
 
 @bp.get("/privacy/mine.json")
@@ -134,8 +135,8 @@ def ask():
     try:
         asked = citizen.ask(person, kind=kind, details=details, slugs=request.form.getlist("organisation"))
     except ValueError as exc:
-        held = citizen.holders(person)
-        return _page("mine.html", 400, person=person, held=held, error=str(exc), done=None,
+        held, withheld = citizen.holders(person)
+        return _page("mine.html", 400, person=person, held=held, withheld=withheld, error=str(exc),
                      kind=kind, details=details[:citizen.DETAILS_MAX])
     return _page("done.html", person=person, asked=asked, what=REQUEST_NAMES[kind], opted_out=None)
 

@@ -109,3 +109,46 @@ def test_export_and_erase_through_the_core_registry(app, ready, other_org):
     mine = stored(app, Message, Message.tenant_id == ready.tenant.id)
     theirs = stored(app, Message, Message.tenant_id == other_org.tenant.id)
     assert [m.recipient for m in mine] == [None] and [m.recipient for m in theirs] == ["sam@example.org"]
+
+
+def test_an_opt_out_of_every_purpose_stops_all_non_essential_messages_only(client, ready, worker):
+    opt = client.post("/v1/notify/opt-outs", headers=ready.headers,
+                      json={"channel": "email", "purpose": "*", "email_address": "sam@example.org"})
+    assert opt.status_code == 201 and opt.json["purpose"] == "*"
+    assert news(ready).json["status"] == "opted_out"
+    events = ready.send(template="newsletter", email_address="sam@example.org", personalisation={"name": "S"},
+                        purpose="events", essential=False)
+    assert events.json["status"] == "opted_out"
+    assert ready.email().json["status"] == "queued"  # essential
+    assert news(ready, to="alex@example.org").json["status"] == "queued"  # someone else
+    for purpose in ("**", "news*", ""):
+        bad = client.post("/v1/notify/opt-outs", headers=ready.headers,
+                          json={"channel": "email", "purpose": purpose, "email_address": "sam@example.org"})
+        assert bad.status_code == 422 and "purpose" in bad.json["errors"], bad.json
+    refused = ready.send(template="newsletter", email_address="sam@example.org", personalisation={"name": "S"},
+                         purpose="*", essential=False)  # a message has one purpose, never every one
+    assert refused.status_code == 422 and "purpose" in refused.json["errors"]
+
+
+def test_secret_personalisation_is_sent_but_never_shown_or_kept(app, client, org, worker, fake_notify):
+    org.template("code", "sms", "Your code is ((code)). It works for ((minutes)) minutes.")
+    sent = org.send(template="code", phone_number="07711 123456", personalisation={"minutes": "10"},
+                    secret_personalisation={"code": "493817"})
+    assert sent.status_code == 201 and "493817" not in sent.get_data(as_text=True), sent.json
+    queued = stored(app, Message)[0]
+    assert queued.personalisation == {"minutes": "10"} and "493817" not in queued.secret_encrypted
+    worker.drain()
+    (note,) = fake_notify.sent(reference=sent.json["id"])
+    assert note["body"] == "Your code is 493817. It works for 10 minutes."
+    assert stored(app, Message)[0].secret_encrypted is None
+    shown = client.get(f"/v1/notify/messages/{sent.json['id']}", headers=org.headers).get_data(as_text=True)
+    assert "493817" not in shown
+    missing = org.send(template="code", phone_number="07711 123456", personalisation={"minutes": "10"})
+    assert missing.status_code == 422 and missing.json["code"] == "missing_personalisation"
+    not_text = org.send(template="code", phone_number="07711 123456", personalisation={"minutes": "10"},
+                        secret_personalisation={"code": 493817})
+    assert not_text.status_code == 422 and "secret_personalisation" in not_text.json["errors"]
+    stray = org.send(template="code", phone_number="07711 123456", personalisation={"minutes": "10"},
+                     secret_personalisation={"code": "1", "note": "content the template does not have"})
+    assert stray.status_code == 422 and stray.json["errors"]["secret_personalisation"] == {
+        "note": ["Not a field of this template."]}

@@ -12,7 +12,7 @@ from civic.core.tenancy import place_wide
 from civic.notify.models import Message
 from civic.privacy.models import CitizenCode
 from tests.notify.conftest import Org as NotifyOrg
-from tests.privacy.conftest import SAM, Org
+from tests.privacy.conftest import SAM, Org, slot
 
 STEWARD = "privacy-steward"
 
@@ -127,9 +127,25 @@ def test_a_citizen_sees_downloads_opts_out_and_asks_for_erasure_across_organisat
         assert "sam" not in json.dumps([e.detail for e in log]).lower()
 
 
-def test_a_text_message_code_signs_in_by_phone(browser, places):
-    page = browser.sign_in(contact="020 7946 0018", to="+442079460018")
-    assert "Riverside Council" in page and "Valley Food Bank" not in page
+def test_by_mobile_only_records_holding_no_email_address_are_shown(client, make, browser, places):
+    """A phone may be a household's: a record that also holds an email address is counted, never shown."""
+    first, second, _ = places
+    for org, attendee in ((first, {"name": "Sam Citizen", "phone": "07711 123456"}),
+                          (second, {"name": "Kim Citizen", "phone": "07711 123456", "email": "kim@example.org"})):
+        org.post("/v1/booking/bookings", {"resource_id": make.resource(org.tenant)["id"], "start": slot(6),
+                                          "attendee": attendee}, org.other_app)
+    page = browser.sign_in(contact="07711 123456", to="+447711123456")
+    assert "Riverside Council" in page and "Hillside Housing" not in page and "Kim" not in page
+    assert "1 other record linked to +447711123456 also holds an email address" in page
+    held = json.loads(browser.get("/privacy/mine.json").get_data(as_text=True))
+    assert "kim@example.org" not in json.dumps(held) and held["not_included"] == 1
+    browser.get("/privacy/mine")
+    asked = browser.post("/privacy/mine/requests", {"kind": "access", "organisation": [second.tenant.slug]},
+                         status=400)  # not one of the organisations shown
+    assert "Choose at least one organisation" in asked.get_data(as_text=True)
+    browser.get("/privacy")
+    landline = browser.post("/privacy", {"contact": "020 7946 0018"}, status=400).get_data(as_text=True)
+    assert "Enter a UK mobile phone number" in landline
 
 
 def test_nothing_is_said_about_what_is_held_before_the_code(browser, places):
@@ -252,3 +268,50 @@ def test_a_correction_needs_details_and_signing_out_ends_the_session(browser, pl
     browser.post("/privacy/sign-out", {}, status=303)
     assert browser.get("/privacy/mine", status=303).headers["Location"].endswith("/privacy")
     browser.get("/privacy/mine.json", status=303)
+
+
+def test_a_code_opens_one_session_only_even_with_an_old_cookie(client, browser, places):
+    browser.ask_code()
+    before = client.get_cookie("session").value  # the cookie as it was while the code waited
+    code = browser.code_sent()
+    browser.get("/privacy/code")
+    browser.post("/privacy/code", {"code": code}, 303)
+    browser.get("/privacy/mine")
+    browser.post("/privacy/sign-out", {}, status=303)
+    client.set_cookie("session", before)
+    browser.get("/privacy/code", status=303)  # no code waits any more
+    browser.post("/privacy/code", {"code": code}, status=400, csrf=False)
+    assert browser.get("/privacy/mine", status=303).headers["Location"].endswith("/privacy")
+
+
+def test_ten_wrong_tries_in_a_day_stop_new_codes_for_that_contact_detail(browser, places):
+    for _ in range(2):
+        browser.ask_code()
+        code = browser.code_sent()
+        browser.get("/privacy/code")
+        for _ in range(5):
+            browser.post("/privacy/code", {"code": f"{(int(code) + 1) % 10 ** 6:06d}"})
+    assert "too many codes" in browser.ask_code(status=429).get_data(as_text=True)
+    browser.ask_code(contact="alex@example.org")  # someone else is not held back
+
+
+def test_the_whole_place_has_an_hourly_budget_of_codes(browser, places, monkeypatch):
+    from civic.privacy import citizen
+
+    monkeypatch.setattr(citizen, "CODES_PER_HOUR", 2)
+    browser.ask_code(contact="one@example.org")
+    browser.ask_code(contact="two@example.org")
+    browser.ask_code(contact="three@example.org", status=429)
+
+
+def test_asking_again_names_the_request_already_open(client, browser, places):
+    first = places[0]
+    browser.sign_in()
+    for _ in range(2):
+        browser.get("/privacy/mine")
+        browser.post("/privacy/mine/requests", {"kind": "erasure", "organisation": [first.tenant.slug]})
+    (request,) = client.get("/v1/privacy/requests", headers=first.admin).get_json()["items"]
+    assert request["metadata"]["identity"] == "email address proved by a one-time code"
+    browser.get("/privacy/mine")
+    browser.post("/privacy/mine/requests", {"kind": "access", "organisation": [first.tenant.slug]})
+    assert len(client.get("/v1/privacy/requests", headers=first.admin).get_json()["items"]) == 2

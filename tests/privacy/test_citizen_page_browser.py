@@ -87,11 +87,12 @@ def test_the_whole_journey_works_with_the_keyboard_alone(site, fake_notify, work
         page.keyboard.type(code_for(fake_notify, worker))
         page.keyboard.press("Enter")
         page.wait_for_selector("text=Riverside Council")
-        for _ in range(30):  # Tab on to the erasure choice, then the request button
+        for _ in range(30):  # Tab on to the choices, then the request button
             page.keyboard.press("Tab")
-            if page.evaluate("document.activeElement.id") == "kind-rectification":
+            if page.evaluate("document.activeElement.id") == "kind-access":
                 break
         page.keyboard.press("ArrowDown")  # radios move with the arrow keys
+        page.keyboard.press("ArrowDown")
         assert page.evaluate("document.activeElement.id") == "kind-erasure"
         for _ in range(10):
             page.keyboard.press("Tab")
@@ -100,3 +101,56 @@ def test_the_whole_journey_works_with_the_keyboard_alone(site, fake_notify, work
         page.keyboard.press("Enter")
         page.wait_for_selector("text=Your request has been sent")
         assert "Riverside Council" in page.content()
+
+
+def test_twenty_guesses_at_once_get_five_tries_between_them(site, fake_notify, worker):
+    """Each try is spent by one atomic update before the code is compared: parallel guesses share five."""
+    import concurrent.futures
+
+    import requests
+
+    browser = requests.Session()
+    page = browser.get(site.url + "/privacy").text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    assert browser.post(site.url + "/privacy", data={"contact": "sam@example.org", "csrf": csrf},
+                        allow_redirects=False).status_code == 303
+    code = code_for(fake_notify, worker)
+    wrong = f"{(int(code) + 1) % 10 ** 6:06d}"
+    cookies = browser.cookies.get_dict()
+
+    def guess(_):
+        return requests.post(site.url + "/privacy/code", data={"code": wrong, "csrf": csrf}, cookies=cookies,
+                             allow_redirects=False, timeout=60).text
+
+    with concurrent.futures.ThreadPoolExecutor(20) as pool:
+        answers = list(pool.map(guess, range(20)))
+    ended = ("tried too many times", "expired or been used")  # the fifth wrong try, or a guess after it
+    assert sum("The code is not right" in a or any(e in a for e in ended) for a in answers) == 20
+    assert sum("The code is not right" in a for a in answers) <= 4  # the fifth wrong try ends the code
+    right = requests.post(site.url + "/privacy/code", data={"code": code, "csrf": csrf}, cookies=cookies,
+                          allow_redirects=False, timeout=60)
+    assert right.status_code in (200, 400) and "/privacy/mine" not in right.headers.get("Location", "")
+
+
+def test_ten_requests_for_codes_at_once_send_three(site, fake_notify, worker):
+    """The counts are taken under a lock: parallel requests cannot all pass the per-person limit."""
+    import concurrent.futures
+
+    import requests
+
+    def ask(_):
+        browser = requests.Session()
+        csrf = re.search(r'name="csrf" value="([^"]+)"', browser.get(site.url + "/privacy", timeout=60).text).group(1)
+        return browser.post(site.url + "/privacy", data={"contact": "sam@example.org", "csrf": csrf},
+                            allow_redirects=False, timeout=60).status_code
+
+    with concurrent.futures.ThreadPoolExecutor(10) as pool:
+        answers = sorted(pool.map(ask, range(10)))
+    assert answers == [303] * 3 + [429] * 7
+    deadline = time.monotonic() + 30  # the server's own worker may be sending some of them meanwhile
+    while len([n for n in fake_notify.sent() if n["to"] == "sam@example.org"]) < 3 and time.monotonic() < deadline:
+        worker.drain()
+        time.sleep(0.1)
+    time.sleep(0.5)
+    worker.drain()
+    assert len([n for n in fake_notify.sent() if n["to"] == "sam@example.org"]) == 3
