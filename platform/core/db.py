@@ -315,3 +315,12 @@ def unit_of_work():
 
 def dialect() -> str:
     return engine().dialect.name
+
+
+def lock_keys(*keys: str) -> None:
+    """Serialise work on these keys until the transaction ends (count-then-insert limits, say): PostgreSQL's
+    transaction-level advisory locks, taken in a fixed order; SQLite needs none (a writing request holds
+    the database's write lock from its start)."""
+    if dialect() == "postgresql":
+        for key in sorted(set(keys)):
+            session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})

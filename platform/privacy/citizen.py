@@ -87,13 +87,6 @@ def _address(address: str) -> str:
     return str(ipaddress.ip_network(f"{ip}/64", strict=False)) if ip.version == 6 else str(ip)
 
 
-def _lock(*keys: str) -> None:
-    """Serialise the counting of codes for these keys (SQLite's write lock does already)."""
-    if db.dialect() == "postgresql":
-        for key in sorted(keys):
-            session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
-
-
 def _sender() -> Tenant | None:
     slug = current_app.config["PRIVACY_CITIZEN_SENDER"]
     tenant = session.scalars(sa.select(Tenant).where(Tenant.slug == slug)).first() if slug else None
@@ -104,7 +97,7 @@ def start(*, text: str, address: str) -> CitizenCode:
     """Send a one-time code to the contact detail; the row that will check it."""
     kind, value = read_contact(text)
     contact_hash, address_hash = _keyed(f"contact:{value}"), _keyed(f"address:{_address(address)}")
-    _lock(contact_hash, address_hash, "privacy-citizen-place")
+    db.lock_keys(contact_hash, address_hash, "privacy-citizen-place")
     now = utcnow()
     since = sa.select(sa.func.count()).select_from(CitizenCode).where
     wrong = sa.select(sa.func.coalesce(sa.func.sum(CitizenCode.attempts), 0)).where(
@@ -338,8 +331,8 @@ def _open_request(tenant_id, kind: str, citizen: Citizen) -> AccessRequest | Non
     return None
 
 
-def clear_old(payload: dict, job) -> None:
-    """`privacy.citizen_codes`: delete codes and sessions that ended (an hour after the longest could)."""
+def clear_old() -> None:
+    """Delete codes and sessions that ended (an hour after the longest could): in the hourly retention run."""
     settings = current_app.config
     longest = settings["PRIVACY_CITIZEN_CODE_MINUTES"] + settings["PRIVACY_CITIZEN_SESSION_MINUTES"]
     session.execute(sa.delete(CitizenCode).where(CitizenCode.created_at < utcnow() - dt.timedelta(minutes=longest + 60)))

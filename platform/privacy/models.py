@@ -160,7 +160,7 @@ class CitizenCode(Entity, Base):
 
     Nothing here is in clear: the contact detail is encrypted (and kept as a keyed hash to count codes per
     person), the code and the session token only as keyed hashes. A row lives for the code's minutes, then
-    the session's; the page's job deletes it after."""
+    the session's; the hourly retention run deletes it after."""
 
     __tablename__ = "privacy_citizen_code"
     __table_args__ = (sa.Index("ix_privacy_citizen_code_contact", "contact_hash", "created_at"),

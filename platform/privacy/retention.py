@@ -158,7 +158,11 @@ def list_runs(*, tenant_id: uuid.UUID, principal, data_class: str | None = None,
 
 
 def run(payload: dict, job) -> None:
-    """`privacy.retention` (scheduled): every organisation's schedule applied, each run recorded."""
+    """`privacy.retention` (scheduled): every organisation's schedule applied, each run recorded; and the
+    citizen page's ended codes and sessions deleted."""
+    from civic.privacy import citizen
+
+    citizen.clear_old()
     for tenant_id in list(session.scalars(sa.select(Tenant.id).order_by(Tenant.id))):
         with tenant_context(tenant_id):
             apply(tenant_id=tenant_id)

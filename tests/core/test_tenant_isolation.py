@@ -32,7 +32,7 @@ CORE_INSERTS = {
 RAW_SQL = {
     "platform/core/idempotency.py": "reads and restores PostgreSQL's lock_timeout setting",
     "platform/core/observability.py": "the readiness probe's SELECT 1",
-    "platform/core/db.py": "SQLite's BEGIN IMMEDIATE",
+    "platform/core/db.py": "SQLite's BEGIN IMMEDIATE; PostgreSQL's advisory locks (lock_keys)",
     "platform/core/caching.py": "NOTIFY civic_cache, which reads and writes no table",
     "platform/core/migrate.py": "Alembic migrations and the schema comparison",
 }

@@ -315,3 +315,23 @@ def test_asking_again_names_the_request_already_open(client, browser, places):
     browser.get("/privacy/mine")
     browser.post("/privacy/mine/requests", {"kind": "access", "organisation": [first.tenant.slug]})
     assert len(client.get("/v1/privacy/requests", headers=first.admin).get_json()["items"]) == 2
+
+
+def test_the_hourly_retention_run_deletes_ended_codes_and_sessions_only(app, browser, places):
+    import datetime as dt
+
+    from civic.core.db import unit_of_work, utcnow
+    from civic.privacy import retention
+
+    browser.sign_in()
+    browser.ask_code(contact="alex@example.org")
+    with app.app_context(), place_wide("tests.inspection"):
+        old = session.scalars(sa.select(CitizenCode)).all()[0]
+        session.execute(sa.update(CitizenCode).where(CitizenCode.id == old.id)
+                        .values(created_at=utcnow() - dt.timedelta(hours=3)))
+        session.commit()
+    with app.app_context(), unit_of_work():
+        retention.run({}, None)
+    with app.app_context(), place_wide("tests.inspection"):
+        left = {row.id for row in session.scalars(sa.select(CitizenCode))}
+    assert old.id not in left and len(left) == 1
