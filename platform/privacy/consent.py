@@ -25,7 +25,7 @@ import uuid
 
 import sqlalchemy as sa
 
-from civic.core import actions, audit, privacy
+from civic.core import actions, audit, db, privacy
 from civic.core.db import session, utcnow
 from civic.core.privacy import Identifiers, PersonalData
 from civic.core.tenancy import Tenant, get_scoped, in_world, scoped
@@ -90,6 +90,7 @@ def give(*, tenant_id: uuid.UUID, principal, subject: dict, purpose: str, descri
         raise problems.CONSENT_DATE_INVALID(
             "A consent is given now or in the past, and expires after it was given.",
             errors={"given_at" if given_at > now else "expires_at": ["Out of order."]})
+    db.lock_keys(f"privacy.consent:{tenant_id}:{purpose}:{channel}")  # two at once: one record, not two
     consent = _same(tenant_id, who, purpose, channel)
     if consent is not None and consent.withdrawn_at is not None and given_at < consent.withdrawn_at:
         raise problems.CONSENT_DATE_INVALID(

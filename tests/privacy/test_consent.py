@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from tests.conftest import postgres_only
 from tests.core.conftest import assert_problem
 from tests.notify.conftest import Org as NotifyOrg
 
@@ -216,3 +217,18 @@ def test_a_shared_household_phone_never_merges_two_people_and_a_late_paper_form_
     again = org.post(CONSENTS, {**NEWS, "description": "The newsletter, now weekly"}, status=200)
     terms = [step["terms"]["description"] for step in again["history"] if step["state"] == "given"]
     assert terms == [NEWS["description"], "The newsletter, now weekly"]  # what was agreed each time stays
+
+
+@postgres_only
+def test_ten_identical_consents_at_once_make_one_record(client, org, live_server):
+    """Given at the same moment through a multi-worker server: one record, every giving in its history."""
+    import requests
+
+    from tests.helpers import together
+
+    server = live_server(workers=4)
+    post = lambda: requests.post(f"{server.url}{CONSENTS}", json=NEWS, headers=org.admin, timeout=60)  # noqa: E731
+    answers = together(*[post] * 10)
+    assert sorted(a.status_code for a in answers) == [200] * 9 + [201], [a.text for a in answers]
+    (record,) = org.post(f"{CONSENTS}/search", {"subject": {"email": "sam@example.org"}}, status=200)["items"]
+    assert [h["state"] for h in record["history"]] == ["given"] * 10
