@@ -40,11 +40,15 @@ def upgrade() -> None:
     with op.batch_alter_table('privacy_request', schema=None) as batch_op:
         batch_op.add_column(sa.Column('kind', sa.String(length=14), server_default='access', nullable=False))
         batch_op.add_column(sa.Column('details_encrypted', sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column('citizen_key', sa.String(length=64), nullable=True))
+        batch_op.create_index(batch_op.f('ix_privacy_request_citizen_key'), ['citizen_key'], unique=False)
 
 
 
 def downgrade() -> None:
     with op.batch_alter_table('privacy_request', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_privacy_request_citizen_key'))
+        batch_op.drop_column('citizen_key')
         batch_op.drop_column('details_encrypted')
         batch_op.drop_column('kind')
 

@@ -179,7 +179,11 @@ class Citizen:
 
     kind: str
     value: str
-    actor: str  # pseudonymous, for the audit log
+    key: str  # the keyed hash of the contact detail: pseudonymous
+
+    @property
+    def actor(self) -> str:  # for the audit log
+        return f"citizen:{self.key[:16]}"
 
     @property
     def who(self) -> Identifiers:
@@ -195,7 +199,7 @@ def signed_in(token: str | None) -> Citizen | None:
         return None
     row = session.scalars(sa.select(CitizenCode).where(CitizenCode.session_hash == _keyed(f"session:{token}"),
                                                        CitizenCode.session_expires_at > utcnow())).first()
-    return Citizen(kind=row.kind, value=row.contact, actor=f"citizen:{row.contact_hash[:16]}") if row else None
+    return Citizen(kind=row.kind, value=row.contact, key=row.contact_hash) if row else None
 
 
 def sign_out(token: str | None) -> None:
@@ -314,8 +318,8 @@ def ask(citizen: Citizen, *, kind: str, details: str, slugs: list[str]) -> list[
         with tenant_context(tenant.id), in_world(False):
             request = _open_request(tenant.id, kind, citizen) or service.create_request(
                 tenant_id=tenant.id, principal=principal, subject={citizen.kind: citizen.value},
-                region="england-and-wales", kind=kind, details=details or None, metadata_={
-                    "channel": "citizen_privacy_page", "contact": citizen.actor,
+                region="england-and-wales", kind=kind, details=details or None, citizen_key=citizen.key, metadata_={
+                    "channel": "citizen_privacy_page",
                     "identity": f"{'email address' if citizen.kind == 'email' else 'mobile number'} proved by a one-time code"})
         _audit(tenant.id, "privacy.citizen_asked", citizen, {"kind": kind, "request_id": str(request.id)})
         made.append({"name": tenant.name, "due_on": request.due_on})
@@ -324,11 +328,22 @@ def ask(citizen: Citizen, *, kind: str, details: str, slugs: list[str]) -> list[
 
 def _open_request(tenant_id, kind: str, citizen: Citizen) -> AccessRequest | None:
     """The person's request of this kind from the page still open there, if any."""
-    for request in session.scalars(scoped(AccessRequest, tenant_id).where(
-            AccessRequest.kind == kind, AccessRequest.state.not_in(CLOSED))):
-        if request.metadata_.get("contact") == citizen.actor:
-            return request
-    return None
+    return session.scalars(scoped(AccessRequest, tenant_id).where(
+        AccessRequest.citizen_key == citizen.key, AccessRequest.kind == kind,
+        AccessRequest.state.not_in(CLOSED))).first()
+
+
+def requests_of(citizen: Citizen) -> list[dict]:
+    """The requests the person made on the page, in every organisation: what, when due, and where it stands."""
+    found = []
+    for tenant in _organisations():
+        with tenant_context(tenant.id), in_world(False):
+            for request in session.scalars(scoped(AccessRequest, tenant.id).where(
+                    AccessRequest.citizen_key == citizen.key).order_by(AccessRequest.created_at)):
+                found.append({"name": tenant.name, "kind": request.kind, "received_on": request.received_on,
+                              "due_on": request.due_on, "state": request.state, "closed_on": request.closed_on,
+                              "refusal_reason": request.refusal_reason})
+    return found
 
 
 def clear_old() -> None:

@@ -54,6 +54,9 @@ class AccessRequest(EncryptedSubject, TenantOwned, Sandboxed, Entity, Base):
     subject_encrypted: Mapped[str] = mapped_column(sa.Text)
     kind: Mapped[str] = mapped_column(sa.String(14), default="access", server_default="access")
     details_encrypted: Mapped[str | None] = mapped_column(sa.Text)
+    # Made on the citizen privacy page: the person's pseudonymous key there (a keyed hash of the contact
+    # detail they proved), so that the page can show them their own requests.
+    citizen_key: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     received_on: Mapped[dt.date]
     region: Mapped[str] = mapped_column(sa.String(30))
     state: Mapped[str] = mapped_column(sa.String(12), default="received")

@@ -77,7 +77,7 @@ def _shown(tenant_id, requests) -> None:
 
 def create_request(*, tenant_id: uuid.UUID, principal, subject: dict, received_on: dt.date | None = None,
                    region: str, kind: str = "access", details: str | None = None, reference: str | None = None,
-                   metadata_: dict | None = None) -> AccessRequest:
+                   metadata_: dict | None = None, citizen_key: str | None = None) -> AccessRequest:
     """Record a request received (for a copy, an erasure or a correction); its clock starts on the day received."""
     require_handler(principal)
     who = _identifiers(subject)
@@ -86,7 +86,7 @@ def create_request(*, tenant_id: uuid.UUID, principal, subject: dict, received_o
         raise problems.DATE_INVALID("A request cannot be received in the future.", errors={"received_on": ["In the future."]})
     request = AccessRequest(id=uuid.uuid4(), tenant_id=tenant_id, received_on=received_on, region=region,
                             state="received", extension_months=0, paused_days=0, reference=reference,
-                            metadata_=metadata_ or {}, history=[], kind=kind)
+                            metadata_=metadata_ or {}, history=[], kind=kind, citizen_key=citizen_key)
     request.subject = who
     request.details = details
     request.due_on = _due(request)

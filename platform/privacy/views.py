@@ -96,7 +96,7 @@ def mine():
         return _see_other("/privacy")
     held, withheld = citizen.holders(person)
     citizen.seen(person, held)
-    return _page("mine.html", person=person, held=held, withheld=withheld)
+    return _page("mine.html", person=person, held=held, withheld=withheld, asked=citizen.requests_of(person))
 
 
 @bp.get("/privacy/mine.json")
@@ -137,6 +137,7 @@ def ask():
     except ValueError as exc:
         held, withheld = citizen.holders(person)
         return _page("mine.html", 400, person=person, held=held, withheld=withheld, error=str(exc),
+                     asked=citizen.requests_of(person),
                      kind=kind, details=details[:citizen.DETAILS_MAX])
     return _page("done.html", person=person, asked=asked, what=REQUEST_NAMES[kind], opted_out=None)
 

@@ -311,7 +311,11 @@ def test_asking_again_names_the_request_already_open(client, browser, places):
         browser.get("/privacy/mine")
         browser.post("/privacy/mine/requests", {"kind": "erasure", "organisation": [first.tenant.slug]})
     (request,) = client.get("/v1/privacy/requests", headers=first.admin).get_json()["items"]
-    assert request["metadata"]["identity"] == "email address proved by a one-time code"
+    assert request["metadata"] == {"channel": "citizen_privacy_page",
+                                   "identity": "email address proved by a one-time code"}
+    first.move(request["id"], to="refused", reason="We must keep your case for 6 years.")
+    page = browser.get("/privacy/mine").get_data(as_text=True)
+    assert "Your requests" in page and "Refused: We must keep your case for 6 years." in page
     browser.get("/privacy/mine")
     browser.post("/privacy/mine/requests", {"kind": "access", "organisation": [first.tenant.slug]})
     assert len(client.get("/v1/privacy/requests", headers=first.admin).get_json()["items"]) == 2

@@ -69,6 +69,14 @@ def test_every_page_passes_axe_core_wcag_22_aa_errors_included(site, fake_notify
         page.get_by_role("button", name="Stop messages I do not need").click()
         page.wait_for_selector("text=You will not get messages you do not need")
         accessible(page, axe)
+        page.goto(site.url + "/privacy/mine")
+        page.get_by_label("Delete my information").check()
+        page.get_by_role("button", name="Send my request").click()
+        page.wait_for_selector("text=Your request has been sent")
+        accessible(page, axe)
+        page.goto(site.url + "/privacy/mine")
+        page.wait_for_selector("text=Your requests")
+        accessible(page, axe)
 
 
 def test_the_whole_journey_works_with_the_keyboard_alone(site, fake_notify, worker):
