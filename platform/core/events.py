@@ -5,7 +5,13 @@ one-line description, marshmallow payload schema) and emitted only through it; e
 undeclared type, or a payload its schema refuses, raises. A rolled-back change leaves no event. Subscribers are job names: emitting
 an event queues one outbox job per subscriber in the same transaction, so each runs after commit,
 at least once, retried with backoff and dead-lettered, and its failure never undoes the change.
+
+An event emitted while an automation runs (`with caused_by(chain)`) carries, in its subscribers'
+envelope, the CloudEvents extension attribute `civicchain`: the automations that led to it, so that an
+automation that would trigger itself again is stopped.
 """
+import contextlib
+import contextvars
 import datetime as dt
 import importlib
 import importlib.util
@@ -20,6 +26,17 @@ from civic.core import jobs
 from civic.core.db import Base, session, utcnow
 
 DECLARED: dict[str, "EventType"] = {}
+_chain: contextvars.ContextVar[tuple] = contextvars.ContextVar("civic_event_chain", default=())
+
+
+@contextlib.contextmanager
+def caused_by(chain):
+    """Events emitted in the block name `chain` (automation ids, oldest first) as `civicchain`."""
+    token = _chain.set(tuple(chain))
+    try:
+        yield
+    finally:
+        _chain.reset(token)
 
 
 class Event(Base):
@@ -134,9 +151,11 @@ def emit(event_type: str, *, tenant_id: uuid.UUID | None, subject: str | None, d
     chosen: dict = {}
     for job_name, when in [*subscriptions.get(event_type, ()), *subscriptions.get("*", ())]:
         chosen.setdefault(job_name, when)
+    envelope, chain = None, _chain.get()
     for job_name, when in chosen.items():
         if when is None or when(event_type, tenant_id, data):
-            jobs.enqueue(job_name, event.envelope(), tenant_id=tenant_id)
+            envelope = envelope or ({**event.envelope(), "civicchain": list(chain)} if chain else event.envelope())
+            jobs.enqueue(job_name, envelope, tenant_id=tenant_id)
     return event  # flushed with the change it records (the ORM flushes before any query that needs it)
 
 

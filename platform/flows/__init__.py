@@ -1,4 +1,5 @@
-"""Flows: signed webhooks to each organisation's own systems (automations and composed services to follow)."""
+"""Flows: signed webhooks to each organisation's own systems, and automations (an event, a CEL condition,
+steps of actions) with every run recorded and retryable (composed services to follow)."""
 
 
 def init_app(app, api) -> None:

@@ -31,7 +31,7 @@ from civic.core import audit, caching, jobs
 from civic.core.db import session, utcnow
 from civic.core.pagination import paginate
 from civic.core.tenancy import current_world_is_sandbox, get_scoped, in_world, scoped, tenant_context
-from civic.flows import events, problems, service, transport
+from civic.flows import automations, events, problems, service, transport
 from civic.flows.models import Attempt, Delivery, Endpoint
 
 log = logging.getLogger("civic.flows")
@@ -46,10 +46,10 @@ NOT_FANNED_OUT = frozenset({events.TEST.type})  # sent only to the endpoint it w
 
 # --- fan-out ------------------------------------------------------------------------------
 def listens(event_type: str, tenant_id: uuid.UUID | None, data: dict) -> bool:
-    """Asked when an event is emitted: has its tenant an active endpoint in its world for this type? Only
-    then is a fan-out job queued, so events of organisations without webhooks cost nothing more. The
-    endpoints' types come from this process's cache (`caching`: any committed change to an endpoint drops
-    it in every process)."""
+    """Asked when an event is emitted: has its tenant an active endpoint or automation in its world for this
+    type? Only then is a fan-out job queued, so events of organisations without webhooks or automations
+    cost nothing more. The types come from this process's cache (`caching`: any committed change to an
+    endpoint or an automation drops it in every process)."""
     if tenant_id is None or event_type in NOT_FANNED_OUT:
         return False
     sandbox = bool(data.get("sandbox", False))
@@ -62,6 +62,7 @@ def listens(event_type: str, tenant_id: uuid.UUID | None, data: dict) -> bool:
         with tenant_context(tenant_id):
             patterns = tuple(p for types in session.scalars(scoped(Endpoint, tenant_id).with_only_columns(
                 Endpoint.event_types).where(Endpoint.status == "active")) for p in types)
+            patterns += tuple(automations.triggers(tenant_id))
         found.put("flows.listening", (tenant_id, sandbox), patterns, generation)
     return service.matches(list(patterns), event_type)
 
@@ -75,6 +76,7 @@ def fan_out(payload: dict, job) -> None:
 
 
 def _fan_out(envelope: dict, tenant_id: uuid.UUID) -> None:
+    automations.queue_runs(envelope, tenant_id)
     endpoints = [e for e in session.scalars(scoped(Endpoint, tenant_id).where(Endpoint.status == "active"))
                  if service.matches(e.event_types, envelope["type"])]
     if not endpoints:

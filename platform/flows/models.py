@@ -72,3 +72,46 @@ class Attempt(TenantOwned, Sandboxed, Base):
     latency_ms: Mapped[int | None]
     error: Mapped[str | None] = mapped_column(sa.String(500))
     next_attempt_at: Mapped[dt.datetime | None]
+
+
+AUTOMATION_STATUSES = ("active", "paused")
+RUN_STATUSES = ("succeeded", "failed", "skipped", "stopped")
+
+
+class Automation(TenantOwned, Sandboxed, Entity, Base):
+    """When an event of a type happens and a condition (CEL) holds, run steps (actions) with inputs made
+    from the event. It runs with the scopes its steps need, which whoever saved it held."""
+
+    __tablename__ = "flows_automation"
+
+    tenant_id: Mapped[uuid.UUID] = tenant_column()
+    name: Mapped[str] = mapped_column(sa.String(100))
+    description: Mapped[str | None] = mapped_column(sa.String(500))
+    trigger: Mapped[str] = mapped_column(sa.String(120))  # an event type, `civic.<component>.*` or `*`
+    condition: Mapped[str | None] = mapped_column(sa.Text)
+    steps: Mapped[list] = mapped_column(default=list)  # [{"action": name, "input": template}]
+    scopes: Mapped[list] = mapped_column(default=list)  # what the steps need, held by whoever saved it
+    status: Mapped[str] = mapped_column(sa.String(10), default="active")
+    version: Mapped[int] = mapped_column(default=1)
+    reference: Mapped[str | None] = mapped_column(sa.String(255))
+    metadata_: Mapped[dict] = mapped_column("metadata", default=dict)
+
+
+class Run(TenantOwned, Sandboxed, Entity, Base):
+    """One automation's run for one event: each step's input and output (ids and states only) or error."""
+
+    __tablename__ = "flows_run"
+    __table_args__ = (sa.UniqueConstraint("automation_id", "event_id", name="uq_flows_run_event"),
+                      sa.Index("ix_flows_run_automation_created", "automation_id", "created_at"))
+
+    tenant_id: Mapped[uuid.UUID] = tenant_column()
+    automation_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("flows_automation.id", ondelete="CASCADE"))
+    automation_version: Mapped[int]
+    event_id: Mapped[uuid.UUID]
+    event_type: Mapped[str] = mapped_column(sa.String(120))
+    event: Mapped[dict] = mapped_column(default=dict)  # the CloudEvent (ids only, never personal data)
+    status: Mapped[str] = mapped_column(sa.String(10))
+    reason: Mapped[str | None] = mapped_column(sa.String(500))
+    steps: Mapped[list] = mapped_column(default=list)  # [{"action", "status", "input", "output", "error"}]
+    failed_step: Mapped[int | None]
+    attempts: Mapped[int] = mapped_column(default=1)

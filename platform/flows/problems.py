@@ -30,3 +30,17 @@ ENDPOINT_LIMIT = declare(
     means="An organisation has at most FLOWS_MAX_ENDPOINTS endpoints in each world (live and sandbox), so "
           "that one organisation's events cannot be multiplied into a flood of requests.",
     action="Delete an endpoint you no longer use, or subscribe one endpoint to more event types.")
+AUTOMATION_INVALID = declare(
+    "automation_invalid", 422, "The automation is not valid",
+    means="A trigger, condition or step cannot be used: `errors` names where (`condition`, `steps.1.action`, "
+          "`steps.0.input`...) and why: an action not offered, a field the action does not take, a placeholder "
+          "that is not a path, a condition that is not a CEL expression.",
+    action="Fix what `errors` names; GET /v1/flows/actions lists the actions and their inputs.")
+SCOPES_NOT_HELD = declare(
+    "automation_scope_not_held", 403, "You cannot give an automation that power",
+    means="An automation runs with the scopes its steps need, and only someone who holds them may save it.",
+    action="Save it with a token that holds the scopes named, or leave out the steps that need them.")
+RUN_NOT_FAILED = declare(
+    "run_not_failed", 409, "Only a failed run can be retried",
+    means="A run that succeeded, was skipped (its condition was false) or was stopped (a loop) is not retried.",
+    action="Read the run's status first.")

@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 from civic.core import etag
 from civic.core.auth import current_principal, current_tenant_id, require
 from civic.core.pagination import page_schema
-from civic.flows import deliveries, schemas, service
+from civic.flows import automations, deliveries, schemas, service
 
 GUIDE = """Signed webhooks: your own system is told, within seconds, when something happens on the platform.
 
@@ -24,8 +24,18 @@ Every delivery and attempt is listed (`/webhooks/{id}/deliveries`), can be repla
 since a time recovered at once. Rotating the secret keeps the old one signing for 24 hours too. URLs must
 be https and public: private, loopback, link-local and metadata addresses are refused at every delivery.
 
+Automations: "when this event happens and this holds, do these steps", without code. `POST
+/v1/flows/automations` with a `trigger` (an event type), a `condition` in Common Expression Language over
+`event` (`event.data.category == "fly-tipping"`) and `steps`, each an action (`GET /v1/flows/actions`) with
+an input whose `{{ event.data.report_id }}` or `{{ steps.0.output.id }}` placeholders are filled in. Every run
+is recorded (`/automations/{id}/runs`) with each step's input and output or error; a failed run is retried
+from the step that failed (`/runs/{id}/retry`); `/automations/{id}/dry-run` shows what a sample event would
+do. An automation runs with the scopes its steps need, which whoever saved it must hold; one started again
+by what its own steps did is stopped (a loop).
+
 Errors carry a stable `code`: `event_type_unknown`, `webhook_url_refused`, `endpoint_not_changeable`,
-`delivery_pending`, `flows_admin_required`."""
+`delivery_pending`, `flows_admin_required`, `automation_invalid`, `automation_scope_not_held`,
+`run_not_failed`."""
 
 blp = Blueprint("flows", __name__, url_prefix="/v1/flows", description=GUIDE)
 READ, WRITE = "flows:read", "flows:write"
@@ -211,3 +221,117 @@ class DeliveryReplay(MethodView):
         Needs `flows:write` (a signed-in person must be a tenant admin). The receiver sees the same
         `webhook-id`. Errors: `delivery_pending`, `flows_admin_required`, `not_found`."""
         return deliveries.replay(tenant_id=current_tenant_id(), principal=current_principal(), delivery_id=delivery_id)
+
+
+# --- automations ------------------------------------------------------------------------------
+@blp.route("/automations")
+class Automations(MethodView):
+    @require(READ)
+    @blp.arguments(schemas.AutomationQuerySchema, location="query")
+    @blp.response(200, page_schema(schemas.AutomationSchema))
+    def get(self, query):
+        """List your automations.
+
+        Needs `flows:read`. Oldest first, 20 a page (`limit`, then `after`), filtered by `status`.
+        Errors: `invalid_cursor`."""
+        return automations.list_automations(tenant_id=current_tenant_id(), **query)
+
+    @require(WRITE)
+    @blp.arguments(schemas.AutomationSchema)
+    @blp.response(201, schemas.AutomationSchema)
+    def post(self, data):
+        """Create an automation: when an event happens and its condition holds, run its steps.
+
+        Needs `flows:write` (a signed-in person must be a tenant admin) and every scope its steps need: it
+        runs with those. Checked now: the trigger, the CEL condition, each step's action, its input's fields
+        and its placeholders. From then on each matching event of your organisation (in your world) starts a
+        run, recorded with each step's input and output (`.../runs`). Errors: `automation_invalid`,
+        `event_type_unknown`, `automation_scope_not_held`, `flows_admin_required`, `validation_failed`."""
+        return etag.tagged(automations.create(tenant_id=current_tenant_id(), principal=current_principal(), **data),
+                           201)
+
+
+@blp.route("/automations/<automation_id>")
+class AutomationById(MethodView):
+    @require(READ)
+    @blp.response(200, schemas.AutomationSchema)
+    def get(self, automation_id):
+        """One automation, with its `ETag`.
+
+        Needs `flows:read`. Errors: `not_found`."""
+        return etag.tagged(automations.get(tenant_id=current_tenant_id(), automation_id=automation_id))
+
+    @require(WRITE)
+    @blp.doc(**etag.IF_MATCH_DOC)
+    @blp.arguments(schemas.AutomationUpdateSchema(partial=True))
+    @blp.response(200, schemas.AutomationSchema)
+    def patch(self, data, automation_id):
+        """Change an automation (its version goes up); pause it with `{"status": "paused"}`.
+
+        Needs `flows:write` (a signed-in person must be a tenant admin) and the scopes its steps need.
+        Checked as on create. Errors: `automation_invalid`, `event_type_unknown`, `automation_scope_not_held`,
+        `precondition_failed`, `flows_admin_required`, `not_found`."""
+        return etag.tagged(automations.update(tenant_id=current_tenant_id(), principal=current_principal(),
+                                              automation_id=automation_id, if_match=etag.if_match(), **data))
+
+    @require(WRITE)
+    @blp.doc(**etag.IF_MATCH_DOC)
+    @blp.response(204)
+    def delete(self, automation_id):
+        """Delete an automation and its runs.
+
+        Needs `flows:write` (a signed-in person must be a tenant admin). Errors: `precondition_failed`,
+        `flows_admin_required`, `not_found`."""
+        automations.delete(tenant_id=current_tenant_id(), principal=current_principal(),
+                           automation_id=automation_id, if_match=etag.if_match())
+
+
+@blp.route("/automations/<automation_id>/dry-run")
+class AutomationDryRun(MethodView):
+    @require(READ)
+    @blp.arguments(schemas.SampleEventSchema)
+    @blp.response(200, schemas.DryRunSchema)
+    def post(self, data, automation_id):
+        """Try an automation on a sample event: what it would do, doing nothing.
+
+        Needs `flows:read`. Whether the event triggers it, the condition's answer, and each step's input as
+        it would be sent, with what its action would refuse. Nothing is run or recorded.
+        Errors: `not_found`, `validation_failed`."""
+        return automations.dry_run(tenant_id=current_tenant_id(), automation_id=automation_id, **data)
+
+
+@blp.route("/automations/<automation_id>/runs")
+class AutomationRuns(MethodView):
+    @require(READ)
+    @blp.arguments(schemas.RunQuerySchema, location="query")
+    @blp.response(200, page_schema(schemas.RunSchema))
+    def get(self, query, automation_id):
+        """List an automation's runs, oldest first (filter by `status`).
+
+        Needs `flows:read`. Each run shows each step's input, output (ids and states) or error.
+        Errors: `invalid_cursor`, `not_found`."""
+        return automations.list_runs(tenant_id=current_tenant_id(), automation_id=automation_id, **query)
+
+
+@blp.route("/runs/<run_id>")
+class RunById(MethodView):
+    @require(READ)
+    @blp.response(200, schemas.RunSchema)
+    def get(self, run_id):
+        """One run of an automation: what happened at each step.
+
+        Needs `flows:read`. Errors: `not_found`."""
+        return automations.get_run(tenant_id=current_tenant_id(), run_id=run_id)
+
+
+@blp.route("/runs/<run_id>/retry")
+class RunRetry(MethodView):
+    @require(WRITE)
+    @blp.response(200, schemas.RunSchema)
+    def post(self, run_id):
+        """Run a failed run again from the step that failed (the steps before it are not repeated).
+
+        Needs `flows:write` (a signed-in person must be a tenant admin). Uses the automation's steps as they
+        are now and the outputs the earlier steps gave. Errors: `run_not_failed`, `flows_admin_required`,
+        `not_found`."""
+        return automations.retry(tenant_id=current_tenant_id(), principal=current_principal(), run_id=run_id)

@@ -7,7 +7,7 @@ import marshmallow as ma
 from civic.core.pagination import PageQuerySchema
 from civic.core.schemas import ResourceSchema, StrictSchema
 from civic.flows.deliveries import ATTEMPTS
-from civic.flows.models import DELIVERY_STATUSES, ENDPOINT_STATUSES
+from civic.flows.models import AUTOMATION_STATUSES, DELIVERY_STATUSES, ENDPOINT_STATUSES, RUN_STATUSES
 
 EXAMPLE_ENDPOINT_ID = "8d0f6c52-1e9b-4c7a-9a53-2f4b7d1e6c30"
 EXAMPLE_DELIVERY_ID = "3c7e2a91-5b4d-4f0e-8c6a-9d1b2e3f4a50"
@@ -175,3 +175,129 @@ class ActionListSchema(ma.Schema):
         example = {"items": [ActionSchema.Meta.example]}
 
     items = ma.fields.List(ma.fields.Nested(ActionSchema))
+
+
+# --- automations ------------------------------------------------------------------------------
+EXAMPLE_AUTOMATION_ID = "5e8a1c3d-7b2f-4a6e-9d10-3c4b5a6d7e80"
+EXAMPLE_RUN_ID = "9b2c4d6e-8f01-4a23-b456-7c8d9e0f1a20"
+AUTOMATION = {"name": "Fly-tipping opens a crew case", "trigger": "civic.reporting.report_created",
+              "condition": 'event.data.category == "fly-tipping"',
+              "steps": [{"action": "casework.create_case", "input": {
+                  "case_type": "crew-job", "title": "Clear fly-tipping (report {{ event.data.report_id }})",
+                  "links": [{"type": "reporting.report", "id": "{{ event.data.report_id }}"}]}}],
+              "description": "Every fly-tipping report becomes a job for the street crew"}
+
+
+class StepSchema(StrictSchema):
+    action = ma.fields.String(required=True, validate=ma.validate.Length(1, 100),
+                              metadata={"description": "An action's name from GET /v1/flows/actions."})
+    input = ma.fields.Dict(keys=ma.fields.String(validate=ma.validate.Length(1, 100)), load_default=dict, metadata={
+        "description": "The action's input, with `{{ event.data.x }}` or `{{ steps.0.output.id }}` placeholders."})
+
+
+class AutomationSchema(ResourceSchema):
+    """When an event happens and its condition holds, the platform runs the steps."""
+
+    class Meta(ResourceSchema.Meta):
+        example = AUTOMATION
+
+    name = ma.fields.String(required=True, validate=ma.validate.Length(1, 100))
+    description = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=500))
+    trigger = ma.fields.String(required=True, validate=ma.validate.Length(1, 120), metadata={
+        "description": "The event type that starts it (GET /v1/events/types), `civic.<component>.*`, or `*`."})
+    condition = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(1, 1000), metadata={
+        "description": "A Common Expression Language expression over `event` that must be true, for example "
+                       "`event.data.category == \"fly-tipping\"` (none: always)."})
+    steps = ma.fields.List(ma.fields.Nested(StepSchema), required=True, validate=ma.validate.Length(1, 10))
+    status = ma.fields.String(load_default="active", validate=ma.validate.OneOf(AUTOMATION_STATUSES),
+                              metadata={"description": "`paused`: events do not start it."})
+    scopes = ma.fields.List(ma.fields.String(), dump_only=True, metadata={
+        "description": "What it runs with: the scopes its steps need (held by whoever saved it)."})
+    version = ma.fields.Integer(dump_only=True)
+    sandbox = ma.fields.Boolean(dump_only=True)
+
+
+class AutomationUpdateSchema(AutomationSchema):
+    """Changes to an automation (a new version): send only the fields to change."""
+
+    class Meta(AutomationSchema.Meta):
+        example = {"condition": 'event.data.category in ["fly-tipping", "abandoned-vehicle"]'}
+
+
+class RunStepSchema(ma.Schema):
+    action = ma.fields.String()
+    status = ma.fields.String(metadata={"description": "succeeded or failed."})
+    input = ma.fields.Raw(allow_none=True, metadata={"description": "What was sent to the action."})
+    output = ma.fields.Raw(allow_none=True, metadata={"description": "Its answer's ids and states (never personal data)."})
+    error = ma.fields.Raw(allow_none=True, metadata={"description": "`code`, `detail` (and `errors`) when it failed."})
+
+
+class RunSchema(ma.Schema):
+    class Meta:
+        ordered = True
+        example = {"id": EXAMPLE_RUN_ID, "automation_id": EXAMPLE_AUTOMATION_ID, "automation_version": 1,
+                   "event_id": EXAMPLE_EVENT_ID, "event_type": "civic.reporting.report_created",
+                   "status": "failed", "reason": "Step 0 (casework.create_case) failed: case_type_not_found.",
+                   "failed_step": 0, "attempts": 1, "steps": [{"action": "casework.create_case", "status": "failed",
+                                                              "input": {"case_type": "crew-job", "title": "Clear fly-tipping"},
+                                                              "output": None, "error": {"code": "case_type_not_found",
+                                                                                        "detail": "No case type crew-job."}}],
+                   "created_at": _example_time(), "updated_at": _example_time()}
+
+    id = ma.fields.UUID()
+    automation_id = ma.fields.UUID()
+    automation_version = ma.fields.Integer()
+    event_id = ma.fields.UUID()
+    event_type = ma.fields.String()
+    event = ma.fields.Dict(metadata={"description": "The CloudEvent that started it (ids only)."})
+    status = ma.fields.String(metadata={"description": f"One of {', '.join(RUN_STATUSES)}."})
+    reason = ma.fields.String(allow_none=True)
+    failed_step = ma.fields.Integer(allow_none=True)
+    attempts = ma.fields.Integer()
+    steps = ma.fields.List(ma.fields.Nested(RunStepSchema))
+    created_at = ma.fields.AwareDateTime(format="iso")
+    updated_at = ma.fields.AwareDateTime(format="iso")
+
+
+class AutomationQuerySchema(PageQuerySchema, StrictSchema):
+    status = ma.fields.String(validate=ma.validate.OneOf(AUTOMATION_STATUSES))
+
+
+class RunQuerySchema(PageQuerySchema, StrictSchema):
+    status = ma.fields.String(validate=ma.validate.OneOf(RUN_STATUSES))
+
+
+class SampleEventSchema(StrictSchema):
+    class Meta(StrictSchema.Meta):
+        example = {"event": {"type": "civic.reporting.report_created", "subject": "3c1d2e4f-6a7b-4c8d-9e0f-1a2b3c4d5e6f",
+                             "data": {"report_id": "3c1d2e4f-6a7b-4c8d-9e0f-1a2b3c4d5e6f", "category": "fly-tipping",
+                                      "status": "open", "sandbox": False}}}
+
+    event = ma.fields.Dict(required=True, metadata={"description": "A CloudEvent as the platform sends it: `type`, "
+                                                                   "`subject` and `data` at least."})
+
+    @ma.validates("event")
+    def _typed(self, value, **kwargs):
+        if not isinstance(value.get("type"), str) or not isinstance(value.get("data", {}), dict):
+            raise ma.ValidationError("An event has a `type` (text) and `data` (an object).")
+
+
+class DryRunStepSchema(ma.Schema):
+    action = ma.fields.String()
+    input = ma.fields.Raw(allow_none=True, metadata={"description": "The input it would send (placeholders of "
+                                                                   "earlier steps' outputs left as they are)."})
+    errors = ma.fields.Raw(allow_none=True, metadata={"description": "What the action would refuse in it."})
+
+
+class DryRunSchema(ma.Schema):
+    class Meta:
+        ordered = True
+        example = {"triggers": True, "condition": True, "would_run": True, "error": None,
+                   "steps": [{"action": "casework.create_case", "errors": None, "input": {
+                       "case_type": "crew-job", "title": "Clear fly-tipping (report 3c1d2e4f-6a7b-4c8d-9e0f-1a2b3c4d5e6f)"}}]}
+
+    triggers = ma.fields.Boolean(metadata={"description": "Whether the event's type is the trigger."})
+    condition = ma.fields.Boolean(allow_none=True, metadata={"description": "The condition's answer for it."})
+    would_run = ma.fields.Boolean()
+    error = ma.fields.String(allow_none=True)
+    steps = ma.fields.List(ma.fields.Nested(DryRunStepSchema))

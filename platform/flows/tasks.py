@@ -1,7 +1,7 @@
 """Background jobs of the flows component: fanning each event out to endpoints, and each delivery attempt."""
 from civic.core import caching, events, jobs
-from civic.flows import deliveries
-from civic.flows.models import Endpoint
+from civic.flows import automations, deliveries
+from civic.flows.models import Automation, Endpoint
 
 
 def init_app(app) -> None:
@@ -10,4 +10,6 @@ def init_app(app) -> None:
     jobs.register(app, deliveries.DELIVER_JOB, deliveries.deliver, alone=True)  # waits on the receiver
     # Every event of an organisation with an endpoint for it, after commit, at least once.
     events.subscribe(app, "*", deliveries.FAN_OUT_JOB, when=deliveries.listens)
+    jobs.register(app, automations.AUTOMATE_JOB, automations.automate)
     caching.watch(Endpoint, inserts=True)  # `listens` caches each organisation's endpoint types
+    caching.watch(Automation, inserts=True)  # and its automations' triggers
