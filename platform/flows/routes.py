@@ -289,8 +289,8 @@ class AutomationById(MethodView):
 @blp.route("/automations/<automation_id>/dry-run")
 class AutomationDryRun(MethodView):
     @require(READ)
-    @blp.arguments(schemas.SampleEventSchema)
-    @blp.response(200, schemas.DryRunSchema)
+    @blp.arguments(schemas.AutomationSampleSchema)
+    @blp.response(200, schemas.AutomationDryRunSchema)
     def post(self, data, automation_id):
         """Try an automation on a sample event: what it would do, doing nothing.
 
@@ -303,8 +303,8 @@ class AutomationDryRun(MethodView):
 @blp.route("/automations/<automation_id>/runs")
 class AutomationRuns(MethodView):
     @require(READ)
-    @blp.arguments(schemas.RunQuerySchema, location="query")
-    @blp.response(200, page_schema(schemas.RunSchema))
+    @blp.arguments(schemas.AutomationRunQuerySchema, location="query")
+    @blp.response(200, page_schema(schemas.AutomationRunSchema))
     def get(self, query, automation_id):
         """List an automation's runs, oldest first (filter by `status`).
 
@@ -316,7 +316,7 @@ class AutomationRuns(MethodView):
 @blp.route("/runs/<run_id>")
 class RunById(MethodView):
     @require(READ)
-    @blp.response(200, schemas.RunSchema)
+    @blp.response(200, schemas.AutomationRunSchema)
     def get(self, run_id):
         """One run of an automation: what happened at each step.
 
@@ -327,7 +327,7 @@ class RunById(MethodView):
 @blp.route("/runs/<run_id>/retry")
 class RunRetry(MethodView):
     @require(WRITE)
-    @blp.response(200, schemas.RunSchema)
+    @blp.response(200, schemas.AutomationRunSchema)
     def post(self, run_id):
         """Run a failed run again from the step that failed (the steps before it are not repeated).
 

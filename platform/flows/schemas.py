@@ -188,7 +188,7 @@ AUTOMATION = {"name": "Fly-tipping opens a crew case", "trigger": "civic.reporti
               "description": "Every fly-tipping report becomes a job for the street crew"}
 
 
-class StepSchema(StrictSchema):
+class AutomationStepSchema(StrictSchema):
     action = ma.fields.String(required=True, validate=ma.validate.Length(1, 100),
                               metadata={"description": "An action's name from GET /v1/flows/actions."})
     input = ma.fields.Dict(keys=ma.fields.String(validate=ma.validate.Length(1, 100)), load_default=dict, metadata={
@@ -208,7 +208,7 @@ class AutomationSchema(ResourceSchema):
     condition = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(1, 1000), metadata={
         "description": "A Common Expression Language expression over `event` that must be true, for example "
                        "`event.data.category == \"fly-tipping\"` (none: always)."})
-    steps = ma.fields.List(ma.fields.Nested(StepSchema), required=True, validate=ma.validate.Length(1, 10))
+    steps = ma.fields.List(ma.fields.Nested(AutomationStepSchema), required=True, validate=ma.validate.Length(1, 10))
     status = ma.fields.String(load_default="active", validate=ma.validate.OneOf(AUTOMATION_STATUSES),
                               metadata={"description": "`paused`: events do not start it."})
     scopes = ma.fields.List(ma.fields.String(), dump_only=True, metadata={
@@ -224,7 +224,7 @@ class AutomationUpdateSchema(AutomationSchema):
         example = {"condition": 'event.data.category in ["fly-tipping", "abandoned-vehicle"]'}
 
 
-class RunStepSchema(ma.Schema):
+class AutomationRunStepSchema(ma.Schema):
     action = ma.fields.String()
     status = ma.fields.String(metadata={"description": "succeeded or failed."})
     input = ma.fields.Raw(allow_none=True, metadata={"description": "What was sent to the action."})
@@ -232,7 +232,7 @@ class RunStepSchema(ma.Schema):
     error = ma.fields.Raw(allow_none=True, metadata={"description": "`code`, `detail` (and `errors`) when it failed."})
 
 
-class RunSchema(ma.Schema):
+class AutomationRunSchema(ma.Schema):
     class Meta:
         ordered = True
         example = {"id": EXAMPLE_RUN_ID, "automation_id": EXAMPLE_AUTOMATION_ID, "automation_version": 1,
@@ -254,7 +254,7 @@ class RunSchema(ma.Schema):
     reason = ma.fields.String(allow_none=True)
     failed_step = ma.fields.Integer(allow_none=True)
     attempts = ma.fields.Integer()
-    steps = ma.fields.List(ma.fields.Nested(RunStepSchema))
+    steps = ma.fields.List(ma.fields.Nested(AutomationRunStepSchema))
     created_at = ma.fields.AwareDateTime(format="iso")
     updated_at = ma.fields.AwareDateTime(format="iso")
 
@@ -263,11 +263,11 @@ class AutomationQuerySchema(PageQuerySchema, StrictSchema):
     status = ma.fields.String(validate=ma.validate.OneOf(AUTOMATION_STATUSES))
 
 
-class RunQuerySchema(PageQuerySchema, StrictSchema):
+class AutomationRunQuerySchema(PageQuerySchema, StrictSchema):
     status = ma.fields.String(validate=ma.validate.OneOf(RUN_STATUSES))
 
 
-class SampleEventSchema(StrictSchema):
+class AutomationSampleSchema(StrictSchema):
     class Meta(StrictSchema.Meta):
         example = {"event": {"type": "civic.reporting.report_created", "subject": "3c1d2e4f-6a7b-4c8d-9e0f-1a2b3c4d5e6f",
                              "data": {"report_id": "3c1d2e4f-6a7b-4c8d-9e0f-1a2b3c4d5e6f", "category": "fly-tipping",
@@ -282,14 +282,14 @@ class SampleEventSchema(StrictSchema):
             raise ma.ValidationError("An event has a `type` (text) and `data` (an object).")
 
 
-class DryRunStepSchema(ma.Schema):
+class AutomationDryRunStepSchema(ma.Schema):
     action = ma.fields.String()
     input = ma.fields.Raw(allow_none=True, metadata={"description": "The input it would send (placeholders of "
                                                                    "earlier steps' outputs left as they are)."})
     errors = ma.fields.Raw(allow_none=True, metadata={"description": "What the action would refuse in it."})
 
 
-class DryRunSchema(ma.Schema):
+class AutomationDryRunSchema(ma.Schema):
     class Meta:
         ordered = True
         example = {"triggers": True, "condition": True, "would_run": True, "error": None,
@@ -300,4 +300,4 @@ class DryRunSchema(ma.Schema):
     condition = ma.fields.Boolean(allow_none=True, metadata={"description": "The condition's answer for it."})
     would_run = ma.fields.Boolean()
     error = ma.fields.String(allow_none=True)
-    steps = ma.fields.List(ma.fields.Nested(DryRunStepSchema))
+    steps = ma.fields.List(ma.fields.Nested(AutomationDryRunStepSchema))

@@ -373,6 +373,13 @@ class World:
         assert answer.status_code == 200, answer.get_json()
         return values
 
+    def automation(self) -> dict:
+        return {"automation_id": self.create("/v1/flows/automations", automation_body(self))["id"]}
+
+    def automation_run(self) -> dict:
+        automation_id = self.automation()["automation_id"]
+        return {"run_id": self.make._run(lambda: _failed_run(self.a.id, automation_id))}
+
     def webhook_delivery(self) -> dict:
         """A delivery that has finished (failed), as a replay needs: a test event, marked failed."""
         from civic.core.db import session
@@ -388,6 +395,28 @@ class World:
 
         self.make._run(failed)
         return {"delivery_id": str(delivery_id)}
+
+
+def automation_body(world) -> dict:
+    return {"name": f"{world.marker} automation", "trigger": "civic.booking.created",
+            "steps": [{"action": "casework.create_case", "input": {"case_type": "no-such-type",
+                                                                   "title": "From {{ event.subject }}"}}]}
+
+
+def _failed_run(tenant_id, automation_id):
+    """A run of A's automation that failed at its first step, as the runner records one."""
+    from civic.core.db import session
+    from civic.core.tenancy import tenant_context
+    from civic.flows.models import Run
+
+    with tenant_context(tenant_id):
+        run = Run(id=uuid.uuid4(), tenant_id=tenant_id, automation_id=uuid.UUID(automation_id), automation_version=1,
+                  event_id=uuid.uuid4(), event_type="civic.booking.created", event={"data": {}}, status="failed",
+                  failed_step=0, attempts=1, steps=[{"action": "casework.create_case", "status": "failed",
+                                                     "input": {}, "output": None, "error": {"code": "x"}}])
+        session.add(run)
+        session.flush()
+        return str(run.id)
 
 
 def _refund(tenant_id, payment_id):
@@ -501,6 +530,8 @@ CREATORS = {
         "", "/pause", "/rotate-secret", "/test", "/deliveries", "/recover")},
     "/v1/flows/webhooks/<endpoint_id>/resume": World.paused_endpoint,
     "/v1/flows/deliveries/<delivery_id>": World.webhook_delivery,
+    **{f"/v1/flows/automations/<automation_id>{tail}": World.automation for tail in ("", "/dry-run", "/runs")},
+    **{f"/v1/flows/runs/<run_id>{tail}": World.automation_run for tail in ("", "/retry")},
     "/v1/flows/deliveries/<delivery_id>/replay": World.webhook_delivery,
     **{f"/v1/privacy/requests/<request_id>{tail}": World.privacy_request for tail in ("", "/transition")},
     "/v1/privacy/erasures/<erasure_id>": World.privacy_erasure,
@@ -588,6 +619,11 @@ BODIES = {
     ("POST", "/v1/flows/webhooks/<endpoint_id>/recover"): lambda w: {
         "since": (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1)).isoformat()},
     ("POST", "/v1/flows/deliveries/<delivery_id>/replay"): None,
+    ("POST", "/v1/flows/automations"): automation_body,
+    ("PATCH", "/v1/flows/automations/<automation_id>"): lambda w: {"description": "Renamed automation"},
+    ("POST", "/v1/flows/automations/<automation_id>/dry-run"): lambda w: {
+        "event": {"type": "civic.booking.created", "subject": "x", "data": {}}},
+    ("POST", "/v1/flows/runs/<run_id>/retry"): None,
     ("POST", "/v1/privacy/searches"): lambda w: {"email": "pat@example.org"},
     ("POST", "/v1/privacy/requests"): lambda w: {"subject": {"email": "pat@example.org"}},
     ("POST", "/v1/privacy/requests/<request_id>/transition"): lambda w: {"to": "in_progress"},
