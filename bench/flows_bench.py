@@ -1,7 +1,8 @@
 """Flows: event-to-webhook delivery latency (median, 99th percentile) and throughput with two `civic worker`
 processes on PostgreSQL, delivering to a receiver on loopback that verifies every signature. Latency runs
 from the answer of the API call that caused the event (its commit) to the signed request's arrival: two
-outbox jobs (fan-out, then the delivery) and the HTTP POST. Figures are reported, never asserted."""
+outbox jobs (fan-out, then the delivery) and the HTTP POST. And what 100 automations' CEL conditions cost
+per event, beside the same tests in Python. Figures are reported, never asserted."""
 import contextlib
 import json
 import statistics
@@ -75,12 +76,37 @@ def _emit_burst(app, tenant_id, n: int) -> list[str]:
     return subjects
 
 
+def condition_cost(automations_defined: int = 100, events: int = 200) -> dict:
+    """What deciding costs per event when one tenant has 100 automations: each one's CEL condition evaluated
+    against the event (compiled once, as the runner keeps them), beside the same tests written in Python."""
+    from civic.flows import automations
+
+    conditions = [f'event.data.category == "c{i}" && event.data.status in ["open", "acknowledged"]'
+                  for i in range(automations_defined)]
+    envelope = {"type": "civic.reporting.report_created", "subject": "r",
+                "data": {"report_id": str(uuid.uuid4()), "category": "c7", "status": "open", "sandbox": False}}
+    for condition in conditions:
+        automations._condition_holds(condition, envelope)  # compiled and cached
+    started = time.perf_counter()
+    for _ in range(events):
+        held = sum(automations._condition_holds(condition, envelope) for condition in conditions)
+    cel = (time.perf_counter() - started) / events
+    started = time.perf_counter()
+    for _ in range(events):
+        plain = sum(envelope["data"]["category"] == f"c{i}" and envelope["data"]["status"] in ("open", "acknowledged")
+                    for i in range(automations_defined))
+    python = (time.perf_counter() - started) / events
+    assert held == plain == 1
+    return {"automations": automations_defined, "cel_ms_per_event": round(cel * 1000, 2),
+            "python_ms_per_event": round(python * 1000, 3), "cel_vs_python": round(cel / python, 1)}
+
+
 def run(quick: bool = False) -> dict:
     from bench.builders import bearer, create_resource, create_tenant, create_token
     from civic.app import create_app
 
     paced, burst = (100, 200) if quick else (400, 1000)
-    results: dict = {}
+    results: dict = {"conditions": condition_cost(events=50 if quick else 200)}
     box: dict = {}
     with postgres_database() as (url, engine), receiver(box) as (hook_url, arrivals, bad):
         app = create_app({"ENV": "test", "DATABASE_URL": url, "SECRET_KEY": SECRET, "LOG_LEVEL": "WARNING",
@@ -141,7 +167,10 @@ def report(result: dict) -> str:
         f"| event to webhook, 2 workers, PostgreSQL (median) | {result['latency_median_ms']} ms |",
         f"| event to webhook (99th percentile) | {result['latency_p99_ms']} ms ({result['delivered']}/{result['paced_events']} delivered) |",
         f"| {result['burst_events']} events committed at once, to the last delivered | {result['deliveries_per_second']} "
-        f"deliveries/s ({result['burst_delivered']} in {result['burst_seconds']} s, {result['bad_signatures']} bad signatures) |"])
+        f"deliveries/s ({result['burst_delivered']} in {result['burst_seconds']} s, {result['bad_signatures']} bad signatures) |",
+        f"| {result['conditions']['automations']} automations' CEL conditions per event | "
+        f"{result['conditions']['cel_ms_per_event']} ms ({result['conditions']['cel_vs_python']}x the same tests in "
+        f"Python, {result['conditions']['python_ms_per_event']} ms) |"])
 
 
 if __name__ == "__main__":

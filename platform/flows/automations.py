@@ -19,6 +19,7 @@ has no loops or recursion (its macros walk the event's own lists), cannot read f
 network, and its evaluator here runs only on the event; an expression is also capped at
 CONDITION_MAX_CHARS. JsonLogic has no rigorous specification and its implementations disagree.
 """
+import functools
 import uuid
 
 import celpy
@@ -45,6 +46,7 @@ def _invalid(location: str, message: str):
     return problems.AUTOMATION_INVALID(f"{location}: {message}", errors={location: [message]})
 
 
+@functools.lru_cache(maxsize=4096)  # compiling costs milliseconds; a program is evaluated for each event
 def _compiled(condition: str):
     try:
         environment = celpy.Environment()
