@@ -8,7 +8,8 @@ at least once, retried with backoff and dead-lettered, and its failure never und
 
 An event emitted while an automation runs (`with caused_by(chain)`) carries, in its subscribers'
 envelope, the CloudEvents extension attribute `civicchain`: the automations that led to it, so that an
-automation that would trigger itself again is stopped.
+automation that would trigger itself again is stopped. A job queued meanwhile carries it in its payload
+too, and the worker runs it under the same chain (a message sent by a step, then its delivery events).
 """
 import contextlib
 import contextvars
@@ -27,6 +28,11 @@ from civic.core.db import Base, session, utcnow
 
 DECLARED: dict[str, "EventType"] = {}
 _chain: contextvars.ContextVar[tuple] = contextvars.ContextVar("civic_event_chain", default=())
+
+
+def current_chain() -> tuple:
+    """The automations the work under way was caused by (oldest first); empty outside them."""
+    return _chain.get()
 
 
 @contextlib.contextmanager

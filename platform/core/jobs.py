@@ -76,6 +76,11 @@ def enqueue(name: str, payload: dict | None = None, *, tenant_id: uuid.UUID | No
     if name not in handlers:
         raise LookupError(f"no job handler registered for {name!r}")
     max_attempts = handlers[name][1] or current_app.config["JOB_MAX_ATTEMPTS"]
+    from civic.core import events  # (it imports this module)
+
+    chain = events.current_chain()
+    if chain and "civicchain" not in (payload or {}):  # queued by an automation's step: its events say so too
+        payload = {**(payload or {}), "civicchain": list(chain)}
     job = Job(id=uuid.uuid4(), name=name, payload=payload or {}, tenant_id=tenant_id,
               run_at=run_at or utcnow(), max_attempts=max_attempts, unique_key=unique_key)
     session.add(job)
@@ -196,8 +201,12 @@ class Worker:
         try:
             if handler is None:
                 raise LookupError(f"no handler registered for job {job.name!r}")
-            # The job works for its tenant; a job with none declares `place_wide()` where it reads.
-            with tenant_context(job.tenant_id) if job.tenant_id else contextlib.nullcontext():
+            # The job works for its tenant; a job with none declares `place_wide()` where it reads. One
+            # queued by an automation's step (`civicchain`) emits its events as caused by that automation.
+            from civic.core import events
+
+            with tenant_context(job.tenant_id) if job.tenant_id else contextlib.nullcontext(), \
+                    events.caused_by(job.payload.get("civicchain") or ()):
                 handler(dict(job.payload), job)
             savepoint.commit()
             return None

@@ -20,6 +20,8 @@ network, and its evaluator here runs only on the event; an expression is also ca
 CONDITION_MAX_CHARS. JsonLogic has no rigorous specification and its implementations disagree.
 """
 import functools
+import logging
+import re
 import uuid
 
 import celpy
@@ -34,11 +36,16 @@ from civic.core.tenancy import get_scoped, scoped
 from civic.flows import problems, service, templating
 from civic.flows.models import Automation, Run
 
+log = logging.getLogger("civic.flows")
 AUTOMATE_JOB = "flows.automate"
 CONDITION_MAX_CHARS = 1000
 MAX_CHAIN = 5
 MAX_STEPS = 10
-KEPT = ("id", "status", "state", "reference", "type", "number", "code", "slug", "created_now")
+KEPT = ("id", "status", "state", "type", "code", "slug")
+# CEL has no loops, but its macros nest: three `all`s over a literal list of 40 take seconds. A condition
+# may use one macro, over a list of the event's or one of at most LIST_MAX literal items.
+MACROS = re.compile(r"\.\s*(all|exists|exists_one|map|filter)\s*\(")
+LIST_MAX = 50
 
 
 # --- checking a definition ------------------------------------------------------------------
@@ -57,12 +64,21 @@ def _compiled(condition: str):
         raise _invalid("condition", f"Not a CEL expression: {exc}") from None
 
 
+def _bounded(condition: str) -> None:
+    """Refuse a condition whose cost could grow without bound: more than one macro, or a long literal list."""
+    if len(condition) > CONDITION_MAX_CHARS:
+        raise _invalid("condition", f"At most {CONDITION_MAX_CHARS} characters.")
+    if len(MACROS.findall(condition)) > 1:
+        raise _invalid("condition", "Use at most one of all, exists, exists_one, map and filter.")
+    if max((chunk.count(",") + 1 for chunk in re.findall(r"\[[^\[\]]*\]", condition)), default=0) > LIST_MAX:
+        raise _invalid("condition", f"A list in a condition has at most {LIST_MAX} items.")
+
+
 def _checked(*, tenant_id, principal, trigger: str, condition: str | None, steps: list[dict]) -> list[str]:
     """The scopes the steps need (refusing a definition that is not valid, or that its saver could not run)."""
     service.check_event_types([trigger])
     if condition is not None:
-        if len(condition) > CONDITION_MAX_CHARS:
-            raise _invalid("condition", f"At most {CONDITION_MAX_CHARS} characters.")
+        _bounded(condition)
         _compiled(condition)
     if not 1 <= len(steps) <= MAX_STEPS:
         raise _invalid("steps", f"One to {MAX_STEPS} steps.")
@@ -72,13 +88,16 @@ def _checked(*, tenant_id, principal, trigger: str, condition: str | None, steps
         if action is None:
             raise _invalid(f"steps.{number}.action", f"No action {step['action']!r} (GET /v1/flows/actions lists them).")
         given = step.get("input") or {}
-        unknown = sorted(set(given) - set(action.input().fields) - {"principal"})
+        unknown = sorted(set(given) - set(action.input().fields))
         if unknown:
             raise _invalid(f"steps.{number}.input", f"Not fields of {action.name}: {', '.join(unknown)}.")
         try:
             templating.check(given, step=number)
         except templating.Unfilled as exc:
             raise _invalid(f"steps.{number}.input", str(exc)) from None
+        if principal.components is not None and action.component not in principal.components:
+            raise problems.SCOPES_NOT_HELD(f"Your token may not use {action.component}: {action.name} is not yours to give.",
+                                           errors={f"steps.{number}.action": [f"{action.component} is not in your token."]})
         needed.add(action.required_scope)
     missing = sorted(needed - set(principal.scopes))
     if missing:
@@ -149,6 +168,8 @@ def _condition_holds(condition: str | None, envelope: dict) -> bool:
         result = _compiled(condition).evaluate({"event": celpy.json_to_cel(envelope)})
     except celpy.CELEvalError as exc:
         raise templating.Unfilled(f"The condition could not be worked out: {exc.args[0] if exc.args else exc}") from None
+    except (ValueError, TypeError, ArithmeticError, RecursionError) as exc:  # the event's values, as CEL reads them
+        raise templating.Unfilled(f"The condition could not be worked out: {type(exc).__name__}") from None
     if isinstance(result, celpy.CELEvalError):
         raise templating.Unfilled(f"The condition could not be worked out: {result.args[0] if result.args else result}")
     if not isinstance(result, celpy.celtypes.BoolType):
@@ -161,7 +182,7 @@ def _kept(output) -> dict:
     if not isinstance(output, dict):
         return {}
     return {key: value for key, value in output.items()
-            if key in KEPT or key.endswith("_id") and isinstance(value, (str, int, bool, type(None)))}
+            if (key in KEPT or key.endswith("_id")) and isinstance(value, (str, int, bool, type(None)))}
 
 
 def _principal(automation: Automation) -> Principal:
@@ -196,6 +217,9 @@ def _run_steps(run: Run, automation: Automation, steps: list[dict], start: int) 
                               "errors": exc.messages}
         except Problem as exc:
             entry["error"] = {"code": exc.code, "detail": exc.detail, **({"errors": exc.errors} if exc.errors else {})}
+        except Exception:  # noqa: BLE001 - a fault in the action: its savepoint is undone, the run says so
+            log.exception("automation %s step %s (%s) failed", automation.id, number, step["action"])
+            entry["error"] = {"code": "action_failed", "detail": "The action failed on our side; it has been logged."}
         recorded.append(entry)
         context["steps"] = [*context["steps"][:number], {"output": entry["output"] or {}}]
         if entry["status"] == "failed":
@@ -276,13 +300,21 @@ def get_run(*, tenant_id: uuid.UUID, run_id, lock: bool = False) -> Run:
 
 
 def retry(*, tenant_id: uuid.UUID, principal, run_id) -> Run:
-    """Run a failed run again from the step that failed, with the outputs of the steps before it, with the
-    automation as it is now (a changed automation's new steps are used)."""
+    """Run a failed run again from the step that failed, with the outputs of the steps before it. Whoever
+    asks must hold the scopes the steps need; an automation paused or changed since is not retried (its
+    steps are not the ones the run started with)."""
     service.admin_only(principal)
     run = get_run(tenant_id=tenant_id, run_id=run_id, lock=True)
     if run.status != "failed" or run.failed_step is None:
         raise problems.RUN_NOT_FAILED(f"The run {run.status}: only a run that failed at a step can be retried.")
     automation = get(tenant_id=tenant_id, automation_id=run.automation_id)
+    missing = sorted(set(automation.scopes) - set(principal.scopes))
+    if missing:  # a retry runs the steps: whoever asks must hold what they need, as whoever saved them did
+        raise problems.SCOPES_NOT_HELD(f"Its steps need {', '.join(missing)}, which you do not hold.")
+    if automation.status != "active" or automation.version != run.automation_version \
+            or run.failed_step >= len(automation.steps):
+        raise problems.RUN_NOT_FAILED("The automation was paused or changed since this run: it runs as it is now "
+                                      "on the next event, and this run stays as it was.")
     run.attempts += 1
     _run_steps(run, automation, automation.steps, run.failed_step)
     audit.record("flows.run_retried", tenant_id=tenant_id, subject_type="flows_run", subject_id=run.id,

@@ -42,5 +42,6 @@ SCOPES_NOT_HELD = declare(
     action="Save it with a token that holds the scopes named, or leave out the steps that need them.")
 RUN_NOT_FAILED = declare(
     "run_not_failed", 409, "Only a failed run can be retried",
-    means="A run that succeeded, was skipped (its condition was false) or was stopped (a loop) is not retried.",
-    action="Read the run's status first.")
+    means="A run that succeeded, was skipped (its condition was false) or was stopped (a loop) is not retried, "
+          "nor one whose automation was paused or changed since it ran.",
+    action="Read the run's status first; a changed automation runs as it is now on the next event.")

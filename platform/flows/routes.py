@@ -331,7 +331,7 @@ class RunRetry(MethodView):
     def post(self, run_id):
         """Run a failed run again from the step that failed (the steps before it are not repeated).
 
-        Needs `flows:write` (a signed-in person must be a tenant admin). Uses the automation's steps as they
-        are now and the outputs the earlier steps gave. Errors: `run_not_failed`, `flows_admin_required`,
-        `not_found`."""
+        Needs `flows:write` (a signed-in person must be a tenant admin) and the scopes the steps need. Uses
+        the outputs the earlier steps gave; a run whose automation was paused or changed since is not retried.
+        Errors: `run_not_failed`, `automation_scope_not_held`, `flows_admin_required`, `not_found`."""
         return automations.retry(tenant_id=current_tenant_id(), principal=current_principal(), run_id=run_id)

@@ -218,3 +218,56 @@ def test_a_sandbox_automation_runs_on_sandbox_events_only(make, client, fake_not
     worker.drain()
     (run,) = client.get(f"{AUTOMATIONS}/{automation['id']}/runs", headers=sandbox).json["items"]
     assert run["status"] == "succeeded" and council.cases() == []  # the live world saw nothing
+
+
+@pytest.mark.parametrize("condition", [
+    "[1, 2, 3].all(a, [1, 2, 3].all(b, a + b > 0))",  # macros nested: their cost multiplies
+    'event.data.category.exists(c, true) || [1].map(x, x).size() > 0',
+    "event.data.n in [" + ", ".join(str(n) for n in range(60)) + "]",
+])
+def test_a_condition_whose_cost_could_grow_is_refused(council, condition):
+    assert "condition" in council.automation(status=422, condition=condition)["errors"]
+
+
+def test_values_cel_cannot_read_are_a_failed_condition_not_a_crash(council):
+    automation = council.automation(condition="event.data.n > 0")
+    answer = council.client.post(f"{AUTOMATIONS}/{automation['id']}/dry-run", headers=council.headers,
+                                 json={"event": {"type": "civic.reporting.report_created", "data": {"n": 10 ** 30}}})
+    assert answer.status_code == 200 and "could not be worked out" in answer.json["error"]
+
+
+def test_an_action_of_a_component_the_organisation_has_switched_off_cannot_be_a_step(make, client):
+    tenant = make.tenant(components=["flows", "reporting"])
+    headers = make.headers(tenant, *SCOPES)
+    answer = client.post(AUTOMATIONS, headers=headers, json={**FLY_TIPPING, "steps": [OPEN_CASE]})
+    assert answer.status_code == 422 and "steps.0.action" in answer.json["errors"], answer.json
+
+
+def test_a_retry_needs_the_steps_scopes_and_the_automation_as_it_ran(make, client, fake_notify, worker):
+    council = Council(make, client, fake_notify, template=False)
+    automation = council.automation()
+    council.report()
+    worker.drain()
+    (run,) = council.runs(automation["id"])
+    weaker = make.headers(council.tenant, "flows:read", "flows:write")
+    refused = client.post(f"/v1/flows/runs/{run['id']}/retry", headers=weaker)
+    assert refused.status_code == 403 and refused.json["code"] == "automation_scope_not_held"
+    changed = client.patch(f"{AUTOMATIONS}/{automation['id']}", headers=council.headers, json={"steps": [OPEN_CASE]})
+    assert changed.status_code == 200 and changed.json["version"] == 2
+    stale = client.post(f"/v1/flows/runs/{run['id']}/retry", headers=council.headers)
+    assert stale.status_code == 409 and stale.json["code"] == "run_not_failed"
+    assert len(council.cases()) == 1
+
+
+def test_a_loop_through_a_later_job_is_stopped_too(council, worker, fake_notify):
+    """A step's message is sent by a job, whose event comes later: it still names the automation."""
+    looping = council.automation(name="Every accepted message sends another", trigger="civic.notify.message_accepted",
+                                 condition=None, steps=[{**EMAIL_CREW, "input": {
+                                     **EMAIL_CREW["input"], "personalisation": {"case": "c", "report": "r"}}}])
+    first = council.notify.send(template="crew_job", email_address="crew@riverside.example",
+                                personalisation={"case": "c0", "report": "r0"})
+    assert first.status_code == 201, first.json
+    for _ in range(6):
+        worker.drain()
+    assert [r["status"] for r in council.runs(looping["id"])] == ["succeeded", "stopped"]
+    assert len([n for n in fake_notify.sent() if n["to"] == "crew@riverside.example"]) == 2
