@@ -26,6 +26,7 @@ import uuid
 
 import celpy
 import marshmallow as ma
+import sqlalchemy as sa
 
 from civic.core import actions, audit, etag, events as core_events
 from civic.core.auth import Principal
@@ -269,10 +270,10 @@ def automate(payload: dict, job) -> None:
         _run_steps(run, automation, automation.steps, 0)
 
 
-def triggers(tenant_id: uuid.UUID) -> list[str]:
-    """The triggers of the organisation's active automations (in the caller's world)."""
-    return list(session.scalars(scoped(Automation, tenant_id).with_only_columns(Automation.trigger)
-                                .where(Automation.status == "active")))
+def triggers_query(tenant_id: uuid.UUID):
+    """("automation", trigger) of each of the organisation's active automations (in the caller's world)."""
+    return scoped(Automation, tenant_id).with_only_columns(sa.literal("automation"), Automation.trigger).where(
+        Automation.status == "active")
 
 
 def queue_runs(envelope: dict, tenant_id: uuid.UUID) -> None:

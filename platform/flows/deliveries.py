@@ -60,11 +60,17 @@ def listens(event_type: str, tenant_id: uuid.UUID | None, data: dict) -> bool:
     if patterns is None:
         generation = found.generation()
         with tenant_context(tenant_id):
-            patterns = tuple(p for types in session.scalars(scoped(Endpoint, tenant_id).with_only_columns(
-                Endpoint.event_types).where(Endpoint.status == "active")) for p in types)
-            patterns += tuple(automations.triggers(tenant_id))
+            patterns = _listening(tenant_id)
         found.put("flows.listening", (tenant_id, sandbox), patterns, generation)
     return service.matches(list(patterns), event_type)
+
+
+def _listening(tenant_id: uuid.UUID) -> tuple[str, ...]:
+    """Every active endpoint's event types and every active automation's trigger: one statement."""
+    endpoints = scoped(Endpoint, tenant_id).with_only_columns(
+        sa.literal("endpoint"), sa.cast(Endpoint.event_types, sa.Text)).where(Endpoint.status == "active")
+    rows = session.execute(sa.union_all(endpoints, automations.triggers_query(tenant_id))).all()
+    return tuple(p for kind, value in rows for p in (json.loads(value) if kind == "endpoint" else [value]))
 
 
 def fan_out(payload: dict, job) -> None:
