@@ -35,7 +35,7 @@ import marshmallow as ma
 import sqlalchemy as sa
 from flask import current_app
 
-from civic.core import actions, audit, caching, contact, crypto, db, privacy
+from civic.core import actions, audit, contact, crypto, db, privacy
 from civic.core.auth import Principal
 from civic.core.db import session, utcnow
 from civic.core.errors import Problem
@@ -212,11 +212,6 @@ def _organisations() -> list[Tenant]:
     return list(session.scalars(sa.select(Tenant).where(Tenant.status == "active").order_by(Tenant.name)))
 
 
-def _enabled(tenant: Tenant) -> list[str]:
-    facts = caching.tenant(tenant.id)
-    return [e.component for e in privacy.registry(current_app) if facts is not None and facts.has_component(e.component)]
-
-
 def _emails(value, key: str = ""):
     """Every email address a record holds (its fields named for email, however nested)."""
     if isinstance(value, dict):
@@ -242,7 +237,7 @@ def holders(citizen: Citizen) -> tuple[list[dict], int]:
     for tenant in _organisations():
         with tenant_context(tenant.id), in_world(False):
             held = privacy.export_subject(current_app, tenant_id=tenant.id, who=citizen.who,
-                                          components=_enabled(tenant))
+                                          components=service.enabled_components(tenant.id))
         records: dict[str, list[dict]] = {}
         for component, rows in held.items():
             for row in rows:

@@ -4,7 +4,7 @@ HTML = {"text/html": {"schema": {"type": "string"}}}
 TAG = {"name": "privacy-page", "description": (
     "The citizen privacy page, for people, in a browser (not for apps): a person proves an email address or "
     "mobile number is theirs with a one-time code, then sees which organisations on the platform hold data "
-    "linked to it, downloads it, stops non-essential messages and asks for correction or erasure. Served at "
+    "linked to it, downloads it, stops non-essential messages and asks for a copy, correction or erasure. Served at "
     "`/privacy`; the code comes through the steward's GOV.UK Notify service (`CIVIC_PRIVACY_CITIZEN_SENDER`).")}
 
 
@@ -29,7 +29,7 @@ PATHS = {
         "get": _page("Enter the code that was sent.", "Shows where the code went.",
                      {"200": "The page.", "303": "-> No code waiting: back to `/privacy`."}),
         "post": _page("Check the code (sent by the page's form).",
-                      "A code works for 10 minutes (`CIVIC_PRIVACY_CITIZEN_CODE_MINUTES`) and five tries; a wrong "
+                      "A code works once, for 10 minutes (`CIVIC_PRIVACY_CITIZEN_CODE_MINUTES`) and five tries; a wrong "
                       "try is answered with the form again and the tries left.",
                       {"303": "-> Right: signed in, on to `/privacy/mine`.", "200": "Wrong: the form again.",
                        "400": "The code expired, was used, or the form was stale: start again."})},
@@ -56,8 +56,8 @@ PATHS = {
         "and surveys stop; essential messages (a booking confirmation) still go.",
         {"200": "Done: which organisations were told.", "303": SIGNED_OUT, "400": "A stale form: start again."})},
     "/privacy/mine/requests": {"post": _page(
-        "Ask organisations to correct or delete what they hold (sent by the page's form).",
-        "Puts a request (`kind` erasure or rectification, with the person's words) on each chosen "
+        "Ask organisations for a copy, a correction or an erasure of what they hold (sent by the page's form).",
+        "Puts a request (`kind` access, rectification or erasure, with the person's words) on each chosen "
         "organisation's statutory clock; their admins see it at `GET /v1/privacy/requests`.",
         {"200": "Sent: each organisation and the day it must answer by.", "303": SIGNED_OUT,
          "400": "The page again, saying what to fix."})},

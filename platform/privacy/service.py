@@ -34,7 +34,8 @@ def _identifiers(subject: dict) -> Identifiers:
     return who
 
 
-def _enabled(tenant_id: uuid.UUID) -> list[str]:
+def enabled_components(tenant_id: uuid.UUID) -> list[str]:
+    """The components of the registry the organisation runs."""
     facts = caching.tenant(tenant_id)
     return [e.component for e in privacy.registry(current_app) if facts is not None and facts.has_component(e.component)]
 
@@ -44,7 +45,7 @@ def search(*, tenant_id: uuid.UUID, principal, **subject) -> dict:
     """Every record of every enabled component holding the identifiers, with which field matched."""
     require_handler(principal)
     who = _identifiers(subject)
-    components = _enabled(tenant_id)
+    components = enabled_components(tenant_id)
     matches = privacy.search_subject(current_app, tenant_id=tenant_id, who=who, components=components)
     found: dict[str, list[str]] = {}
     for match in matches:
@@ -188,7 +189,7 @@ def export(*, tenant_id: uuid.UUID, principal, request_id, format: str = "json")
         raise problems.NOT_READY(f"The request is {request.state}: move it to in_progress once the person's "
                                  "identity is confirmed.")
     who = request.subject
-    entries = {e.component: e for e in privacy.registry(current_app, _enabled(tenant_id))}
+    entries = {e.component: e for e in privacy.registry(current_app, enabled_components(tenant_id))}
     held = privacy.export_subject(current_app, tenant_id=tenant_id, who=who, components=list(entries))
     ids = sorted({str(row["id"]) for rows in held.values() for row in rows})
     components = [{"component": name, "purpose": entry.purpose, "fields": list(entry.fields),

@@ -2,12 +2,12 @@
 
 HTTP only: each view checks the form's CSRF token first, then calls civic.privacy.citizen. A citizen enters
 an email address or mobile number, types the code sent to it, then sees which organisations hold data
-linked to it, downloads it, opts out of non-essential contact, and asks organisations to correct or erase
-it. The code's id and the session token live in the signed, HttpOnly session cookie.
+linked to it, downloads it, opts out of non-essential contact, and asks organisations for a copy checked
+by their staff, a correction or an erasure. The code's id and the session token live in the signed, HttpOnly session cookie.
 
 A wrong code is answered 200 with the form again: its spent try must be kept, and the core rolls back
 every answer of 400 or more."""
-from flask import Blueprint, redirect, render_template, request
+from flask import Blueprint, current_app, redirect, render_template, request
 from flask import session as cookie
 
 from civic.core import contact, forms
@@ -32,6 +32,10 @@ def _stale():
 
 def _signed_in():
     return citizen.signed_in(cookie.get(SESSION))
+
+
+def _minutes() -> int:
+    return current_app.config["PRIVACY_CITIZEN_CODE_MINUTES"]
 
 
 def _see_other(path: str):
@@ -71,7 +75,7 @@ def code():
             return _see_other("/privacy")
         return _page("start.html", 400, field=None, error="That code has expired or been used. Ask for a new one.")
     if request.method == "GET":
-        return _page("code.html", kind=sent_to[0], sent_to=sent_to[1])
+        return _page("code.html", kind=sent_to[0], sent_to=sent_to[1], minutes=_minutes())
     if not forms.csrf_ok():
         return _stale()
     token, left = citizen.verify(code_id=cookie[CODE], code=request.form.get("code", ""))
@@ -79,7 +83,7 @@ def code():
         if left == 0:
             cookie.pop(CODE, None)
             return _page("start.html", field=None, error="That code has been tried too many times. Ask for a new one.")
-        return _page("code.html", kind=sent_to[0], sent_to=sent_to[1],
+        return _page("code.html", kind=sent_to[0], sent_to=sent_to[1], minutes=_minutes(),
                      error=f"The code is not right. Check it and try again ({left} {'try' if left == 1 else 'tries'} left).")
     cookie.pop(CODE, None)
     cookie.pop("csrf", None)  # signed in: a new CSRF token from the next page on
@@ -125,7 +129,7 @@ def opt_out():
 @bp.post("/privacy/mine/requests")
 @public
 def ask():
-    """Ask organisations to correct or delete what they hold."""
+    """Ask organisations for a copy, a correction or an erasure of what they hold."""
     person = _signed_in()
     if person is None:
         return _see_other("/privacy")
