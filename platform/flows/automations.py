@@ -83,23 +83,34 @@ def _checked(*, tenant_id, principal, trigger: str, condition: str | None, steps
         _compiled(condition)
     if not 1 <= len(steps) <= MAX_STEPS:
         raise _invalid("steps", f"One to {MAX_STEPS} steps.")
-    needed = set()
-    for number, step in enumerate(steps):
-        action = actions.get(step["action"], tenant_id=tenant_id)
-        if action is None:
-            raise _invalid(f"steps.{number}.action", f"No action {step['action']!r} (GET /v1/flows/actions lists them).")
-        given = step.get("input") or {}
-        unknown = sorted(set(given) - set(action.input().fields))
-        if unknown:
-            raise _invalid(f"steps.{number}.input", f"Not fields of {action.name}: {', '.join(unknown)}.")
-        try:
-            templating.check(given, step=number)
-        except templating.Unfilled as exc:
-            raise _invalid(f"steps.{number}.input", str(exc)) from None
-        if principal.components is not None and action.component not in principal.components:
-            raise problems.SCOPES_NOT_HELD(f"Your token may not use {action.component}: {action.name} is not yours to give.",
-                                           errors={f"steps.{number}.action": [f"{action.component} is not in your token."]})
-        needed.add(action.required_scope)
+    needed = {action_step(tenant_id=tenant_id, principal=principal, step=step, location=f"steps.{number}", before=number)
+              for number, step in enumerate(steps)}
+    return scopes_held(principal, needed)
+
+
+def action_step(*, tenant_id, principal, step: dict, location: str, before: int,
+                roots: tuple[str, ...] = templating.AUTOMATION_ROOTS, invalid=_invalid) -> str:
+    """Check one step `{"action", "input"}` (at `location`; its placeholders may use the outputs of steps
+    below `before`) and answer the scope it needs."""
+    action = actions.get(step["action"], tenant_id=tenant_id)
+    if action is None:
+        raise invalid(f"{location}.action", f"No action {step['action']!r} (GET /v1/flows/actions lists them).")
+    given = step.get("input") or {}
+    unknown = sorted(set(given) - set(action.input().fields))
+    if unknown:
+        raise invalid(f"{location}.input", f"Not fields of {action.name}: {', '.join(unknown)}.")
+    try:
+        templating.check(given, step=before, roots=roots)
+    except templating.Unfilled as exc:
+        raise invalid(f"{location}.input", str(exc)) from None
+    if principal.components is not None and action.component not in principal.components:
+        raise problems.SCOPES_NOT_HELD(f"Your token may not use {action.component}: {action.name} is not yours to give.",
+                                       errors={f"{location}.action": [f"{action.component} is not in your token."]})
+    return action.required_scope
+
+
+def scopes_held(principal, needed: set[str]) -> list[str]:
+    """`needed`, sorted, if the principal holds it all; else a 403 naming what it lacks."""
     missing = sorted(needed - set(principal.scopes))
     if missing:
         raise problems.SCOPES_NOT_HELD(f"Its steps need {', '.join(missing)}, which you do not hold.",
@@ -178,12 +189,31 @@ def _condition_holds(condition: str | None, envelope: dict) -> bool:
     return bool(result)
 
 
-def _kept(output) -> dict:
+def kept(output) -> dict:
     """A step's output as a run keeps it: its ids and states, never the record's personal data."""
     if not isinstance(output, dict):
         return {}
     return {key: value for key, value in output.items()
             if (key in KEPT or key.endswith("_id")) and isinstance(value, (str, int, bool, type(None)))}
+
+
+def attempt(name: str, data: dict, *, tenant_id, principal, chain: list[str]) -> tuple[dict | None, dict | None]:
+    """Run one action in a savepoint, under `chain`: (its whole output, None) or (None, the error as a run
+    records it). A failing action leaves nothing half-written."""
+    try:
+        with session.begin_nested(), core_events.caused_by(chain):
+            return actions.run(name, tenant_id=tenant_id, data=data, principal=principal), None
+    except actions.UnknownAction:
+        return None, {"code": "action_unavailable", "detail": f"{name} is not available (its component is switched off)."}
+    except actions.ActionForbidden as exc:
+        return None, {"code": "scope_not_held", "detail": str(exc)}
+    except ma.ValidationError as exc:
+        return None, {"code": "validation_failed", "detail": "The input does not fit the action.", "errors": exc.messages}
+    except Problem as exc:
+        return None, {"code": exc.code, "detail": exc.detail, **({"errors": exc.errors} if exc.errors else {})}
+    except Exception:  # noqa: BLE001 - a fault in the action: its savepoint is undone, the run says so
+        log.exception("action %s failed (chain %s)", name, chain)
+        return None, {"code": "action_failed", "detail": "The action failed on our side; it has been logged."}
 
 
 def _principal(automation: Automation) -> Principal:
@@ -202,25 +232,13 @@ def _run_steps(run: Run, automation: Automation, steps: list[dict], start: int) 
         entry = {"action": step["action"], "status": "failed", "input": None, "output": None, "error": None}
         try:
             entry["input"] = templating.render(step.get("input") or {}, context)
-            with session.begin_nested(), core_events.caused_by(chain):
-                output = actions.run(step["action"], tenant_id=run.tenant_id, data=entry["input"],
-                                     principal=_principal(automation))
-            entry["status"], entry["output"] = "succeeded", _kept(output)
         except templating.Unfilled as exc:
             entry["error"] = {"code": "input_unfilled", "detail": str(exc)}
-        except actions.UnknownAction:
-            entry["error"] = {"code": "action_unavailable",
-                              "detail": f"{step['action']} is not available (its component is switched off)."}
-        except actions.ActionForbidden as exc:
-            entry["error"] = {"code": "scope_not_held", "detail": str(exc)}
-        except ma.ValidationError as exc:
-            entry["error"] = {"code": "validation_failed", "detail": "The input does not fit the action.",
-                              "errors": exc.messages}
-        except Problem as exc:
-            entry["error"] = {"code": exc.code, "detail": exc.detail, **({"errors": exc.errors} if exc.errors else {})}
-        except Exception:  # noqa: BLE001 - a fault in the action: its savepoint is undone, the run says so
-            log.exception("automation %s step %s (%s) failed", automation.id, number, step["action"])
-            entry["error"] = {"code": "action_failed", "detail": "The action failed on our side; it has been logged."}
+        else:
+            output, entry["error"] = attempt(step["action"], entry["input"], tenant_id=run.tenant_id,
+                                             principal=_principal(automation), chain=chain)
+            if entry["error"] is None:
+                entry["status"], entry["output"] = "succeeded", kept(output)
         recorded.append(entry)
         context["steps"] = [*context["steps"][:number], {"output": entry["output"] or {}}]
         if entry["status"] == "failed":

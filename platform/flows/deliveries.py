@@ -31,7 +31,7 @@ from civic.core import audit, caching, jobs
 from civic.core.db import session, utcnow
 from civic.core.pagination import paginate
 from civic.core.tenancy import current_world_is_sandbox, get_scoped, in_world, scoped, tenant_context
-from civic.flows import automations, events, problems, service, transport
+from civic.flows import automations, composed, events, problems, service, transport
 from civic.flows.models import Attempt, Delivery, Endpoint
 
 log = logging.getLogger("civic.flows")
@@ -46,10 +46,10 @@ NOT_FANNED_OUT = frozenset({events.TEST.type})  # sent only to the endpoint it w
 
 # --- fan-out ------------------------------------------------------------------------------
 def listens(event_type: str, tenant_id: uuid.UUID | None, data: dict) -> bool:
-    """Asked when an event is emitted: has its tenant an active endpoint or automation in its world for this
-    type? Only then is a fan-out job queued, so events of organisations without webhooks or automations
-    cost nothing more. The types come from this process's cache (`caching`: any committed change to an
-    endpoint or an automation drops it in every process)."""
+    """Asked when an event is emitted: has its tenant an active endpoint or automation, or a service that
+    waits for it, in its world for this type? Only then is a fan-out job queued, so events of organisations
+    without webhooks, automations or services cost nothing more. The types come from this process's cache
+    (`caching`: any committed change to an endpoint, an automation or a service drops it in every process)."""
     if tenant_id is None or event_type in NOT_FANNED_OUT:
         return False
     sandbox = bool(data.get("sandbox", False))
@@ -66,11 +66,13 @@ def listens(event_type: str, tenant_id: uuid.UUID | None, data: dict) -> bool:
 
 
 def _listening(tenant_id: uuid.UUID) -> tuple[str, ...]:
-    """Every active endpoint's event types and every active automation's trigger: one statement."""
+    """Every active endpoint's event types, every active automation's trigger and every service's waits: one
+    statement."""
     endpoints = scoped(Endpoint, tenant_id).with_only_columns(
         sa.literal("endpoint"), sa.cast(Endpoint.event_types, sa.Text)).where(Endpoint.status == "active")
-    rows = session.execute(sa.union_all(endpoints, automations.triggers_query(tenant_id))).all()
-    return tuple(p for kind, value in rows for p in (json.loads(value) if kind == "endpoint" else [value]))
+    rows = session.execute(sa.union_all(endpoints, automations.triggers_query(tenant_id),
+                                        composed.waits_query(tenant_id))).all()
+    return tuple(p for kind, value in rows for p in (json.loads(value) if kind != "automation" else [value]))
 
 
 def fan_out(payload: dict, job) -> None:
@@ -82,6 +84,7 @@ def fan_out(payload: dict, job) -> None:
 
 
 def _fan_out(envelope: dict, tenant_id: uuid.UUID) -> None:
+    composed.resume(envelope, tenant_id)
     automations.queue_runs(envelope, tenant_id)
     endpoints = [e for e in session.scalars(scoped(Endpoint, tenant_id).where(Endpoint.status == "active"))
                  if service.matches(e.event_types, envelope["type"])]

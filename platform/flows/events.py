@@ -19,6 +19,19 @@ class TestData(Schema):
     sandbox = fields.Boolean(required=True)
 
 
+class SubmissionData(Schema):
+    submission_id = fields.UUID(required=True)
+    slug = fields.String(required=True, metadata={"description": "The service's slug."})
+    service_version = fields.Integer(required=True)
+    step = fields.Integer(required=True, metadata={"description": "Where it failed (the number of steps when completed)."})
+    sandbox = fields.Boolean(required=True)
+
+
+SUBMISSION_COMPLETED = EventType("civic.flows.submission_completed",
+                                 "A submission to a composed service did every step.", SubmissionData)
+SUBMISSION_FAILED = EventType("civic.flows.submission_failed", "A submission to a composed service failed at a step "
+                              "(a refusal, an event it fails on, its time running out); the steps before were undone.",
+                              SubmissionData)
 ENDPOINT_DISABLED = EventType("civic.flows.endpoint_disabled",
                               "A webhook endpoint was disabled: it answered 410 Gone, or failed for 5 days.",
                               EndpointDisabledData)

@@ -115,3 +115,55 @@ class Run(TenantOwned, Sandboxed, Entity, Base):
     steps: Mapped[list] = mapped_column(default=list)  # [{"action", "status", "input", "output", "error"}]
     failed_step: Mapped[int | None]
     attempts: Mapped[int] = mapped_column(default=1)
+
+
+SERVICE_STATUSES = ("active", "retired")
+SUBMISSION_STATUSES = ("waiting", "completed", "failed")
+
+
+class ComposedService(TenantOwned, Sandboxed, Entity, Base):
+    """One version of a published service: a citizen's form (JSON Schema) and the steps that carry it out
+    (actions, waits for an event, and what to undo). A new version is a new row; a submission keeps its own."""
+
+    __tablename__ = "flows_service"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "sandbox", "slug", "version", name="uq_flows_service_version"),)
+
+    tenant_id: Mapped[uuid.UUID] = tenant_column()
+    slug: Mapped[str] = mapped_column(sa.String(60))
+    version: Mapped[int]
+    current: Mapped[bool] = mapped_column(default=True)  # the version new submissions use
+    status: Mapped[str] = mapped_column(sa.String(10), default="active")
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str | None] = mapped_column(sa.String(1000))
+    form: Mapped[dict] = mapped_column(default=dict)  # a JSON Schema
+    steps: Mapped[list] = mapped_column(default=list)
+    scopes: Mapped[list] = mapped_column(default=list)  # what the steps need, held by whoever published it
+    waits_for: Mapped[list] = mapped_column(default=list)  # the event types its waits end on
+    reference: Mapped[str | None] = mapped_column(sa.String(255))
+    metadata_: Mapped[dict] = mapped_column("metadata", default=dict)
+
+
+class Submission(TenantOwned, Sandboxed, Entity, Base):
+    """One citizen's use of a service version: where it is, each step's input and output (ids and states
+    only) or error, and what was undone. The form's answers are kept encrypted only while it runs."""
+
+    __tablename__ = "flows_submission"
+    __table_args__ = (sa.Index("ix_flows_submission_waiting", "tenant_id", "waiting_value"),
+                      sa.Index("ix_flows_submission_service_created", "service_id", "created_at"))
+
+    tenant_id: Mapped[uuid.UUID] = tenant_column()
+    service_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("flows_service.id"))
+    slug: Mapped[str] = mapped_column(sa.String(60))
+    service_version: Mapped[int]
+    status: Mapped[str] = mapped_column(sa.String(10))
+    step: Mapped[int] = mapped_column(default=0)  # the step it is at (waiting) or stopped at (failed)
+    reason: Mapped[str | None] = mapped_column(sa.String(500))
+    steps: Mapped[list] = mapped_column(default=list)  # [{"action" | "wait_for", "status", "input", "output", "error"}]
+    undone: Mapped[list] = mapped_column(default=list)  # the undo steps run after a failure, last step first
+    form_encrypted: Mapped[str | None] = mapped_column(sa.Text)  # cleared when it ends
+    next_encrypted: Mapped[str | None] = mapped_column(sa.Text)  # what the citizen must do now (a client secret)
+    waiting_field: Mapped[str | None] = mapped_column(sa.String(100))
+    waiting_value: Mapped[str | None] = mapped_column(sa.String(255))
+    waiting_until: Mapped[dt.datetime | None]
+    reference: Mapped[str | None] = mapped_column(sa.String(255))
+    metadata_: Mapped[dict] = mapped_column("metadata", default=dict)

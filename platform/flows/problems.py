@@ -45,3 +45,23 @@ RUN_NOT_FAILED = declare(
     means="A run that succeeded, was skipped (its condition was false) or was stopped (a loop) is not retried, "
           "nor one whose automation was paused or changed since it ran.",
     action="Read the run's status first; a changed automation runs as it is now on the next event.")
+SERVICE_INVALID = declare(
+    "service_invalid", 422, "The service definition is not valid",
+    means="The form or a step cannot be used: `errors` names where (`form.properties.email`, `steps.2.match`, "
+          "`steps.0.undo.input`...) and why: a form that is not a JSON Schema of an object, an action not "
+          "offered or a field it does not take, a placeholder that is not a path from form, submission or an "
+          "earlier step, a wait for an event type that is not in the catalogue.",
+    action="Fix what `errors` names; GET /v1/flows/actions lists the actions and their inputs.")
+SERVICE_EXISTS = declare(
+    "service_exists", 409, "A service with that slug exists",
+    means="Each slug names one service of your organisation; its later versions are published on its own URL.",
+    action="PUT /v1/flows/services/{slug} to publish a new version, or choose another slug.")
+SERVICE_RETIRED = declare(
+    "service_retired", 409, "The service takes no new submissions",
+    means="The organisation retired the service. Submissions already under way go on to their end.",
+    action="Publish a new version (PUT /v1/flows/services/{slug}) to open it again.")
+FORM_INVALID = declare(
+    "form_invalid", 422, "The answers do not fit the form",
+    means="Some answers are missing or not what the service's form asks for: `errors` names each by its "
+          "place in the answers (`email`, `items.0`) with the reason. Nothing was started.",
+    action="Fix the answers named and send them again; GET /v1/flows/services/{slug} shows the form.")

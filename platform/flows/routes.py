@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 from civic.core import etag
 from civic.core.auth import current_principal, current_tenant_id, require
 from civic.core.pagination import page_schema
-from civic.flows import automations, deliveries, schemas, service
+from civic.flows import automations, composed, deliveries, schemas, service
 
 GUIDE = """Signed webhooks: your own system is told, within seconds, when something happens on the platform.
 
@@ -33,9 +33,16 @@ from the step that failed (`/runs/{id}/retry`); `/automations/{id}/dry-run` show
 do. An automation runs with the scopes its steps need, which whoever saved it must hold; one started again
 by what its own steps did is stopped (a loop).
 
+Composed services: a whole public service without code. `POST /v1/flows/services` publishes a `form` (a
+JSON Schema of the citizen's answers) and `steps`: actions with `{{ form.x }}` placeholders and what to
+`undo` if a later step fails, and waits for an event (a payment succeeding) with a time-out. Your website
+submits the citizen's answers (`POST /v1/flows/services/{slug}/submissions`); the answer says where the
+submission is and what the citizen must do `next` (the payment's client secret), until it is `completed`
+or `failed` with the steps before undone. Publishing again makes a new version; a submission keeps its own.
+
 Errors carry a stable `code`: `event_type_unknown`, `webhook_url_refused`, `endpoint_not_changeable`,
 `delivery_pending`, `flows_admin_required`, `automation_invalid`, `automation_scope_not_held`,
-`run_not_failed`."""
+`run_not_failed`, `service_invalid`, `service_exists`, `service_retired`, `form_invalid`."""
 
 blp = Blueprint("flows", __name__, url_prefix="/v1/flows", description=GUIDE)
 READ, WRITE = "flows:read", "flows:write"
@@ -335,3 +342,104 @@ class RunRetry(MethodView):
         the outputs the earlier steps gave; a run whose automation was paused or changed since is not retried.
         Errors: `run_not_failed`, `automation_scope_not_held`, `flows_admin_required`, `not_found`."""
         return automations.retry(tenant_id=current_tenant_id(), principal=current_principal(), run_id=run_id)
+
+
+# --- composed services ---------------------------------------------------------------------------
+@blp.route("/services")
+class Services(MethodView):
+    @require(READ)
+    @blp.arguments(schemas.ServiceQuerySchema, location="query")
+    @blp.response(200, page_schema(schemas.ServiceSchema))
+    def get(self, query):
+        """List your services (each at its latest version).
+
+        Needs `flows:read`. Oldest first, 20 a page (`limit`, then `after`), filtered by `status`.
+        Errors: `invalid_cursor`."""
+        return composed.list_services(tenant_id=current_tenant_id(), **query)
+
+    @require(WRITE)
+    @blp.arguments(schemas.ServiceSchema)
+    @blp.response(201, schemas.ServiceSchema)
+    def post(self, data):
+        """Publish a service: a form for the citizen and the steps that carry it out.
+
+        Needs `flows:write` (a signed-in person must be a tenant admin) and every scope its steps need: its
+        submissions run with those. Checked now: the form (a JSON Schema of an object), each step's action,
+        its input's fields and placeholders, each wait's event types. Then anyone your app lets in can
+        submit it (`POST /v1/flows/services/{slug}/submissions`). Errors: `service_invalid`, `service_exists`,
+        `automation_scope_not_held`, `flows_admin_required`, `validation_failed`."""
+        return etag.tagged(composed.publish(tenant_id=current_tenant_id(), principal=current_principal(), **data), 201)
+
+
+@blp.route("/services/<slug>")
+class ServiceBySlug(MethodView):
+    @require(READ)
+    @blp.response(200, schemas.ServiceSchema)
+    def get(self, slug):
+        """One service at its latest version, with its `ETag`.
+
+        Needs `flows:read`. Errors: `not_found`."""
+        return etag.tagged(composed.get_service(tenant_id=current_tenant_id(), slug=slug))
+
+    @require(WRITE)
+    @blp.doc(**etag.IF_MATCH_DOC)
+    @blp.arguments(schemas.ServiceVersionSchema)
+    @blp.response(200, schemas.ServiceSchema)
+    def put(self, data, slug):
+        """Publish a new version of a service (the whole definition); it takes submissions again if retired.
+
+        Needs `flows:write` (a signed-in person must be a tenant admin) and the scopes its steps need. Checked
+        as on publishing. Submissions already under way keep the version they started with.
+        Errors: `service_invalid`, `automation_scope_not_held`, `precondition_failed`, `flows_admin_required`,
+        `not_found`, `validation_failed`."""
+        return etag.tagged(composed.publish_version(tenant_id=current_tenant_id(), principal=current_principal(),
+                                                    slug=slug, if_match=etag.if_match(), **data))
+
+    @require(WRITE)
+    @blp.doc(**etag.IF_MATCH_DOC)
+    @blp.response(200, schemas.ServiceSchema)
+    def delete(self, slug):
+        """Retire a service: it takes no new submissions; those under way go on to their end.
+
+        Needs `flows:write` (a signed-in person must be a tenant admin). Publish a new version to open it
+        again. Errors: `precondition_failed`, `flows_admin_required`, `not_found`."""
+        return etag.tagged(composed.retire(tenant_id=current_tenant_id(), principal=current_principal(), slug=slug,
+                                           if_match=etag.if_match()))
+
+
+@blp.route("/services/<slug>/submissions")
+class ServiceSubmissions(MethodView):
+    @require(READ)
+    @blp.arguments(schemas.SubmissionQuerySchema, location="query")
+    @blp.response(200, page_schema(schemas.SubmissionAnswerSchema))
+    def get(self, query, slug):
+        """List a service's submissions, oldest first (filter by `status`).
+
+        Needs `flows:read`. Each shows its steps' inputs, outputs (ids and states) or errors.
+        Errors: `invalid_cursor`, `not_found`."""
+        return composed.list_submissions(tenant_id=current_tenant_id(), slug=slug, **query)
+
+    @require(WRITE)
+    @blp.arguments(schemas.SubmissionSchema)
+    @blp.response(201, schemas.SubmissionAnswerSchema)
+    def post(self, data, slug):
+        """Submit a citizen's answers to a service: it starts at once.
+
+        Needs `flows:write` (your website or app sends it for the citizen). The answers are checked against
+        the service's form first (nothing starts if one is wrong); then its steps run until one waits (the
+        answer's `next` says what the citizen must do, such as pay with the `client_secret`), one fails (the
+        steps before it are undone: `undone`) or all are done. Send an `Idempotency-Key`: a retry gets the
+        same submission. Errors: `form_invalid`, `service_retired`, `not_found`, `validation_failed`."""
+        return composed.submit(tenant_id=current_tenant_id(), slug=slug, **data)
+
+
+@blp.route("/submissions/<submission_id>")
+class SubmissionById(MethodView):
+    @require(READ)
+    @blp.response(200, schemas.SubmissionAnswerSchema)
+    def get(self, submission_id):
+        """One submission: its state, each step, and what the citizen must do next.
+
+        Needs `flows:read`. Poll it while the citizen pays: `status` becomes `completed`, or `failed` with
+        `reason` and what was undone. Errors: `not_found`."""
+        return composed.get_submission(tenant_id=current_tenant_id(), submission_id=submission_id)

@@ -6,8 +6,10 @@ import marshmallow as ma
 
 from civic.core.pagination import PageQuerySchema
 from civic.core.schemas import ResourceSchema, StrictSchema
+from civic.flows import composed
 from civic.flows.deliveries import ATTEMPTS
-from civic.flows.models import AUTOMATION_STATUSES, DELIVERY_STATUSES, ENDPOINT_STATUSES, RUN_STATUSES
+from civic.flows.models import (AUTOMATION_STATUSES, DELIVERY_STATUSES, ENDPOINT_STATUSES, RUN_STATUSES,
+                                SERVICE_STATUSES, SUBMISSION_STATUSES)
 
 EXAMPLE_ENDPOINT_ID = "8d0f6c52-1e9b-4c7a-9a53-2f4b7d1e6c30"
 EXAMPLE_DELIVERY_ID = "3c7e2a91-5b4d-4f0e-8c6a-9d1b2e3f4a50"
@@ -301,3 +303,190 @@ class AutomationDryRunSchema(ma.Schema):
     would_run = ma.fields.Boolean()
     error = ma.fields.String(allow_none=True)
     steps = ma.fields.List(ma.fields.Nested(AutomationDryRunStepSchema))
+
+
+# --- composed services -----------------------------------------------------------------------
+EXAMPLE_SERVICE_ID = "2f6d8b1a-4c3e-4a7f-9b5d-1e0c2a3b4d65"
+EXAMPLE_SUBMISSION_ID = "6a4c2e8f-1b3d-4f5a-8c7e-9d0b1a2c3e47"
+EXAMPLE_PAYMENT_ID = "c3d4e5f6-a7b8-4c9d-8e0f-1a2b3c4d5e6f"
+DEMO_RESOURCE_ID = "0b7f6a5e-3c1d-4e8a-9f2b-6d4c8e1a2b3c"  # the booking API's example collection round
+PAYMENT_ENDED = ["civic.payments.payment_failed", "civic.payments.payment_cancelled", "civic.payments.payment_expired"]
+BULKY_WASTE = {
+    "slug": "bulky-waste", "title": "Book a bulky-waste collection",
+    "description": "Choose a collection slot, pay £25, and the crew collects up to three large items.",
+    "form": {"type": "object", "required": ["name", "email", "start", "items"], "additionalProperties": False,
+             "properties": {
+                 "name": {"type": "string", "title": "Your name", "minLength": 1, "maxLength": 200},
+                 "email": {"type": "string", "title": "Email address", "format": "email", "maxLength": 320},
+                 "start": {"type": "string", "title": "Collection slot (its start)", "format": "date-time"},
+                 "items": {"type": "array", "title": "What to collect", "minItems": 1, "maxItems": 3,
+                           "items": {"type": "string", "minLength": 1, "maxLength": 100}}}},
+    "steps": [
+        {"action": "booking.hold", "input": {"resource_id": DEMO_RESOURCE_ID, "start": "{{ form.start }}", "minutes": 60},
+         "undo": {"action": "booking.release_hold", "input": {"hold_id": "{{ steps.0.output.id }}"}}},
+        {"action": "payments.create", "input": {
+            "amount": 2500, "description": "Bulky waste collection", "reference": "{{ submission.id }}",
+            "return_url": "https://council.example.org/bulky-waste/paid", "idempotency_key": "{{ submission.id }}",
+            "link": {"type": "flows.submission", "id": "{{ submission.id }}"}},
+         "undo": {"action": "payments.cancel", "input": {"payment_id": "{{ steps.1.output.id }}"}}},
+        {"wait_for": "civic.payments.payment_succeeded", "match": {"payment_id": "{{ steps.1.output.id }}"},
+         "fails_on": PAYMENT_ENDED, "timeout_minutes": 55,
+         "next": {"do": "pay", "payment_id": "{{ steps.1.output.id }}",
+                  "client_secret": "{{ steps.1.output.client_secret }}",
+                  "publishable_key": "{{ steps.1.output.publishable_key }}"}},
+        {"action": "booking.confirm_hold", "input": {"hold_id": "{{ steps.0.output.id }}",
+                                                     "attendee": {"name": "{{ form.name }}", "email": "{{ form.email }}"}}},
+        {"action": "casework.create_case", "input": {
+            "case_type": "bulky-collection", "title": "Collect bulky waste: {{ form.items }}",
+            "links": [{"type": "booking.booking", "id": "{{ steps.3.output.id }}"}]}},
+    ]}
+
+
+def _collection_start() -> str:
+    """A morning slot about three weeks ahead, on a working day (the example stays bookable as time passes)."""
+    from civic.core.calendar import bank_holidays, zone
+
+    day = dt.date.today() + dt.timedelta(weeks=3)
+    while day.weekday() >= 5 or day in bank_holidays("england-and-wales"):
+        day += dt.timedelta(days=1)
+    return dt.datetime.combine(day, dt.time(8), zone("Europe/London")).astimezone(dt.timezone.utc).isoformat()
+
+
+class ServiceUndoSchema(StrictSchema):
+    action = ma.fields.String(required=True, validate=ma.validate.Length(1, 100))
+    input = ma.fields.Dict(keys=ma.fields.String(validate=ma.validate.Length(1, 100)), load_default=dict)
+
+
+class ServiceStepSchema(StrictSchema):
+    """An action (`action`, `input`, optional `undo`) or a wait (`wait_for`, `match`, `timeout_minutes`, ...)."""
+
+    action = ma.fields.String(validate=ma.validate.Length(1, 100), metadata={
+        "description": "An action's name from GET /v1/flows/actions."})
+    input = ma.fields.Dict(keys=ma.fields.String(validate=ma.validate.Length(1, 100)), metadata={
+        "description": "The action's input, with `{{ form.x }}`, `{{ submission.id }}` or `{{ steps.0.output.id }}`."})
+    undo = ma.fields.Nested(ServiceUndoSchema, metadata={
+        "description": "What to do if a later step fails (undo steps run last first)."})
+    wait_for = ma.fields.String(validate=ma.validate.Length(1, 120), metadata={
+        "description": "Wait for an event of this exact type (GET /v1/events/types)."})
+    match = ma.fields.Dict(keys=ma.fields.String(validate=ma.validate.Length(1, 100)), metadata={
+        "description": "One field of the event's data and the value it must have, such as "
+                       "`{\"payment_id\": \"{{ steps.1.output.id }}\"}`."})
+    fails_on = ma.fields.List(ma.fields.String(validate=ma.validate.Length(1, 120)), validate=ma.validate.Length(max=10),
+                              metadata={"description": "Event types (matched the same way) that fail the submission."})
+    timeout_minutes = ma.fields.Integer(strict=True, validate=ma.validate.Range(1, 7 * 24 * 60), metadata={
+        "description": "How long to wait before failing it (up to 7 days)."})
+    next = ma.fields.Dict(metadata={"description": "What the citizen must do meanwhile, shown on the submission "
+                                                  "while it waits (for example a payment's client secret)."})
+
+    @ma.validates_schema
+    def _one_kind(self, data, **kwargs):
+        waits = {"wait_for", "match", "fails_on", "timeout_minutes", "next"}
+        if ("action" in data) == ("wait_for" in data):
+            raise ma.ValidationError("A step has either `action` or `wait_for`.")
+        if "action" in data and waits & set(data):
+            raise ma.ValidationError(f"An action step does not take {', '.join(sorted(waits & set(data)))}.")
+        if "wait_for" in data:
+            if {"input", "undo"} & set(data):
+                raise ma.ValidationError("A wait step takes no `input` or `undo`.")
+            missing = [name for name in ("match", "timeout_minutes") if name not in data]
+            if missing:
+                raise ma.ValidationError(f"A wait step needs {' and '.join(missing)}.")
+
+
+class ServiceSchema(ResourceSchema):
+    """A service the organisation offers: the citizen's form and the steps that carry it out."""
+
+    class Meta(ResourceSchema.Meta):
+        example = BULKY_WASTE
+
+    slug = ma.fields.String(required=True, validate=ma.validate.Regexp(
+        r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$", error="Lower-case letters, digits and hyphens (up to 60)."),
+        metadata={"description": "Its name in URLs: /v1/flows/services/{slug}/submissions."})
+    title = ma.fields.String(required=True, validate=ma.validate.Length(1, 200))
+    description = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=1000))
+    form = ma.fields.Dict(required=True, metadata={
+        "description": "A JSON Schema (2020-12) of an object: the questions and what each answer must be."})
+    steps = ma.fields.List(ma.fields.Nested(ServiceStepSchema), required=True, validate=ma.validate.Length(1, 12))
+    version = ma.fields.Integer(dump_only=True, metadata={"description": "Goes up with each PUT."})
+    status = ma.fields.String(dump_only=True, metadata={"description": "`active`, or `retired` (no new submissions)."})
+    scopes = ma.fields.List(ma.fields.String(), dump_only=True, metadata={
+        "description": "What its submissions run with: the scopes its steps need (held by whoever published it)."})
+    sandbox = ma.fields.Boolean(dump_only=True)
+
+
+class ServiceVersionSchema(ServiceSchema):
+    """A new version of a service: the whole definition again (its slug is in the URL)."""
+
+    class Meta(ServiceSchema.Meta):
+        example = {key: value for key, value in BULKY_WASTE.items() if key != "slug"}
+
+    slug = ma.fields.String(dump_only=True)
+
+
+class ServiceQuerySchema(PageQuerySchema, StrictSchema):
+    status = ma.fields.String(validate=ma.validate.OneOf(SERVICE_STATUSES))
+
+
+class SubmissionStepSchema(ma.Schema):
+    action = ma.fields.String()
+    wait_for = ma.fields.String()
+    status = ma.fields.String(metadata={"description": "succeeded, failed, or waiting."})
+    input = ma.fields.Raw(allow_none=True, metadata={"description": "What was sent to the action (or waited for)."})
+    output = ma.fields.Raw(allow_none=True, metadata={"description": "Its answer's ids and states (never personal data)."})
+    error = ma.fields.Raw(allow_none=True, metadata={"description": "`code`, `detail` (and `errors`) when it failed."})
+
+
+class UndoneStepSchema(ma.Schema):
+    step = ma.fields.Integer(metadata={"description": "The step it undid."})
+    action = ma.fields.String()
+    status = ma.fields.String()
+    input = ma.fields.Raw(allow_none=True)
+    error = ma.fields.Raw(allow_none=True)
+
+
+def _submission_example() -> dict:
+    return {"id": EXAMPLE_SUBMISSION_ID, "created_at": _example_time(), "updated_at": _example_time(),
+            "reference": "web-8812", "metadata": {}, "slug": "bulky-waste", "service_version": 1, "status": "waiting",
+            "step": 2, "reason": None, "waiting_until": _example_time(1),
+            "next": {"do": "pay", "payment_id": EXAMPLE_PAYMENT_ID, "client_secret": "pi_3Q_secret_F6m2",
+                     "publishable_key": "pk_test_51Demo"},
+            "steps": [{"action": "booking.hold", "status": "succeeded", "input": {"resource_id": DEMO_RESOURCE_ID},
+                       "output": {"id": "7c2d9e41-5a6b-4f8c-b3d1-2e9f0a7b6c54", "status": "held"}, "error": None},
+                      {"action": "payments.create", "status": "succeeded", "input": {"amount": 2500},
+                       "output": {"id": EXAMPLE_PAYMENT_ID}, "error": None},
+                      {"wait_for": "civic.payments.payment_succeeded", "status": "waiting",
+                       "input": {"payment_id": EXAMPLE_PAYMENT_ID}, "output": None, "error": None}],
+            "undone": [], "sandbox": True}
+
+
+class SubmissionSchema(ResourceSchema):
+    """A citizen's use of a service: where it is, what each step did, and what the citizen must do next."""
+
+    class Meta(ResourceSchema.Meta):
+        example = lambda: {"form": {"name": "Margaret Hughes", "email": "margaret.hughes@example.com",  # noqa: E731
+                                    "start": _collection_start(), "items": ["sofa", "fridge"]},
+                           "reference": "web-8812"}
+
+    form = ma.fields.Dict(required=True, load_only=True, metadata={
+        "description": "The citizen's answers, as the service's form asks (kept encrypted while it runs, then cleared)."})
+    slug = ma.fields.String(dump_only=True)
+    service_version = ma.fields.Integer(dump_only=True, metadata={"description": "The version it runs to its end."})
+    status = ma.fields.String(dump_only=True, metadata={"description": f"One of {', '.join(SUBMISSION_STATUSES)}."})
+    step = ma.fields.Integer(dump_only=True, metadata={"description": "The step it waits at, or failed at."})
+    reason = ma.fields.String(dump_only=True, allow_none=True)
+    waiting_until = ma.fields.AwareDateTime(dump_only=True, allow_none=True, format="iso")
+    next = ma.fields.Function(lambda submission: composed.next_for(submission), dump_only=True, metadata={
+        "description": "While it waits: what the citizen must do (for a payment, give `client_secret` to Stripe.js)."})
+    steps = ma.fields.List(ma.fields.Nested(SubmissionStepSchema), dump_only=True)
+    undone = ma.fields.List(ma.fields.Nested(UndoneStepSchema), dump_only=True, metadata={
+        "description": "After a failure: each undo step run (last step first) and how it went."})
+    sandbox = ma.fields.Boolean(dump_only=True)
+
+
+class SubmissionAnswerSchema(SubmissionSchema):
+    class Meta(SubmissionSchema.Meta):
+        example = _submission_example
+
+
+class SubmissionQuerySchema(PageQuerySchema, StrictSchema):
+    status = ma.fields.String(validate=ma.validate.OneOf(SUBMISSION_STATUSES))

@@ -1,7 +1,8 @@
-"""Background jobs of the flows component: fanning each event out to endpoints, and each delivery attempt."""
+"""Background jobs of the flows component: fanning each event out (to endpoints, automations and waiting
+submissions), each delivery attempt, each automation's run, and each submission's time-out."""
 from civic.core import caching, events, jobs
-from civic.flows import automations, deliveries
-from civic.flows.models import Automation, Endpoint
+from civic.flows import automations, composed, deliveries
+from civic.flows.models import Automation, ComposedService, Endpoint
 
 
 def init_app(app) -> None:
@@ -13,3 +14,5 @@ def init_app(app) -> None:
     jobs.register(app, automations.AUTOMATE_JOB, automations.automate)
     caching.watch(Endpoint, inserts=True)  # `listens` caches each organisation's endpoint types
     caching.watch(Automation, inserts=True)  # and its automations' triggers
+    jobs.register(app, composed.TIMEOUT_JOB, composed.time_out)
+    caching.watch(ComposedService, inserts=True)  # and its services' waits

@@ -1,8 +1,9 @@
 """The automations' input templates: JSON with `{{ path }}` placeholders, rendered without running any code.
 
-A path names a value by keys and list positions, from two roots: `event` (the CloudEvent that triggered
-the run: `event.data.report_id`, `event.subject`) and `steps` (an earlier step's kept output:
-`steps.0.output.id`). A string that is one placeholder and nothing else takes the value as it is (a
+A path names a value by keys and list positions, from the roots its user gives: for an automation
+`event` (the CloudEvent that triggered the run: `event.data.report_id`, `event.subject`) and `steps` (an
+earlier step's output: `steps.0.output.id`); for a composed service `form` (the citizen's answers),
+`submission` (its `id`) and `steps`. A string that is one placeholder and nothing else takes the value as it is (a
 number stays a number); a placeholder inside other text is replaced by the value's text. There are no
 expressions, filters, loops or calls: a path either names a value or rendering fails with `Unfilled`.
 """
@@ -10,8 +11,9 @@ import json
 import re
 
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
-PATH = re.compile(r"^(event|steps)(\.[A-Za-z0-9_]{1,100}){0,12}$")
+PART = re.compile(r"^[A-Za-z0-9_]{1,100}$")
 MAX_DEPTH = 12
+AUTOMATION_ROOTS = ("event", "steps")
 
 
 class Unfilled(ValueError):
@@ -40,12 +42,15 @@ def paths(template) -> list[str]:
     return found
 
 
-def check(template, *, step: int) -> None:
-    """Refuse a template whose placeholders are not paths, or that names this step's or a later one's output."""
+def check(template, *, step: int, roots: tuple[str, ...] = AUTOMATION_ROOTS) -> None:
+    """Refuse a template whose placeholders are not paths from `roots`, or that names this step's or a later
+    one's output (`step`: the first step whose output it may not use)."""
     for path in paths(template):
-        if not PATH.match(path):
-            raise Unfilled(f"`{{{{ {path} }}}}` is not a path such as event.data.report_id or steps.0.output.id.")
         parts = path.split(".")
+        if parts[0] not in roots or len(parts) > MAX_DEPTH + 1 or not all(PART.match(part) for part in parts):
+            raise Unfilled(f"`{{{{ {path} }}}}` is not a path such as {roots[0]}.data.report_id or steps.0.output.id."
+                           if roots == AUTOMATION_ROOTS else
+                           f"`{{{{ {path} }}}}` is not a path from {', '.join(roots)} (such as steps.0.output.id).")
         if parts[0] == "steps" and (len(parts) < 3 or not parts[1].isdigit() or int(parts[1]) >= step
                                     or parts[2] != "output"):
             raise Unfilled(f"`{{{{ {path} }}}}`: a step can use the output of an earlier step only "

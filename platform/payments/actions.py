@@ -1,10 +1,12 @@
-"""What payments let flows ask of them by name (civic.core.actions): start a card payment.
+"""What payments let flows ask of them by name (civic.core.actions): start a card payment, cancel one.
 
-It uses the payments API's schemas and service function. `idempotency_key` does what the header does on
-the API: the same key (a flow's step, retried) resumes the same payment instead of making a second."""
+They use the payments API's schemas and service functions (a composed service cancels its payment when a
+later step fails: a finished payment is not cancelled, and says so). `idempotency_key` does what the header
+does on the API: the same key (a flow's step, retried) resumes the same payment instead of making a second."""
 import marshmallow as ma
 
 from civic.core.actions import Action
+from civic.core.schemas import StrictSchema
 from civic.payments import schemas, service
 
 
@@ -21,4 +23,11 @@ def create(*, tenant_id, idempotency_key=None, **fields) -> dict:
 CREATE = Action("payments.create", "Start a card payment and get what the payment page needs (the client "
                 "secret); `civic.payments.payment_succeeded` follows when it is paid.",
                 CreateInput, schemas.CreatedPaymentSchema, create)
-ACTIONS = (CREATE,)
+class PaymentIdInput(StrictSchema):
+    payment_id = ma.fields.UUID(required=True, metadata={"description": "The payment's id."})
+
+
+CANCEL = Action("payments.cancel", "Cancel a payment that is not finished (no money is taken); "
+                "`civic.payments.payment_cancelled` follows.", PaymentIdInput, schemas.PaymentSchema,
+                service.cancel_payment)
+ACTIONS = (CREATE, CANCEL)

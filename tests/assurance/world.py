@@ -380,6 +380,13 @@ class World:
         automation_id = self.automation()["automation_id"]
         return {"run_id": self.make._run(lambda: _failed_run(self.a.id, automation_id))}
 
+    def composed_service(self) -> dict:
+        return {"slug": self.create("/v1/flows/services", service_body(self))["slug"]}
+
+    def submission(self) -> dict:
+        slug = self.composed_service()["slug"]
+        return {"submission_id": self.create(f"/v1/flows/services/{slug}/submissions", submission_body(self))["id"]}
+
     def webhook_delivery(self) -> dict:
         """A delivery that has finished (failed), as a replay needs: a test event, marked failed."""
         from civic.core.db import session
@@ -401,6 +408,19 @@ def automation_body(world) -> dict:
     return {"name": f"{world.marker} automation", "trigger": "civic.booking.created",
             "steps": [{"action": "casework.create_case", "input": {"case_type": "no-such-type",
                                                                    "title": "From {{ event.subject }}"}}]}
+
+
+def service_body(world, *, slug=True) -> dict:
+    """A service of A's whose one step opens a case (of a type A lacks: each submission fails at it, harmlessly)."""
+    body = {"title": f"{world.marker} service", "reference": f"{world.marker}-service",
+            "form": {"type": "object", "properties": {"name": {"type": "string", "maxLength": 100}}},
+            "steps": [{"action": "casework.create_case", "input": {"case_type": "no-such-type",
+                                                                   "title": "For {{ form.name }}"}}]}
+    return {"slug": f"{world.marker}-{uuid.uuid4().hex[:8]}", **body} if slug else body
+
+
+def submission_body(world) -> dict:
+    return {"form": {"name": "Pat"}, "reference": f"{world.marker}-submission"}
 
 
 def _failed_run(tenant_id, automation_id):
@@ -533,6 +553,8 @@ CREATORS = {
     **{f"/v1/flows/automations/<automation_id>{tail}": World.automation for tail in ("", "/dry-run", "/runs")},
     **{f"/v1/flows/runs/<run_id>{tail}": World.automation_run for tail in ("", "/retry")},
     "/v1/flows/deliveries/<delivery_id>/replay": World.webhook_delivery,
+    **{f"/v1/flows/services/<slug>{tail}": World.composed_service for tail in ("", "/submissions")},
+    "/v1/flows/submissions/<submission_id>": World.submission,
     **{f"/v1/privacy/requests/<request_id>{tail}": World.privacy_request for tail in ("", "/transition")},
     "/v1/privacy/erasures/<erasure_id>": World.privacy_erasure,
     **{f"/v1/privacy/consents/<consent_id>{tail}": World.privacy_consent for tail in ("", "/withdraw", "/receipt")},
@@ -624,6 +646,9 @@ BODIES = {
     ("POST", "/v1/flows/automations/<automation_id>/dry-run"): lambda w: {
         "event": {"type": "civic.booking.created", "subject": "x", "data": {}}},
     ("POST", "/v1/flows/runs/<run_id>/retry"): None,
+    ("POST", "/v1/flows/services"): service_body,
+    ("PUT", "/v1/flows/services/<slug>"): lambda w: service_body(w, slug=False),
+    ("POST", "/v1/flows/services/<slug>/submissions"): submission_body,
     ("POST", "/v1/privacy/searches"): lambda w: {"email": "pat@example.org"},
     ("POST", "/v1/privacy/requests"): lambda w: {"subject": {"email": "pat@example.org"}},
     ("POST", "/v1/privacy/requests/<request_id>/transition"): lambda w: {"to": "in_progress"},

@@ -46,6 +46,7 @@ SEQUENCE = [
     "POST /v1/flows/webhooks", "PATCH /v1/flows/webhooks/{endpoint_id}", "POST /v1/flows/webhooks/{endpoint_id}/recover",
     "POST /v1/flows/automations", "PATCH /v1/flows/automations/{automation_id}",
     "POST /v1/flows/automations/{automation_id}/dry-run",
+    "POST /v1/flows/services", "PUT /v1/flows/services/{slug}", "POST /v1/flows/services/{slug}/submissions",
     "POST /v1/privacy/searches", "POST /v1/privacy/requests", "POST /v1/privacy/requests/{request_id}/transition",
     "POST /v1/privacy/consents", "POST /v1/privacy/consents/search", "POST /v1/privacy/consents/{consent_id}/withdraw",
     "POST /v1/privacy/rectifications", "POST /v1/privacy/erasures", "PUT /v1/privacy/retention",
@@ -63,7 +64,7 @@ IDS = {"tenant_ref": ("POST /v1/admin/tenants", "slug"), "client_ref": ("POST /v
        "referral_id": ("POST /v1/casework/cases/{case_id}/referrals", "id"),
        "endpoint_id": ("POST /v1/flows/webhooks", "id"), "request_id": ("POST /v1/privacy/requests", "id"),
        "erasure_id": ("POST /v1/privacy/erasures", "id"), "consent_id": ("POST /v1/privacy/consents", "id"),
-       "automation_id": ("POST /v1/flows/automations", "id")}
+       "automation_id": ("POST /v1/flows/automations", "id"), "slug": ("POST /v1/flows/services", "slug")}
 
 
 @pytest.fixture
