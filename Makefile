@@ -5,6 +5,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Tests run in parallel, one pytest-xdist worker per core of a 2-core machine (PYTEST_WORKERS=0: in one process).
+PYTEST_WORKERS ?= 2
+PYTEST := $(PY) -m pytest -n $(PYTEST_WORKERS)
 
 .PHONY: run test test-sqlite test-postgres bench fuzz clean
 
@@ -27,19 +30,19 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/lint-imports --no-cache
-	CIVIC_TEST_BACKEND=sqlite $(PY) -m pytest $(PYTEST_ARGS)
+	CIVIC_TEST_BACKEND=sqlite $(PYTEST) $(PYTEST_ARGS)
 	@if [ -n "$$CIVIC_TEST_POSTGRES_URL" ]; then \
 		echo "== PostgreSQL pass =="; \
-		CIVIC_TEST_BACKEND=postgres $(PY) -m pytest $(PYTEST_ARGS); \
+		CIVIC_TEST_BACKEND=postgres $(PYTEST) $(PYTEST_ARGS); \
 	else \
 		echo "CIVIC_TEST_POSTGRES_URL is not set: the PostgreSQL pass was skipped."; \
 	fi
 
 test-sqlite: $(STAMP)
-	CIVIC_TEST_BACKEND=sqlite $(PY) -m pytest $(PYTEST_ARGS)
+	CIVIC_TEST_BACKEND=sqlite $(PYTEST) $(PYTEST_ARGS)
 
 test-postgres: $(STAMP)
-	CIVIC_TEST_BACKEND=postgres $(PY) -m pytest $(PYTEST_ARGS)
+	CIVIC_TEST_BACKEND=postgres $(PYTEST) $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk"; exit 1; }

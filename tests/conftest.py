@@ -22,14 +22,16 @@ TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
 
 def _redis_url_for_this_pass(url: str) -> str:
-    """CIVIC_TEST_REDIS_URL for the SQLite pass; the PostgreSQL pass takes the database numbered one below
-    (`/15` -> `/14`), so the two passes of `make test`, which run side by side, never flush each other's
-    counters."""
-    if not url or BACKEND != "postgres":
+    """CIVIC_TEST_REDIS_URL's database for this pass and this worker, so that no two runs side by side flush
+    each other's counters: the SQLite pass takes the number given (`/15`), the PostgreSQL pass the one below
+    (`/14`), and each further pytest-xdist worker (`gw1`, `gw2`...) two below the one before (`/13`, `/12`...)."""
+    if not url:
         return url
     parsed = sa.engine.make_url(url.replace("redis://", "postgresql://", 1))
-    number = int(parsed.database or 0)
-    return url.rsplit("/", 1)[0] + f"/{number - 1 if number else 1}" if parsed.database else url + "/1"
+    base = int(parsed.database) if parsed.database else 15
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    number = (base - (BACKEND == "postgres") - 2 * worker) % 16
+    return (url.rsplit("/", 1)[0] if parsed.database else url.rstrip("/")) + f"/{number}"
 
 
 REDIS_URL = _redis_url_for_this_pass(os.environ.get("CIVIC_TEST_REDIS_URL", ""))

@@ -43,7 +43,7 @@ def test_an_erasure_leaves_no_personal_value_anywhere_and_keeps_the_records_and_
 
     made = erase(org)
 
-    assert made["counts"] == {"booking": 1, "casework": 1, "notify": 2, "payments": 1, "privacy": 1, "reporting": 1}
+    assert made["counts"] == {"booking": 1, "casework": 1, "flows": 0, "notify": 2, "payments": 1, "privacy": 1, "reporting": 1}
     assert "subject" not in made and len(made["subject_key"]) == 64 and made["applied_count"] == 1
     after = dump(app)
     assert [value for value in SAM_VALUES if value in after] == []
