@@ -57,6 +57,7 @@ def upgrade() -> None:
     sa.Column('waiting_field', sa.String(length=100), nullable=True),
     sa.Column('waiting_value', sa.String(length=255), nullable=True),
     sa.Column('waiting_until', civic.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('submitted_by', sa.String(length=200), nullable=False),
     sa.Column('reference', sa.String(length=255), nullable=True),
     sa.Column('metadata', sa.JSON(), nullable=False),
     sa.Column('sandbox', sa.Boolean(), nullable=False),

@@ -66,6 +66,15 @@ HOLD = Action("booking.hold", "Keep a place for a few minutes (default 10) while
               service.create_hold)
 CONFIRM_HOLD = Action("booking.confirm_hold", "Turn a hold into a booking for the person named, before it runs out.",
                       ConfirmInput, schemas.BookingSchema, service.confirm_hold)
-RELEASE_HOLD = Action("booking.release_hold", "Give a held place back now (the person gave up, or did not pay).",
-                      HoldIdInput, schemas.HoldSchema, service.release_hold)
+def release_hold(*, tenant_id, hold_id):
+    """Give a held place back. As a flow's undo: a hold already given back (released, or run out) is already
+    what was asked; one that became a booking is refused (`hold_not_active`)."""
+    hold = service.get_hold(tenant_id=tenant_id, hold_id=hold_id)
+    if hold.status in ("released", "expired"):
+        return hold
+    return service.release_hold(tenant_id=tenant_id, hold_id=hold_id)
+
+
+RELEASE_HOLD = Action("booking.release_hold", "Give a held place back now (the person gave up, or did not pay); "
+                      "one already given back is left as it is.", HoldIdInput, schemas.HoldSchema, release_hold)
 ACTIONS = (MESSAGE_DETAILS, HOLD, CONFIRM_HOLD, RELEASE_HOLD)

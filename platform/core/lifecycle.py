@@ -1,6 +1,7 @@
 """The request's unit of work: checks at the edge, one commit at the end, rollback on error."""
 import contextlib
 import logging
+import math
 import re
 
 import sqlalchemy as sa
@@ -85,8 +86,9 @@ def _too_deep() -> Problem:
     return problems.JSON_TOO_DEEP(f"JSON may be nested at most {MAX_JSON_DEPTH} levels deep.")
 
 
-def _json_refusals(value) -> dict[str, list[str]]:
-    """Field -> why, for bad characters anywhere in parsed JSON (keys included); walked without recursion."""
+def _json_refusals(value, numbers: dict | None = None) -> dict[str, list[str]]:
+    """Field -> why, for bad characters anywhere in parsed JSON (keys included); walked without recursion.
+    Numbers that are not finite (NaN, Infinity, 1e400) go into `numbers` the same way."""
     found: dict[str, list[str]] = {}
     stack = [(value, "", 1)]
     while stack:
@@ -94,6 +96,9 @@ def _json_refusals(value) -> dict[str, list[str]]:
         if isinstance(item, str):
             if (why := _refusal(item)) is not None:
                 found.setdefault(path or "_schema", [why])
+            continue
+        if isinstance(item, float) and not math.isfinite(item) and numbers is not None:
+            numbers.setdefault(path or "_schema", ["Not a finite number (NaN, Infinity and beyond 1e308 are not kept)."])
             continue
         if not isinstance(item, (dict, list)):
             continue
@@ -114,11 +119,14 @@ def _check_characters() -> None:
     if request.method in WRITE_METHODS:
         pairs += list(request.form.items(multi=True))
     errors = {k: [why] for k, v in pairs if (why := _refusal(k) or _refusal(v)) is not None}
+    numbers: dict[str, list[str]] = {}
     if request.method in WRITE_METHODS and request.is_json:
-        errors.update(_json_refusals(request.get_json(silent=True)))
+        errors.update(_json_refusals(request.get_json(silent=True), numbers))
     if errors:
         raise problems.INVALID_CHARACTER(
             "Text may not contain control characters (such as NUL, \\u0000) or unpaired surrogates.", errors=errors)
+    if numbers:  # no database keeps them in JSON, and no JSON reader reads them back
+        raise problems.VALIDATION_FAILED("Numbers must be finite.", errors=numbers)
 
 
 def run_view(principal, view, args, kwargs):

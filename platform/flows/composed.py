@@ -24,26 +24,27 @@ runs (later steps use them) and cleared when it ends.
 """
 import datetime as dt
 import json
+import logging
 import uuid
 
-import jsonschema
 import sqlalchemy as sa
 
-from civic.core import audit, crypto, etag, jobs
+from civic.core import audit, crypto, etag, events as core_events, jobs
 from civic.core.auth import Principal
 from civic.core.db import session, utcnow
 from civic.core.errors import not_found
 from civic.core.pagination import paginate
 from civic.core.tenancy import get_scoped, in_world, scoped
-from civic.flows import automations, events, problems, service, templating
+from civic.flows import automations, events, forms, problems, service, templating
 from civic.flows.models import ComposedService, Submission
 
+log = logging.getLogger("civic.flows")
 TIMEOUT_JOB = "flows.submission_timeout"
 ROOTS = ("form", "submission", "steps")
 MAX_STEPS = 12
 MAX_WAIT_MINUTES = 7 * 24 * 60
-FORM_MAX_CHARS = 20_000
-FORM_ERRORS_SHOWN = 50
+NEXT_SECRETS = ("client_secret", "publishable_key")  # what a payment page needs, shown to the citizen only
+MASK = "[answer]"
 
 
 def _invalid(location: str, message: str):
@@ -52,46 +53,74 @@ def _invalid(location: str, message: str):
 
 # --- checking a definition ------------------------------------------------------------------
 def _check_form(form: dict) -> None:
-    if len(json.dumps(form)) > FORM_MAX_CHARS:
-        raise _invalid("form", f"At most {FORM_MAX_CHARS} characters of JSON Schema.")
-    if form.get("type") != "object":
-        raise _invalid("form", 'The form is a JSON Schema with "type": "object" (its properties are the questions).')
     try:
-        jsonschema.Draft202012Validator.check_schema(form)
-    except jsonschema.SchemaError as exc:
-        where = ".".join(str(part) for part in exc.path)
-        raise _invalid(f"form{'.' + where if where else ''}", exc.message[:300]) from None
-
-    def local_refs_only(value, path):  # a form never makes the platform fetch another document
-        if isinstance(value, dict):
-            for key, inner in value.items():
-                if key in ("$ref", "$dynamicRef") and not (isinstance(inner, str) and inner.startswith("#")):
-                    raise _invalid(f"{path}.{key}", "Only references within the form (#/...) are allowed.")
-                local_refs_only(inner, f"{path}.{key}")
-        elif isinstance(value, list):
-            for number, inner in enumerate(value):
-                local_refs_only(inner, f"{path}.{number}")
-
-    local_refs_only(form, "form")
+        forms.check(form)
+    except forms.Invalid as exc:
+        raise _invalid(exc.where, exc.message) from None
 
 
-def _check_wait(step: dict, location: str, before: int) -> list[str]:
+def _uses(template) -> list[tuple[int, str]]:
+    """(step, field) of each `{{ steps.N.output.field... }}` in a template (checked paths only)."""
+    found = []
+    for path in templating.paths(template):
+        parts = path.split(".")
+        if parts[0] == "steps" and len(parts) >= 4:
+            found.append((int(parts[1]), parts[3]))
+    return found
+
+
+def _kept_field(field: str) -> bool:
+    return field in automations.KEPT or field.endswith("_id")
+
+
+def _check_reaches(steps: list[dict], number: int, location: str, template, *, later: bool = False,
+                   also: tuple[str, ...] = ()) -> None:
+    """An output named across a wait must be one a submission keeps (ids and states): after a wait, only
+    those are there. `later`: an undo, which may run after any wait that follows its step."""
+    waits = [n for n, step in enumerate(steps) if "wait_for" in step]
+    for step, field in _uses(template):
+        across = any(step < w and (later or w < number) for w in waits)
+        if across and not _kept_field(field) and field not in also:
+            raise _invalid(location, f"steps.{step}.output.{field} is not kept past the wait at step "
+                                     f"{min(w for w in waits if w > step)}: after a wait only ids and states "
+                                     f"({', '.join(automations.KEPT)}, *_id) are there.")
+
+
+def _check_wait(steps: list[dict], number: int, location: str) -> list[str]:
     """The event types a wait step listens for (refusing one that is not valid)."""
+    step = steps[number]
     types = [step["wait_for"], *step.get("fails_on", [])]
     for name in types:
-        if "*" in name:
-            raise _invalid(f"{location}.wait_for", "A wait names exact event types, not wildcards.")
+        if "*" in name or name in events.NOT_FANNED_OUT:
+            raise _invalid(f"{location}.wait_for", f"A wait names exact event types of the catalogue, not {name}.")
+    if step["wait_for"] in step.get("fails_on", []):
+        raise _invalid(f"{location}.fails_on", "The event waited for cannot also fail the wait.")
     try:
         service.check_event_types(types)
     except Exception as exc:  # noqa: BLE001 - event_type_unknown, said where it is in the definition
         raise _invalid(f"{location}.wait_for", getattr(exc, "detail", str(exc))) from None
     if len(step["match"]) != 1:
-        raise _invalid(f"{location}.match", "Match one field of the event's data, such as payment_id.")
-    for part, template in (("match", step["match"]), ("next", step.get("next") or {})):
-        try:
-            templating.check(template, step=before, roots=ROOTS)
-        except templating.Unfilled as exc:
-            raise _invalid(f"{location}.{part}", str(exc)) from None
+        raise _invalid(f"{location}.match", "Match one id field of the event's data, such as payment_id.")
+    (field, template), = step["match"].items()
+    declared = {name: set(core_events.DECLARED[name].fields()) for name in types}
+    if not field.endswith("_id") or any(field not in fields for fields in declared.values()):
+        raise _invalid(f"{location}.match", f"{field!r} is not an id field of every event named "
+                                            f"(the data of {step['wait_for']} has {', '.join(sorted(declared[step['wait_for']]))}).")
+    whole = templating.PLACEHOLDER.fullmatch(template.strip()) if isinstance(template, str) else None
+    parts = whole.group(1).split(".") if whole else []
+    if not (len(parts) == 4 and parts[0] == "steps" and parts[1].isdigit() and int(parts[1]) < number
+            and parts[2] == "output" and (parts[3] == "id" or parts[3].endswith("_id"))):
+        raise _invalid(f"{location}.match", "The value is the id an earlier step made, such as "
+                                            "{{ steps.1.output.id }}: something only this submission has.")
+    try:
+        templating.check(step.get("next") or {}, step=number, roots=("submission", "steps"))
+    except templating.Unfilled as exc:
+        raise _invalid(f"{location}.next", str(exc)) from None
+    for earlier, shown in _uses(step.get("next") or {}):
+        if not (_kept_field(shown) or shown in NEXT_SECRETS):
+            raise _invalid(f"{location}.next", f"steps.{earlier}.output.{shown}: the citizen is shown ids, states "
+                                               f"and {', '.join(NEXT_SECRETS)} only.")
+    _check_reaches(steps, number, f"{location}.next", step.get("next") or {}, also=NEXT_SECRETS)
     return types
 
 
@@ -104,14 +133,16 @@ def _checked(*, tenant_id, principal, form: dict, steps: list[dict]) -> tuple[li
     for number, step in enumerate(steps):
         location = f"steps.{number}"
         if "wait_for" in step:
-            waits.extend(_check_wait(step, location, number))
+            waits.extend(_check_wait(steps, number, location))
             continue
         needed.add(automations.action_step(tenant_id=tenant_id, principal=principal, step=step, location=location,
                                            before=number, roots=ROOTS, invalid=_invalid))
+        _check_reaches(steps, number, f"{location}.input", step.get("input") or {})
         if step.get("undo"):
             needed.add(automations.action_step(tenant_id=tenant_id, principal=principal, step=step["undo"],
                                                location=f"{location}.undo", before=number + 1, roots=ROOTS,
                                                invalid=_invalid))
+            _check_reaches(steps, number, f"{location}.undo.input", step["undo"].get("input") or {}, later=True)
     return automations.scopes_held(principal, needed), sorted(set(waits))
 
 
@@ -187,27 +218,23 @@ def waits_query(tenant_id: uuid.UUID):
 
 
 # --- submissions ---------------------------------------------------------------------------------
-def _form_errors(form_schema: dict, given: dict) -> dict:
-    validator = jsonschema.Draft202012Validator(form_schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
-    found: dict[str, list[str]] = {}
-    for error in sorted(validator.iter_errors(given), key=lambda e: list(map(str, e.path)))[:FORM_ERRORS_SHOWN]:
-        where = ".".join(str(part) for part in error.path) or "form"
-        found.setdefault(where, []).append(error.message[:300])
-    return found
-
-
-def submit(*, tenant_id: uuid.UUID, slug: str, form: dict, reference: str | None = None,
+def submit(*, tenant_id: uuid.UUID, principal, slug: str, form: dict, reference: str | None = None,
            metadata_: dict | None = None) -> Submission:
     """Check the answers against the form, then run the steps until one waits, one fails or all are done."""
     definition = get_service(tenant_id=tenant_id, slug=slug)
     if definition.status != "active":
         raise problems.SERVICE_RETIRED(f"The service {slug!r} takes no new submissions.")
-    errors = _form_errors(definition.form, form)
+    try:
+        errors = forms.errors(definition.form, form)
+    except forms.Broken:
+        raise problems.SERVICE_INVALID("The service's form cannot check answers: its publisher must publish a "
+                                       "new version.") from None
     if errors:
         raise problems.FORM_INVALID("Some answers do not fit the form: `errors` says which and why.", errors=errors)
     submission = Submission(id=uuid.uuid4(), tenant_id=tenant_id, service_id=definition.id, slug=slug,
                             service_version=definition.version, status="waiting", step=0, steps=[], undone=[],
                             form_encrypted=crypto.encrypt(json.dumps(form)), reference=reference,
+                            submitted_by=principal.client_id,
                             metadata_=metadata_ or {}, sandbox=definition.sandbox)
     session.add(submission)
     session.flush()
@@ -227,6 +254,26 @@ def _context(submission: Submission, form: dict, outputs: list[dict]) -> dict:
             "steps": outputs}
 
 
+def _masked(value):
+    """The answers' shape with every value replaced by MASK: what a submission records of what it sent."""
+    if isinstance(value, dict):
+        return {key: _masked(inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [_masked(inner) for inner in value]
+    return MASK
+
+
+def _rendered(template, context: dict) -> tuple:
+    """(the input to send, the input to record: the citizen's answers in it shown as [answer])."""
+    return (templating.render(template, context),
+            templating.render(template, {**context, "form": _masked(context["form"])}))
+
+
+def needs_attention(submission: Submission) -> bool:
+    """A failed submission whose undoing did not all work (a payment already taken, a hold already a booking)."""
+    return submission.status == "failed" and any(entry.get("status") != "succeeded" for entry in submission.undone)
+
+
 def _ended(submission: Submission, status: str, step: int, reason: str | None = None) -> None:
     submission.status, submission.step, submission.reason = status, step, reason
     submission.form_encrypted = submission.next_encrypted = None
@@ -236,7 +283,7 @@ def _ended(submission: Submission, status: str, step: int, reason: str | None = 
     ended = events.SUBMISSION_COMPLETED if status == "completed" else events.SUBMISSION_FAILED
     ended.emit(tenant_id=submission.tenant_id, subject=str(submission.id), data={
         "submission_id": str(submission.id), "slug": submission.slug, "service_version": submission.service_version,
-        "step": step, "sandbox": submission.sandbox})
+        "step": step, "needs_attention": needs_attention(submission), "sandbox": submission.sandbox})
 
 
 def _advance(submission: Submission, definition: ComposedService, form: dict, *, start: int, outputs: list[dict],
@@ -251,6 +298,8 @@ def _advance(submission: Submission, definition: ComposedService, form: dict, *,
             try:
                 value = templating.render(template, context)
                 shown = templating.render(step["next"], context) if step.get("next") else None
+                if not isinstance(value, str) or not 0 < len(value) <= 255:
+                    raise templating.Unfilled(f"{template} is not an id here.")
             except templating.Unfilled as exc:
                 recorded.append({"wait_for": step["wait_for"], "status": "failed", "input": None, "output": None,
                                  "error": {"code": "input_unfilled", "detail": str(exc)}})
@@ -259,7 +308,7 @@ def _advance(submission: Submission, definition: ComposedService, form: dict, *,
             recorded.append({"wait_for": step["wait_for"], "status": "waiting", "input": {field: value},
                              "output": None, "error": None})
             submission.steps, submission.status, submission.step = list(recorded), "waiting", number
-            submission.waiting_field, submission.waiting_value = field, str(value)[:255]
+            submission.waiting_field, submission.waiting_value = field, value
             submission.waiting_until = utcnow() + dt.timedelta(minutes=step["timeout_minutes"])
             submission.next_encrypted = crypto.encrypt(json.dumps(shown)) if shown else None
             submission.updated_at = utcnow()
@@ -271,11 +320,11 @@ def _advance(submission: Submission, definition: ComposedService, form: dict, *,
         entry = {"action": step["action"], "status": "failed", "input": None, "output": None, "error": None}
         output = None
         try:
-            entry["input"] = templating.render(step.get("input") or {}, context)
+            sent, entry["input"] = _rendered(step.get("input") or {}, context)
         except templating.Unfilled as exc:
             entry["error"] = {"code": "input_unfilled", "detail": str(exc)}
         else:
-            output, entry["error"] = automations.attempt(step["action"], entry["input"], tenant_id=submission.tenant_id,
+            output, entry["error"] = automations.attempt(step["action"], sent, tenant_id=submission.tenant_id,
                                                          principal=_principal(definition), chain=list(chain))
             if entry["error"] is None:
                 entry["status"], entry["output"] = "succeeded", automations.kept(output)
@@ -298,11 +347,11 @@ def _fail(submission: Submission, definition: ComposedService, context: dict, nu
             continue
         entry = {"step": earlier, "action": step["undo"]["action"], "status": "failed", "input": None, "error": None}
         try:
-            entry["input"] = templating.render(step["undo"].get("input") or {}, context)
+            sent, entry["input"] = _rendered(step["undo"].get("input") or {}, context)
         except templating.Unfilled as exc:
             entry["error"] = {"code": "input_unfilled", "detail": str(exc)}
         else:
-            _, entry["error"] = automations.attempt(entry["action"], entry["input"], tenant_id=submission.tenant_id,
+            _, entry["error"] = automations.attempt(entry["action"], sent, tenant_id=submission.tenant_id,
                                                     principal=_principal(definition), chain=[])
             entry["status"] = "succeeded" if entry["error"] is None else "failed"
         undone.append(entry)
@@ -345,29 +394,38 @@ def resume(envelope: dict, tenant_id: uuid.UUID) -> None:
     fail it if the event is one its wait fails on. Each is locked, so an event delivered twice, or at the
     same moment as the time-out, moves it once."""
     data = envelope.get("data") or {}
-    values = {str(v) for v in data.values() if isinstance(v, (str, int)) and not isinstance(v, bool)}
+    values = {v for k, v in data.items() if k.endswith("_id") and isinstance(v, str) and v}
     if not values:
         return
     waiting = session.scalars(scoped(Submission, tenant_id).with_only_columns(Submission.id).where(
         Submission.status == "waiting", Submission.waiting_value.in_(sorted(values)))).all()
     for submission_id in waiting:
-        submission = get_scoped(Submission, tenant_id, submission_id, what="submission", lock=True)
-        if submission.status != "waiting" or str(data.get(submission.waiting_field)) != submission.waiting_value:
-            continue
-        definition = get_scoped(ComposedService, tenant_id, submission.service_id, what="service")
-        step = definition.steps[submission.step]
-        form = answers(submission)
-        if envelope["type"] == step["wait_for"]:
-            kept = automations.kept(data)
-            _wait_ended(submission, status="succeeded", output=kept, error=None)
-            _advance(submission, definition, form, start=submission.step + 1,
-                     outputs=[*_outputs(submission, submission.step), {"output": kept}],
-                     chain=list(envelope.get("civicchain") or []))
-        elif envelope["type"] in step.get("fails_on", []):
-            _wait_ended(submission, status="failed", output=automations.kept(data),
-                        error={"code": "failed_on_event", "detail": f"{envelope['type']} happened."})
-            _fail(submission, definition, _context(submission, form, _outputs(submission, submission.step)),
-                  submission.step, f"Step {submission.step} ended: {envelope['type']}.")
+        try:
+            with session.begin_nested():  # a fault in one submission leaves the event's other work (webhooks) alone
+                _resume_one(envelope, tenant_id, submission_id)
+        except Exception:  # noqa: BLE001 - logged; the submission stays waiting (its time-out still ends it)
+            log.exception("submission %s could not go on after event %s", submission_id, envelope.get("id"))
+
+
+def _resume_one(envelope: dict, tenant_id: uuid.UUID, submission_id) -> None:
+    data = envelope.get("data") or {}
+    submission = get_scoped(Submission, tenant_id, submission_id, what="submission", lock=True)
+    if submission.status != "waiting" or data.get(submission.waiting_field) != submission.waiting_value:
+        return
+    definition = get_scoped(ComposedService, tenant_id, submission.service_id, what="service")
+    step = definition.steps[submission.step]
+    form = answers(submission)
+    if envelope["type"] == step["wait_for"]:
+        kept = automations.kept(data)
+        _wait_ended(submission, status="succeeded", output=kept, error=None)
+        _advance(submission, definition, form, start=submission.step + 1,
+                 outputs=[*_outputs(submission, submission.step), {"output": kept}],
+                 chain=list(envelope.get("civicchain") or []))
+    elif envelope["type"] in step.get("fails_on", []):
+        _wait_ended(submission, status="failed", output=automations.kept(data),
+                    error={"code": "failed_on_event", "detail": f"{envelope['type']} happened."})
+        _fail(submission, definition, _context(submission, form, _outputs(submission, submission.step)),
+              submission.step, f"Step {submission.step} ended: {envelope['type']}.")
 
 
 def time_out(payload: dict, job) -> None:
@@ -390,8 +448,13 @@ def get_submission(*, tenant_id: uuid.UUID, submission_id) -> Submission:
 
 
 def next_for(submission: Submission) -> dict | None:
-    """What the citizen must do now (only while it waits)."""
+    """What the citizen must do now: only while it waits, and only to the app that submitted it (it may hold
+    a payment's client secret)."""
+    from civic.core.auth import current_principal
+
     if submission.status != "waiting" or not submission.next_encrypted:
+        return None
+    if current_principal().client_id != submission.submitted_by:
         return None
     return json.loads(crypto.decrypt(submission.next_encrypted))
 

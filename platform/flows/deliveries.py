@@ -41,7 +41,7 @@ RETRY_DELAYS = (5, 300, 1800, 7200, 18000, 36000, 36000)
 ATTEMPTS = len(RETRY_DELAYS) + 1
 RETRY_AFTER_MAX = 24 * 3600
 ERROR_CHARS = 500
-NOT_FANNED_OUT = frozenset({events.TEST.type})  # sent only to the endpoint it was asked for
+NOT_FANNED_OUT = events.NOT_FANNED_OUT
 
 
 # --- fan-out ------------------------------------------------------------------------------

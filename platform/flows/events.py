@@ -24,6 +24,8 @@ class SubmissionData(Schema):
     slug = fields.String(required=True, metadata={"description": "The service's slug."})
     service_version = fields.Integer(required=True)
     step = fields.Integer(required=True, metadata={"description": "Where it failed (the number of steps when completed)."})
+    needs_attention = fields.Boolean(required=True, metadata={
+        "description": "It failed and some of its undoing did not work (a payment already taken): a person must look."})
     sandbox = fields.Boolean(required=True)
 
 
@@ -32,6 +34,7 @@ SUBMISSION_COMPLETED = EventType("civic.flows.submission_completed",
 SUBMISSION_FAILED = EventType("civic.flows.submission_failed", "A submission to a composed service failed at a step "
                               "(a refusal, an event it fails on, its time running out); the steps before were undone.",
                               SubmissionData)
+NOT_FANNED_OUT = frozenset({"civic.flows.test"})  # sent only to the endpoint it was asked for
 ENDPOINT_DISABLED = EventType("civic.flows.endpoint_disabled",
                               "A webhook endpoint was disabled: it answered 410 Gone, or failed for 5 days.",
                               EndpointDisabledData)

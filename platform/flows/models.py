@@ -165,5 +165,6 @@ class Submission(TenantOwned, Sandboxed, Entity, Base):
     waiting_field: Mapped[str | None] = mapped_column(sa.String(100))
     waiting_value: Mapped[str | None] = mapped_column(sa.String(255))
     waiting_until: Mapped[dt.datetime | None]
+    submitted_by: Mapped[str] = mapped_column(sa.String(200))  # the app (client id) that sent it: it alone sees `next`
     reference: Mapped[str | None] = mapped_column(sa.String(255))
     metadata_: Mapped[dict] = mapped_column("metadata", default=dict)

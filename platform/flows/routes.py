@@ -430,7 +430,7 @@ class ServiceSubmissions(MethodView):
         answer's `next` says what the citizen must do, such as pay with the `client_secret`), one fails (the
         steps before it are undone: `undone`) or all are done. Send an `Idempotency-Key`: a retry gets the
         same submission. Errors: `form_invalid`, `service_retired`, `not_found`, `validation_failed`."""
-        return composed.submit(tenant_id=current_tenant_id(), slug=slug, **data)
+        return composed.submit(tenant_id=current_tenant_id(), principal=current_principal(), slug=slug, **data)
 
 
 @blp.route("/submissions/<submission_id>")
@@ -441,5 +441,6 @@ class SubmissionById(MethodView):
         """One submission: its state, each step, and what the citizen must do next.
 
         Needs `flows:read`. Poll it while the citizen pays: `status` becomes `completed`, or `failed` with
-        `reason` and what was undone. Errors: `not_found`."""
+        `reason` and what was undone (`needs_attention` when some undoing did not work). `next` is shown to
+        the app that submitted it only. Errors: `not_found`."""
         return composed.get_submission(tenant_id=current_tenant_id(), submission_id=submission_id)

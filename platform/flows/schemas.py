@@ -431,7 +431,8 @@ class SubmissionStepSchema(ma.Schema):
     action = ma.fields.String()
     wait_for = ma.fields.String()
     status = ma.fields.String(metadata={"description": "succeeded, failed, or waiting."})
-    input = ma.fields.Raw(allow_none=True, metadata={"description": "What was sent to the action (or waited for)."})
+    input = ma.fields.Raw(allow_none=True, metadata={"description": "What was sent to the action (or waited for), "
+                                                                   "the citizen's answers in it shown as `[answer]`."})
     output = ma.fields.Raw(allow_none=True, metadata={"description": "Its answer's ids and states (never personal data)."})
     error = ma.fields.Raw(allow_none=True, metadata={"description": "`code`, `detail` (and `errors`) when it failed."})
 
@@ -456,7 +457,7 @@ def _submission_example() -> dict:
                        "output": {"id": EXAMPLE_PAYMENT_ID}, "error": None},
                       {"wait_for": "civic.payments.payment_succeeded", "status": "waiting",
                        "input": {"payment_id": EXAMPLE_PAYMENT_ID}, "output": None, "error": None}],
-            "undone": [], "sandbox": True}
+            "undone": [], "needs_attention": False, "sandbox": True}
 
 
 class SubmissionSchema(ResourceSchema):
@@ -476,7 +477,11 @@ class SubmissionSchema(ResourceSchema):
     reason = ma.fields.String(dump_only=True, allow_none=True)
     waiting_until = ma.fields.AwareDateTime(dump_only=True, allow_none=True, format="iso")
     next = ma.fields.Function(lambda submission: composed.next_for(submission), dump_only=True, metadata={
-        "description": "While it waits: what the citizen must do (for a payment, give `client_secret` to Stripe.js)."})
+        "description": "While it waits, to the app that submitted it: what the citizen must do (for a payment, "
+                       "give `client_secret` to Stripe.js)."})
+    needs_attention = ma.fields.Function(lambda submission: composed.needs_attention(submission), dump_only=True,
+                                         metadata={"description": "Failed, and some of its undoing did not work (a "
+                                                                  "payment already taken): a person must look."})
     steps = ma.fields.List(ma.fields.Nested(SubmissionStepSchema), dump_only=True)
     undone = ma.fields.List(ma.fields.Nested(UndoneStepSchema), dump_only=True, metadata={
         "description": "After a failure: each undo step run (last step first) and how it went."})

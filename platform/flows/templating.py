@@ -65,7 +65,7 @@ def _lookup(path: str, context: dict):
         elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
             value = value[int(part)]
         else:
-            raise Unfilled(f"`{{{{ {path} }}}}` names nothing in this event.")
+            raise Unfilled(f"`{{{{ {path} }}}}` names nothing: there is no such field here.")
     return value
 
 

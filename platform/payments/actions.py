@@ -27,7 +27,16 @@ class PaymentIdInput(StrictSchema):
     payment_id = ma.fields.UUID(required=True, metadata={"description": "The payment's id."})
 
 
-CANCEL = Action("payments.cancel", "Cancel a payment that is not finished (no money is taken); "
-                "`civic.payments.payment_cancelled` follows.", PaymentIdInput, schemas.PaymentSchema,
-                service.cancel_payment)
+def cancel(*, tenant_id, payment_id):
+    """Cancel an unfinished payment. As a flow's undo: one that already ended without taking money (failed,
+    cancelled, an error) is already what was asked; one that succeeded is refused (`payment_not_cancellable`)."""
+    payment = service.get_payment(tenant_id=tenant_id, payment_id=payment_id)
+    if payment.finished and payment.state != "success":
+        return payment
+    return service.cancel_payment(tenant_id=tenant_id, payment_id=payment_id)
+
+
+CANCEL = Action("payments.cancel", "Cancel a payment that is not finished, so no money is taken (one already "
+                "ended without taking money is left as it is); `civic.payments.payment_cancelled` follows.",
+                PaymentIdInput, schemas.PaymentSchema, cancel)
 ACTIONS = (CREATE, CANCEL)

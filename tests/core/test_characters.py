@@ -25,6 +25,16 @@ def test_nul_deep_inside_a_body_is_found(client, steward):
     assert response.status_code == 422 and list(response.json["errors"]) == ["metadata.k"]
 
 
+def test_a_number_that_is_not_finite_is_a_422_naming_the_field(app, client, steward):
+    before = tenant_count(app)
+    for raw in ('{"slug": "inf-org", "name": "Inf", "metadata": {"k": 1e400}}',
+                '{"slug": "nan-org", "name": "NaN", "metadata": {"k": NaN}}'):
+        response = client.post("/v1/admin/tenants", data=raw, content_type="application/json", headers=steward)
+        assert response.status_code == 422 and response.json["code"] == "validation_failed", response.json
+        assert list(response.json["errors"]) == ["metadata.k"]
+    assert tenant_count(app) == before
+
+
 def test_nul_in_a_query_string_is_a_422(client, steward):
     response = client.get("/v1/admin/tenants?status=active%00", headers=steward)
     assert response.status_code == 422 and "status" in response.json["errors"]

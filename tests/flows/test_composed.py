@@ -154,11 +154,12 @@ def test_a_declined_card_fails_it_and_gives_the_place_back(council, worker):
     failed = council.get(submission["id"])
     assert failed["status"] == "failed" and failed["step"] == 2
     assert failed["reason"] == "Step 2 ended: civic.payments.payment_failed."
+    assert failed["needs_attention"] is False
     assert failed["steps"][2]["error"]["code"] == "failed_on_event"
     undone = {entry["action"]: entry for entry in failed["undone"]}
     assert [entry["step"] for entry in failed["undone"]] == [1, 0]  # last first
     assert undone["booking.release_hold"]["status"] == "succeeded"
-    assert undone["payments.cancel"]["error"]["code"] == "payment_not_cancellable"  # it had failed already
+    assert undone["payments.cancel"]["status"] == "succeeded"  # it had failed already: nothing was taken
     assert council.submit()["status"] == "waiting"  # the one place is free again
 
 
@@ -201,6 +202,7 @@ def test_a_component_switched_off_mid_way_fails_the_step_and_says_so(app, counci
     assert failed["steps"][3]["status"] == "succeeded"  # the booking stands: the crew's case is what failed
     assert {e["action"]: e["status"] for e in failed["undone"]} == {"payments.cancel": "failed",
                                                                     "booking.release_hold": "failed"}
+    assert failed["needs_attention"] is True  # the money was taken: a person must look
 
 
 def test_a_submission_keeps_its_version(council, worker):
@@ -362,3 +364,79 @@ def test_the_answers_of_a_submission_under_way_are_found_exported_and_erased(app
     assert _stored(app, submission["id"]).form_encrypted is None
     with app.app_context(), unit_of_work(), tenant_context(council.tenant.id), in_world(True):
         assert flows_privacy.erase(tenant_id=council.tenant.id, who=who) == 0  # again: nothing
+
+
+def test_nothing_the_citizen_answered_is_kept_in_clear_once_it_ends(app, council, worker):
+    submission = council.submit()
+    council.pay(submission)
+    worker.drain()
+    done = council.get(submission["id"])
+    assert done["steps"][3]["input"]["attendee"] == {"name": "[answer]", "email": "[answer]"}
+    assert done["steps"][4]["input"]["title"] == 'Collect bulky waste: ["[answer]", "[answer]"]'
+    with app.app_context():
+        everything = json.dumps([[str(value) for value in row] for table in ("flows_submission", "core_event", "core_job")
+                                 for row in session.execute(sa.text(f"SELECT * FROM {table}")).all()])
+    assert "margaret" not in everything.lower() and "fridge" not in everything
+
+
+def test_only_the_app_that_submitted_is_shown_what_the_citizen_must_do(make, client, council):
+    submission = council.submit()
+    another_app = make.headers(council.tenant, "flows:read", sandbox=True)
+    seen = client.get(f"/v1/flows/submissions/{submission['id']}", headers=another_app).json
+    assert seen["status"] == "waiting" and seen["next"] is None
+    assert council.get(submission["id"])["next"]["client_secret"] == submission["next"]["client_secret"]
+
+
+def test_a_form_cannot_make_checking_slow_or_big(make, client):
+    council = Council(make, client, publish=False)
+    definition = copy.deepcopy(council.definition)
+    definition["form"]["properties"]["name"]["pattern"] = "^([A-Za-z]+ ?)*$"  # backtracks for ever in Python's re
+    council.publish(**definition)
+    problem = council.submit(422, name="a" * 150 + "!")
+    assert problem["code"] == "form_invalid" and "name" in problem["errors"]
+    assert council.submit(422, items=[1] * 600)["errors"] == {"items": ["At most 500 items."]}
+    assert "form" in council.submit(422, name="x" * 40_000)["errors"]
+
+
+@pytest.mark.parametrize("form, where", [
+    ({"type": "object", "properties": {"a": {"$ref": "#/$defs/nope"}}}, "form.properties.a.$ref"),
+    ({"type": "object", "$ref": "#"}, "form.$ref"),
+    ({"type": "object", "$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"allOf": [{"$ref": "#/$defs/a"}]}},
+      "properties": {"x": {"$ref": "#/$defs/a"}}}, "form"),
+    ({"type": "object", "properties": {"a": {"$dynamicRef": "#nope"}}}, "form.properties.a.$dynamicRef"),
+    ({"type": "object", "properties": {"a": {"type": "string", "pattern": "(a)\\1"}}}, "form.properties.a.pattern"),
+    ({"type": "object", "properties": {"a": {"type": "string", "format": "postcode"}}}, "form.properties.a.format"),
+    ({"type": "object", "$schema": "http://json-schema.org/draft-04/schema#"}, "form.$schema"),
+    ({"type": "object", "patternProperties": {"^a": {}}}, "form.patternProperties"),
+])
+def test_a_form_that_could_not_check_answers_is_refused_when_published(make, client, form, where):
+    council = Council(make, client, publish=False)
+    problem = council.publish(422, form=form)
+    assert problem["code"] == "service_invalid" and where in problem["errors"], problem
+
+
+@pytest.mark.parametrize("change, where", [
+    (lambda d: d["steps"][2].update(match={"link_id": "{{ submission.id }}"}), "steps.2.match"),  # anyone may link
+    (lambda d: d["steps"][2].update(match={"link_type": "flows.submission"}), "steps.2.match"),  # a constant
+    (lambda d: d["steps"][2].update(match={"paymentid": "{{ steps.1.output.id }}"}), "steps.2.match"),
+    (lambda d: d["steps"][2].update(match={"payment_id": "{{ form.email }}"}), "steps.2.match"),
+    (lambda d: d["steps"][2].update(fails_on=["civic.booking.hold_expired"]), "steps.2.match"),  # it has no payment_id
+    (lambda d: d["steps"][2].update(fails_on=["civic.payments.payment_succeeded"]), "steps.2.fails_on"),
+    (lambda d: d["steps"][2].update(wait_for="civic.flows.test"), "steps.2.wait_for"),
+    (lambda d: d["steps"][2]["next"].update(email="{{ form.email }}"), "steps.2.next"),
+    (lambda d: d["steps"][4]["input"].update(title="Collect at {{ steps.0.output.start }}"), "steps.4.input"),
+    (lambda d: d["steps"][0]["undo"]["input"].update(reference="{{ steps.0.output.start }}"), "steps.0.undo.input"),
+])
+def test_a_wait_matches_only_what_the_submission_made_and_outputs_past_it_are_ids(make, client, change, where):
+    council = Council(make, client, publish=False)
+    definition = copy.deepcopy(council.definition)
+    change(definition)
+    problem = council.client.post(SERVICES, headers=council.headers, json=definition).json
+    assert problem["code"] == "service_invalid" and where in problem["errors"], problem
+
+
+def test_a_form_with_an_infinite_number_is_refused_at_the_edge(council):
+    answer = council.client.post(SERVICES, headers=council.headers, data=json.dumps(
+        {**council.definition, "slug": "inf"}).replace('"maxItems": 3', '"maxItems": 1e400'),
+        content_type="application/json")
+    assert answer.status_code == 422 and answer.json["code"] == "validation_failed"
