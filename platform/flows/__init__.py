@@ -4,8 +4,8 @@ steps that carry it out, waiting for events and undoing what was done when a ste
 
 
 def init_app(app, api) -> None:
-    from civic.core import privacy
-    from civic.flows import privacy as flows_privacy, routes, tasks
+    from civic.core import actions as named_actions, privacy
+    from civic.flows import actions, privacy as flows_privacy, routes, tasks
 
     if app.config["ENV"] == "production" and app.config.get("FLOWS_WEBHOOK_ALLOW_PRIVATE"):
         raise RuntimeError("Refusing to start in production with CIVIC_FLOWS_WEBHOOK_ALLOW_PRIVATE: "
@@ -13,3 +13,4 @@ def init_app(app, api) -> None:
     api.register_blueprint(routes.blp)
     tasks.init_app(app)
     privacy.register(app, flows_privacy.ENTRY)
+    named_actions.register(app, *actions.ACTIONS)

@@ -313,3 +313,13 @@ def send_test(*, tenant_id: uuid.UUID, principal, endpoint_id) -> Delivery:
     delivery = queue(tenant_id=tenant_id, endpoint=endpoint, envelope=event.envelope())
     session.flush()
     return delivery
+
+
+def call(*, tenant_id: uuid.UUID, endpoint_id, values: dict) -> Delivery:
+    """`flows.call_webhook`: a `civic.flows.webhook_called` event delivered to this endpoint only."""
+    endpoint = service.get_endpoint(tenant_id=tenant_id, endpoint_id=endpoint_id)
+    event = events.WEBHOOK_CALLED.emit(tenant_id=tenant_id, subject=str(endpoint.id), data={
+        "endpoint_id": str(endpoint.id), "values": values, "sandbox": current_world_is_sandbox()})
+    delivery = queue(tenant_id=tenant_id, endpoint=endpoint, envelope=event.envelope())
+    session.flush()
+    return delivery

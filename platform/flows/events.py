@@ -1,7 +1,7 @@
 """The events flows emits. Ids and codes only.
 
-`civic.flows.test` is sent only to the endpoint it was asked for (POST /v1/flows/webhooks/{id}/test), never
-fanned out to the others.
+`civic.flows.test` (POST /v1/flows/webhooks/{id}/test) and `civic.flows.webhook_called` (the
+`flows.call_webhook` action) are sent only to the endpoint they were asked for, never fanned out to the others.
 """
 from marshmallow import Schema, fields
 
@@ -34,7 +34,17 @@ SUBMISSION_COMPLETED = EventType("civic.flows.submission_completed",
 SUBMISSION_FAILED = EventType("civic.flows.submission_failed", "A submission to a composed service failed at a step "
                               "(a refusal, an event it fails on, its time running out); the steps before were undone.",
                               SubmissionData)
-NOT_FANNED_OUT = frozenset({"civic.flows.test"})  # sent only to the endpoint it was asked for
+class CalledData(Schema):
+    endpoint_id = fields.UUID(required=True)
+    values = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
+                         metadata={"description": "What the automation's or service's step gave: ids and codes."})
+    sandbox = fields.Boolean(required=True)
+
+
+WEBHOOK_CALLED = EventType("civic.flows.webhook_called", "An automation's or a service's step told this endpoint "
+                           "of something (`flows.call_webhook`); sent to that endpoint only.", CalledData)
+# sent only to the endpoint they were asked for
+NOT_FANNED_OUT = frozenset({"civic.flows.test", "civic.flows.webhook_called"})
 ENDPOINT_DISABLED = EventType("civic.flows.endpoint_disabled",
                               "A webhook endpoint was disabled: it answered 410 Gone, or failed for 5 days.",
                               EndpointDisabledData)

@@ -13,6 +13,9 @@ def test_every_flows_event_is_emitted_with_its_declared_payload(org, receiver, w
 
     endpoint = org.subscribe(receiver.url)
     assert org.post(f"/v1/flows/webhooks/{endpoint['id']}/test").status_code == 202
+    assert org.post("/v1/flows/automations", json={"name": "Tell", "trigger": "civic.booking.created", "steps": [
+        {"action": "flows.call_webhook", "input": {"endpoint_id": endpoint["id"], "values": {"k": "v"}}}]}).status_code == 201
+    org.book()
     receiver.answer(410)
     council = Council(make, client)  # a composed service: one submission completed, one failed
     for card in (DECLINED, "4242424242424242"):
