@@ -29,7 +29,7 @@ import uuid
 
 import sqlalchemy as sa
 
-from civic.core import audit, crypto, etag, events as core_events, jobs
+from civic.core import audit, crypto, db, etag, events as core_events, jobs
 from civic.core.auth import Principal
 from civic.core.db import session, utcnow
 from civic.core.errors import not_found
@@ -148,6 +148,10 @@ def _checked(*, tenant_id, principal, form: dict, steps: list[dict]) -> tuple[li
 
 # --- definitions ------------------------------------------------------------------------------
 def _current(tenant_id: uuid.UUID, slug: str, *, lock: bool = False) -> ComposedService | None:
+    """The current version; `lock`: changes to this slug (a new version, retiring) wait for each other, so two
+    at once end as they would one after the other (the row lock alone would not: a new version is a new row)."""
+    if lock:
+        db.lock_keys(f"flows.service:{tenant_id}:{slug}")
     query = scoped(ComposedService, tenant_id).where(ComposedService.slug == slug, ComposedService.current.is_(True))
     return session.scalars(query.with_for_update() if lock else query).first()
 
@@ -175,7 +179,7 @@ def _version(*, tenant_id, principal, slug: str, version: int, **fields) -> Comp
 def publish(*, tenant_id: uuid.UUID, principal, slug: str, **fields) -> ComposedService:
     """Version 1 of a new service (a slug already used is a 409: publish a new version with PUT)."""
     service.admin_only(principal)
-    if _current(tenant_id, slug) is not None:
+    if _current(tenant_id, slug, lock=True) is not None:
         raise problems.SERVICE_EXISTS(f"A service {slug!r} exists: PUT /v1/flows/services/{slug} publishes a new version.")
     return _version(tenant_id=tenant_id, principal=principal, slug=slug, version=1, **fields)
 
