@@ -164,6 +164,16 @@ def get_service(*, tenant_id: uuid.UUID, slug: str, lock: bool = False) -> Compo
     return found
 
 
+def get_version(*, tenant_id: uuid.UUID, slug: str, version: str) -> ComposedService:
+    """One version as it was published (the one an older submission runs); `version` as the URL gives it."""
+    number = int(version) if version.isdecimal() and len(version) < 10 else None
+    found = number and session.scalars(scoped(ComposedService, tenant_id).where(
+        ComposedService.slug == slug, ComposedService.version == number)).first()
+    if found is None:
+        raise not_found("service version")
+    return found
+
+
 def _version(*, tenant_id, principal, slug: str, version: int, **fields) -> ComposedService:
     scopes, waits = _checked(tenant_id=tenant_id, principal=principal, form=fields["form"], steps=fields["steps"])
     published = ComposedService(id=uuid.uuid4(), tenant_id=tenant_id, slug=slug, version=version, current=True,

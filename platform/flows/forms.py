@@ -5,7 +5,8 @@ What a form may use is bounded, so that checking answers costs little, reaches n
 later: references only within the form (`#/...`, each resolving), no `$id`, `$anchor`, `$dynamicRef` or
 `patternProperties`; every `pattern` runs on RE2 (google-re2: linear time, no backtracking, so no pattern
 makes a check slow; back-references and look-arounds are refused when published); only the formats the
-platform checks (FORMATS; another would be silently ignored, so it is refused). Answers are at most
+platform checks (FORMATS; another would be silently ignored, so it is refused; `email` is the core's own
+rule, `civic.core.contact.email`, as everywhere else on the platform). Answers are at most
 ANSWERS_MAX_CHARS of JSON with lists of at most LIST_MAX items (`uniqueItems` compares pairs), and at most
 ERRORS_SHOWN errors are gathered.
 """
@@ -19,6 +20,8 @@ import referencing
 import referencing.exceptions
 from jsonschema import Draft202012Validator
 
+from civic.core import contact
+
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 FORM_MAX_CHARS = 20_000
 ANSWERS_MAX_CHARS = 32_000
@@ -29,6 +32,12 @@ REFUSED = ("$id", "$anchor", "$dynamicRef", "$dynamicAnchor", "$recursiveRef", "
 FORMATS = tuple(sorted(set(Draft202012Validator.FORMAT_CHECKER.checkers) - {"regex"}))  # regex: Python's own re
 _OPTIONS = re2.Options()
 _OPTIONS.log_errors = False
+FORMAT_CHECKER = jsonschema.FormatChecker(FORMATS)
+
+
+@FORMAT_CHECKER.checks("email", raises=contact.InvalidContact)
+def _email(value) -> bool:
+    return not isinstance(value, str) or bool(contact.email(value))
 
 
 class Invalid(ValueError):
@@ -64,7 +73,7 @@ REGISTRY = referencing.Registry(retrieve=_no_retrieval)  # a form never makes th
 
 
 def _validator(form: dict):
-    return Validator(form, registry=REGISTRY, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return Validator(form, registry=REGISTRY, format_checker=FORMAT_CHECKER)
 
 
 def _resolves(form: dict, reference: str) -> bool:

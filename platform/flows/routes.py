@@ -407,6 +407,17 @@ class ServiceBySlug(MethodView):
                                            if_match=etag.if_match()))
 
 
+@blp.route("/services/<slug>/versions/<version>")
+class ServiceVersion(MethodView):
+    @require(READ)
+    @blp.response(200, schemas.ServiceSchema)
+    def get(self, slug, version):
+        """One version of a service as it was published (the one an older submission runs to its end).
+
+        Needs `flows:read`. `current` says whether new submissions use it. Errors: `not_found`."""
+        return composed.get_version(tenant_id=current_tenant_id(), slug=slug, version=version)
+
+
 @blp.route("/services/<slug>/submissions")
 class ServiceSubmissions(MethodView):
     @require(READ)

@@ -408,6 +408,8 @@ class ServiceSchema(ResourceSchema):
         "description": "A JSON Schema (2020-12) of an object: the questions and what each answer must be."})
     steps = ma.fields.List(ma.fields.Nested(ServiceStepSchema), required=True, validate=ma.validate.Length(1, 12))
     version = ma.fields.Integer(dump_only=True, metadata={"description": "Goes up with each PUT."})
+    current = ma.fields.Boolean(dump_only=True, metadata={
+        "description": "Whether new submissions use this version (older ones: GET .../versions/{version})."})
     status = ma.fields.String(dump_only=True, metadata={"description": "`active`, or `retired` (no new submissions)."})
     scopes = ma.fields.List(ma.fields.String(), dump_only=True, metadata={
         "description": "What its submissions run with: the scopes its steps need (held by whoever published it)."})

@@ -383,6 +383,9 @@ class World:
     def composed_service(self) -> dict:
         return {"slug": self.create("/v1/flows/services", service_body(self))["slug"]}
 
+    def composed_service_version(self) -> dict:
+        return {**self.composed_service(), "version": 1}
+
     def submission(self) -> dict:
         slug = self.composed_service()["slug"]
         return {"submission_id": self.create(f"/v1/flows/services/{slug}/submissions", submission_body(self))["id"]}
@@ -554,6 +557,7 @@ CREATORS = {
     **{f"/v1/flows/runs/<run_id>{tail}": World.automation_run for tail in ("", "/retry")},
     "/v1/flows/deliveries/<delivery_id>/replay": World.webhook_delivery,
     **{f"/v1/flows/services/<slug>{tail}": World.composed_service for tail in ("", "/submissions")},
+    "/v1/flows/services/<slug>/versions/<version>": World.composed_service_version,
     "/v1/flows/submissions/<submission_id>": World.submission,
     **{f"/v1/privacy/requests/<request_id>{tail}": World.privacy_request for tail in ("", "/transition")},
     "/v1/privacy/erasures/<erasure_id>": World.privacy_erasure,

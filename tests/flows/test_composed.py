@@ -216,6 +216,9 @@ def test_a_submission_keeps_its_version(council, worker):
     worker.drain()
     assert council.get(first["id"])["service_version"] == 1
     assert council.cases()[0]["title"].startswith("Collect bulky waste")
+    old = council.client.get(f"{SERVICES}/bulky-waste/versions/1", headers=council.headers).json
+    assert old["version"] == 1 and old["current"] is False and old["steps"] == council.definition["steps"]
+    assert council.client.get(f"{SERVICES}/bulky-waste/versions/3", headers=council.headers).status_code == 404
 
 
 def test_a_retired_service_takes_no_submissions_and_a_new_version_opens_it(council):
@@ -231,6 +234,7 @@ def test_a_retired_service_takes_no_submissions_and_a_new_version_opens_it(counc
 
 @pytest.mark.parametrize("answers, where", [
     ({"email": "not-an-email"}, "email"),
+    ({"email": "margaret@localhost"}, "email"),  # the platform's own rule for email addresses, not just an @
     ({"items": []}, "items"),
     ({"items": ["a", "b", "c", "d"]}, "items"),
     ({"start": "next tuesday"}, "start"),
