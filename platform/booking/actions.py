@@ -67,14 +67,31 @@ HOLD = Action("booking.hold", "Keep a place for a few minutes (default 10) while
 CONFIRM_HOLD = Action("booking.confirm_hold", "Turn a hold into a booking for the person named, before it runs out.",
                       ConfirmInput, schemas.BookingSchema, service.confirm_hold)
 def release_hold(*, tenant_id, hold_id):
-    """Give a held place back. As a flow's undo: a hold already given back (released, or run out) is already
-    what was asked; one that became a booking is refused (`hold_not_active`)."""
+    """Give a held place back. As a flow's undo: a hold already given back (released, run out, or its booking
+    cancelled) is already what was asked; one whose booking stands is refused (`hold_not_active`)."""
     hold = service.get_hold(tenant_id=tenant_id, hold_id=hold_id)
     if hold.status in ("released", "expired"):
+        return hold
+    if hold.status == "confirmed" and hold.booking_id is not None and session.scalar(
+            sa.select(Booking.status).where(Booking.id == hold.booking_id)) == "cancelled":
         return hold
     return service.release_hold(tenant_id=tenant_id, hold_id=hold_id)
 
 
+class CancelInput(schemas.CancelSchema):
+    booking_id = ma.fields.UUID(required=True, metadata={"description": "The booking's id."})
+
+
+def cancel(*, tenant_id, booking_id, reason=None):
+    """Cancel a booking and give its place back; one already cancelled is left as it is (a flow's undo)."""
+    booking = get_scoped(Booking, tenant_id, booking_id, what="booking")
+    if booking.status == "cancelled":
+        return booking
+    return service.cancel_booking(tenant_id=tenant_id, booking_id=booking_id, reason=reason)
+
+
 RELEASE_HOLD = Action("booking.release_hold", "Give a held place back now (the person gave up, or did not pay); "
                       "one already given back is left as it is.", HoldIdInput, schemas.HoldSchema, release_hold)
-ACTIONS = (MESSAGE_DETAILS, HOLD, CONFIRM_HOLD, RELEASE_HOLD)
+CANCEL = Action("booking.cancel", "Cancel a booking and give its place back (one already cancelled is left as it is).",
+                CancelInput, schemas.BookingSchema, cancel)
+ACTIONS = (MESSAGE_DETAILS, HOLD, CONFIRM_HOLD, RELEASE_HOLD, CANCEL)

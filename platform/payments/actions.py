@@ -1,4 +1,5 @@
-"""What payments let flows ask of them by name (civic.core.actions): start a card payment, cancel one.
+"""What payments let flows ask of them by name (civic.core.actions): start a card payment, cancel one, give
+the money back (cancel or refund).
 
 They use the payments API's schemas and service functions (a composed service cancels its payment when a
 later step fails: a finished payment is not cancelled, and says so). `idempotency_key` does what the header
@@ -7,7 +8,7 @@ import marshmallow as ma
 
 from civic.core.actions import Action
 from civic.core.schemas import StrictSchema
-from civic.payments import schemas, service
+from civic.payments import refunds, schemas, service
 
 
 class CreateInput(schemas.PaymentSchema):
@@ -39,4 +40,21 @@ def cancel(*, tenant_id, payment_id):
 CANCEL = Action("payments.cancel", "Cancel a payment that is not finished, so no money is taken (one already "
                 "ended without taking money is left as it is); `civic.payments.payment_cancelled` follows.",
                 PaymentIdInput, schemas.PaymentSchema, cancel)
-ACTIONS = (CREATE, CANCEL)
+def reverse(*, tenant_id, payment_id):
+    """Give the money back, whatever the payment's state: one not finished is cancelled, one that succeeded is
+    refunded in full (what is left to refund; once, however often it is asked), one that ended without
+    taking money is left as it is. A composed service's undo of its payment step."""
+    payment = service.get_payment(tenant_id=tenant_id, payment_id=payment_id)
+    if payment.state != "success":
+        return cancel(tenant_id=tenant_id, payment_id=payment_id)
+    left = refunds.available(payment)
+    if left > 0:
+        refunds.create_refund(tenant_id=tenant_id, payment_id=payment_id, amount=left, refund_amount_available=left,
+                              retry_key="reverse")
+    return service.get_payment(tenant_id=tenant_id, payment_id=payment_id)
+
+
+REVERSE = Action("payments.reverse", "Give the money back: cancel a payment not finished, or refund a successful one "
+                 "in full (once); one that ended without taking money is left as it is.",
+                 PaymentIdInput, schemas.PaymentSchema, reverse)
+ACTIONS = (CREATE, CANCEL, REVERSE)

@@ -129,7 +129,7 @@ def test_a_component_switched_off_takes_its_actions_away_from_running_and_from_t
     listed = get(client, make.headers(tenant, "flows:read"), "/v1/flows/actions")["items"]
     assert {a["component"] for a in listed} == {"booking", "flows"}
     assert {a["name"] for a in listed} == {"booking.hold", "booking.confirm_hold", "booking.release_hold",
-                                           "booking.message_details", "flows.call_webhook"}
+                                           "booking.message_details", "booking.cancel", "flows.call_webhook"}
 
 
 def test_the_list_shows_each_actions_schemas_and_scope_to_a_flows_reader_only(client, make, place):

@@ -159,7 +159,7 @@ def test_a_declined_card_fails_it_and_gives_the_place_back(council, worker):
     undone = {entry["action"]: entry for entry in failed["undone"]}
     assert [entry["step"] for entry in failed["undone"]] == [1, 0]  # last first
     assert undone["booking.release_hold"]["status"] == "succeeded"
-    assert undone["payments.cancel"]["status"] == "succeeded"  # it had failed already: nothing was taken
+    assert undone["payments.reverse"]["status"] == "succeeded"  # it had failed already: nothing was taken
     assert council.submit()["status"] == "waiting"  # the one place is free again
 
 
@@ -169,7 +169,7 @@ def test_a_payment_never_finished_times_out_cancels_the_payment_and_releases_the
     worker.drain()
     failed = council.get(submission["id"])
     assert failed["status"] == "failed" and failed["reason"] == "Step 2 timed out."
-    assert [(e["action"], e["status"]) for e in failed["undone"]] == [("payments.cancel", "succeeded"),
+    assert [(e["action"], e["status"]) for e in failed["undone"]] == [("payments.reverse", "succeeded"),
                                                                       ("booking.release_hold", "succeeded")]
     payment = client.get(f"/v1/payments/{submission['next']['payment_id']}", headers=council.headers).json
     assert payment["state"]["status"] == "cancelled"
@@ -189,7 +189,8 @@ def test_an_event_delivered_twice_moves_it_once(app, council, worker):
     assert len(council.cases()) == 1 and council.get(submission["id"])["status"] == "completed"
 
 
-def test_a_component_switched_off_mid_way_fails_the_step_and_says_so(app, council, steward, client, worker):
+def test_a_component_switched_off_mid_way_undoes_the_booking_and_gives_the_money_back(app, council, steward, client,
+                                                                                     worker):
     submission = council.submit()
     answer = client.patch(f"/v1/admin/tenants/{council.tenant.slug}", headers=steward,
                           json={"components": ["flows", "booking", "payments"]})
@@ -199,10 +200,29 @@ def test_a_component_switched_off_mid_way_fails_the_step_and_says_so(app, counci
     failed = council.get(submission["id"])
     assert failed["status"] == "failed" and failed["step"] == 4
     assert failed["steps"][4]["error"]["code"] == "action_unavailable"
-    assert failed["steps"][3]["status"] == "succeeded"  # the booking stands: the crew's case is what failed
-    assert {e["action"]: e["status"] for e in failed["undone"]} == {"payments.cancel": "failed",
+    assert [(e["action"], e["status"]) for e in failed["undone"]] == [
+        ("booking.cancel", "succeeded"), ("payments.reverse", "succeeded"), ("booking.release_hold", "succeeded")]
+    assert failed["needs_attention"] is False
+    booking = client.get(f"/v1/booking/bookings/{failed['steps'][3]['output']['id']}", headers=council.headers).json
+    assert booking["status"] == "cancelled"
+    payment = client.get(f"/v1/payments/{submission['next']['payment_id']}", headers=council.headers).json
+    assert payment["refund_summary"]["amount_available"] == 0, payment["refund_summary"]  # refunded in full
+    assert council.submit()["status"] == "waiting"  # the place is free again
+
+
+def test_undoing_that_cannot_work_says_a_person_must_look(make, client, worker):
+    council = Council(make, client, publish=False)
+    definition = copy.deepcopy(council.definition)
+    definition["steps"][3].pop("undo")  # the booking stands: its hold cannot be released
+    definition["steps"][4]["input"]["case_type"] = "no-such-type"
+    council.publish(**definition)
+    submission = council.submit()
+    council.pay(submission)
+    worker.drain()
+    failed = council.get(submission["id"])
+    assert failed["status"] == "failed" and failed["needs_attention"] is True
+    assert {e["action"]: e["status"] for e in failed["undone"]} == {"payments.reverse": "succeeded",
                                                                     "booking.release_hold": "failed"}
-    assert failed["needs_attention"] is True  # the money was taken: a person must look
 
 
 def test_a_submission_keeps_its_version(council, worker):
@@ -363,7 +383,7 @@ def test_the_answers_of_a_submission_under_way_are_found_exported_and_erased(app
         assert flows_privacy.erase(tenant_id=council.tenant.id, who=who) == 1
     ended = council.get(submission["id"])
     assert ended["status"] == "failed" and ended["steps"][2]["error"]["code"] == "erased"
-    assert [(e["action"], e["status"]) for e in ended["undone"]] == [("payments.cancel", "succeeded"),
+    assert [(e["action"], e["status"]) for e in ended["undone"]] == [("payments.reverse", "succeeded"),
                                                                      ("booking.release_hold", "succeeded")]
     assert _stored(app, submission["id"]).form_encrypted is None
     with app.app_context(), unit_of_work(), tenant_context(council.tenant.id), in_world(True):
