@@ -40,7 +40,7 @@ def test_the_fan_out_runs_at_least_once_and_delivers_once(org, receiver, worker,
     [event] = [e for e in stored(app, deliveries.jobs.Job) if e.name == deliveries.FAN_OUT_JOB
                and e.payload["type"] == "civic.booking.created"]
     with app.app_context():
-        from civic.core.db import session, unit_of_work
+        from civic.core.db import unit_of_work
         from civic.core.tenancy import tenant_context
 
         with unit_of_work(), tenant_context(event.tenant_id):
