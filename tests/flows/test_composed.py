@@ -18,6 +18,7 @@ from civic.flows.models import Submission
 from civic.flows.schemas import BULKY_WASTE, DEMO_RESOURCE_ID
 from tests.booking.conftest import at, next_weekday
 from tests.builders import create_resource
+from tests.conftest import postgres_only
 
 SERVICES = "/v1/flows/services"
 SCOPES = ("flows:read", "flows:write", "booking:read", "booking:write", "payments:read", "payments:write",
@@ -464,3 +465,38 @@ def test_a_form_with_an_infinite_number_is_refused_at_the_edge(council):
         {**council.definition, "slug": "inf"}).replace('"maxItems": 3', '"maxItems": 1e400'),
         content_type="application/json")
     assert answer.status_code == 422 and answer.json["code"] == "validation_failed"
+
+
+@postgres_only
+def test_the_payment_and_the_time_out_at_once_end_it_once(app, council, client):
+    """Two workers: one goes on with the paid submission, the other times it out, at the same moment. Either
+    may win; whichever does, the submission ends once, and a time-out that wins gives the money back."""
+    import threading
+
+    from civic.core.events import Event
+    from civic.core.jobs import Worker
+
+    submission = council.submit()
+    council.pay(submission)
+    _time_passes(app, "flows.submission_timeout")
+    barrier = threading.Barrier(2)
+
+    def work():
+        barrier.wait()
+        Worker(app, batch=1).drain()
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    ended = council.get(submission["id"])
+    with app.app_context(), place_wide("tests.inspection"):
+        endings = session.scalars(sa.select(Event.type).where(Event.subject == submission["id"])).all()
+    assert len(endings) == 1 and endings[0] == f"civic.flows.submission_{ended['status']}", endings
+    payment = client.get(f"/v1/payments/{submission['next']['payment_id']}", headers=council.headers).json
+    if ended["status"] == "completed":
+        assert len(council.cases()) == 1 and payment["refund_summary"]["amount_submitted"] == 0
+    else:
+        assert ended["reason"] == "Step 2 timed out." and ended["needs_attention"] is False
+        assert payment["refund_summary"]["amount_available"] == 0 and council.cases() == []
