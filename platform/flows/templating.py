@@ -1,11 +1,13 @@
-"""The automations' input templates: JSON with `{{ path }}` placeholders, rendered without running any code.
+"""The input templates of automations and composed services: JSON with `{{ path }}` placeholders, rendered
+without running any code.
 
 A path names a value by keys and list positions, from the roots its user gives: for an automation
 `event` (the CloudEvent that triggered the run: `event.data.report_id`, `event.subject`) and `steps` (an
 earlier step's output: `steps.0.output.id`); for a composed service `form` (the citizen's answers),
-`submission` (its `id`) and `steps`. A string that is one placeholder and nothing else takes the value as it is (a
-number stays a number); a placeholder inside other text is replaced by the value's text. There are no
-expressions, filters, loops or calls: a path either names a value or rendering fails with `Unfilled`.
+`submission` (its `id`) and `steps`. A string that is one placeholder and nothing else takes the value as
+it is (a number stays a number); a placeholder inside other text is replaced by the value's text (a list
+of plain values joined with commas: "sofa, fridge"). There are no expressions, filters, loops or calls:
+a path either names a value or rendering fails with `Unfilled`.
 """
 import json
 import re
@@ -97,6 +99,11 @@ def render(template, context: dict, *, keep_unknown_steps: bool = False):
 
 
 def _text(value) -> str:
+    """A value as it reads inside text: a list of plain values joined with commas ("sofa, fridge"), an object
+    or a list of objects as JSON, anything else as itself."""
     if isinstance(value, str):
         return value
+    if isinstance(value, list) and all(isinstance(item, (str, int, float)) and not isinstance(item, bool)
+                                       for item in value):
+        return ", ".join(_text(item) for item in value)
     return json.dumps(value, ensure_ascii=False)
