@@ -30,9 +30,9 @@ import uuid
 import sqlalchemy as sa
 
 from civic.core import audit, crypto, db, etag, events as core_events, jobs
-from civic.core.auth import Principal
+from civic.core.auth import Principal, current_principal
 from civic.core.db import session, utcnow
-from civic.core.errors import not_found
+from civic.core.errors import Problem, not_found
 from civic.core.pagination import paginate
 from civic.core.tenancy import get_scoped, in_world, scoped
 from civic.flows import automations, events, forms, problems, service, templating
@@ -97,8 +97,8 @@ def _check_wait(steps: list[dict], number: int, location: str) -> list[str]:
         raise _invalid(f"{location}.fails_on", "The event waited for cannot also fail the wait.")
     try:
         service.check_event_types(types)
-    except Exception as exc:  # noqa: BLE001 - event_type_unknown, said where it is in the definition
-        raise _invalid(f"{location}.wait_for", getattr(exc, "detail", str(exc))) from None
+    except Problem as exc:  # event_type_unknown, said where it is in the definition
+        raise _invalid(f"{location}.wait_for", exc.detail) from None
     if len(step["match"]) != 1:
         raise _invalid(f"{location}.match", "Match one id field of the event's data, such as payment_id.")
     (field, template), = step["match"].items()
@@ -384,15 +384,11 @@ def answers(submission: Submission) -> dict:
 
 def end_for_erasure(submission: Submission) -> None:
     """The person asked for their answers to be erased: a submission under way ends, its steps undone."""
-    if submission.status != "waiting":
-        submission.form_encrypted = None
-        session.flush()
-        return
-    definition = get_scoped(ComposedService, submission.tenant_id, submission.service_id, what="service")
-    context = _context(submission, answers(submission), _outputs(submission, submission.step))
-    _wait_ended(submission, status="failed", output=None,
-                error={"code": "erased", "detail": "The person's answers were erased at their request."})
-    _fail(submission, definition, context, submission.step, "The person's answers were erased at their request.")
+    if submission.status == "waiting":
+        _wait_failed(submission, "erased", "The person's answers were erased at their request.",
+                     reason="The person's answers were erased at their request.")
+    submission.form_encrypted = None
+    session.flush()
 
 
 def _wait_ended(submission: Submission, *, status: str, output: dict | None,
@@ -401,6 +397,15 @@ def _wait_ended(submission: Submission, *, status: str, output: dict | None,
     steps[submission.step] = {**steps[submission.step], "status": status, "output": output, "error": error}
     submission.steps = steps
     submission.next_encrypted = submission.waiting_field = submission.waiting_value = submission.waiting_until = None
+
+
+def _wait_failed(submission: Submission, code: str, detail: str, *, reason: str, output: dict | None = None,
+                 definition: ComposedService | None = None) -> None:
+    """End the wait a submission is at as failed (`code`, `detail`), then undo the steps before it."""
+    definition = definition or get_scoped(ComposedService, submission.tenant_id, submission.service_id, what="service")
+    context = _context(submission, answers(submission), _outputs(submission, submission.step))
+    _wait_ended(submission, status="failed", output=output, error={"code": code, "detail": detail})
+    _fail(submission, definition, context, submission.step, reason)
 
 
 def resume(envelope: dict, tenant_id: uuid.UUID) -> None:
@@ -428,18 +433,15 @@ def _resume_one(envelope: dict, tenant_id: uuid.UUID, submission_id) -> None:
         return
     definition = get_scoped(ComposedService, tenant_id, submission.service_id, what="service")
     step = definition.steps[submission.step]
-    form = answers(submission)
     if envelope["type"] == step["wait_for"]:
         kept = automations.kept(data)
         _wait_ended(submission, status="succeeded", output=kept, error=None)
-        _advance(submission, definition, form, start=submission.step + 1,
+        _advance(submission, definition, answers(submission), start=submission.step + 1,
                  outputs=[*_outputs(submission, submission.step), {"output": kept}],
                  chain=list(envelope.get("civicchain") or []))
     elif envelope["type"] in step.get("fails_on", []):
-        _wait_ended(submission, status="failed", output=automations.kept(data),
-                    error={"code": "failed_on_event", "detail": f"{envelope['type']} happened."})
-        _fail(submission, definition, _context(submission, form, _outputs(submission, submission.step)),
-              submission.step, f"Step {submission.step} ended: {envelope['type']}.")
+        _wait_failed(submission, "failed_on_event", f"{envelope['type']} happened.", output=automations.kept(data),
+                     reason=f"Step {submission.step} ended: {envelope['type']}.", definition=definition)
 
 
 def time_out(payload: dict, job) -> None:
@@ -449,12 +451,7 @@ def time_out(payload: dict, job) -> None:
             Submission.id == uuid.UUID(payload["submission_id"])).with_for_update()).first()
         if submission is None or submission.status != "waiting" or submission.step != payload["step"]:
             return
-        definition = get_scoped(ComposedService, job.tenant_id, submission.service_id, what="service")
-        form = answers(submission)
-        _wait_ended(submission, status="failed", output=None,
-                    error={"code": "timed_out", "detail": "The time to wait ran out."})
-        _fail(submission, definition, _context(submission, form, _outputs(submission, submission.step)),
-              submission.step, f"Step {submission.step} timed out.")
+        _wait_failed(submission, "timed_out", "The time to wait ran out.", reason=f"Step {submission.step} timed out.")
 
 
 def get_submission(*, tenant_id: uuid.UUID, submission_id) -> Submission:
@@ -464,8 +461,6 @@ def get_submission(*, tenant_id: uuid.UUID, submission_id) -> Submission:
 def next_for(submission: Submission) -> dict | None:
     """What the citizen must do now: only while it waits, and only to the app that submitted it (it may hold
     a payment's client secret)."""
-    from civic.core.auth import current_principal
-
     if submission.status != "waiting" or not submission.next_encrypted:
         return None
     if current_principal().client_id != submission.submitted_by:

@@ -41,7 +41,6 @@ RETRY_DELAYS = (5, 300, 1800, 7200, 18000, 36000, 36000)
 ATTEMPTS = len(RETRY_DELAYS) + 1
 RETRY_AFTER_MAX = 24 * 3600
 ERROR_CHARS = 500
-NOT_FANNED_OUT = events.NOT_FANNED_OUT
 
 
 # --- fan-out ------------------------------------------------------------------------------
@@ -50,7 +49,7 @@ def listens(event_type: str, tenant_id: uuid.UUID | None, data: dict) -> bool:
     waits for it, in its world for this type? Only then is a fan-out job queued, so events of organisations
     without webhooks, automations or services cost nothing more. The types come from this process's cache
     (`caching`: any committed change to an endpoint, an automation or a service drops it in every process)."""
-    if tenant_id is None or event_type in NOT_FANNED_OUT:
+    if tenant_id is None or event_type in events.NOT_FANNED_OUT:
         return False
     sandbox = bool(data.get("sandbox", False))
     if sandbox != current_world_is_sandbox():
@@ -77,7 +76,7 @@ def _listening(tenant_id: uuid.UUID) -> tuple[str, ...]:
 
 def fan_out(payload: dict, job) -> None:
     """Job: one delivery per matching active endpoint of the event's tenant and world."""
-    if job.tenant_id is None or payload.get("type") in NOT_FANNED_OUT:
+    if job.tenant_id is None or payload.get("type") in events.NOT_FANNED_OUT:
         return
     with in_world((payload.get("data") or {}).get("sandbox", False)):
         _fan_out(payload, job.tenant_id)

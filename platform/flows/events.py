@@ -34,6 +34,8 @@ SUBMISSION_COMPLETED = EventType("civic.flows.submission_completed",
 SUBMISSION_FAILED = EventType("civic.flows.submission_failed", "A submission to a composed service failed at a step "
                               "(a refusal, an event it fails on, its time running out); the steps before were undone.",
                               SubmissionData)
+
+
 class CalledData(Schema):
     endpoint_id = fields.UUID(required=True)
     values = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
@@ -43,9 +45,8 @@ class CalledData(Schema):
 
 WEBHOOK_CALLED = EventType("civic.flows.webhook_called", "An automation's or a service's step told this endpoint "
                            "of something (`flows.call_webhook`); sent to that endpoint only.", CalledData)
-# sent only to the endpoint they were asked for
-NOT_FANNED_OUT = frozenset({"civic.flows.test", "civic.flows.webhook_called"})
 ENDPOINT_DISABLED = EventType("civic.flows.endpoint_disabled",
                               "A webhook endpoint was disabled: it answered 410 Gone, or failed for 5 days.",
                               EndpointDisabledData)
 TEST = EventType("civic.flows.test", "A test event, sent only to the endpoint it was asked for.", TestData)
+NOT_FANNED_OUT = frozenset({TEST.type, WEBHOOK_CALLED.type})  # sent only to the endpoint they were asked for

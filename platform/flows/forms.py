@@ -76,17 +76,18 @@ def _validator(form: dict):
     return Validator(form, registry=REGISTRY, format_checker=FORMAT_CHECKER)
 
 
-def _resolves(form: dict, reference: str) -> bool:
+def _at(form: dict, pointer: str):
+    """The part of the form a local reference (`#`, `#/$defs/name`...) names, or None."""
     value = form
-    for part in reference[2:].split("/") if reference != "#" else ():
+    for part in pointer[2:].split("/") if pointer.startswith("#/") and pointer != "#/" else ():
         part = part.replace("~1", "/").replace("~0", "~")
         if isinstance(value, dict) and part in value:
             value = value[part]
         elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
             value = value[int(part)]
         else:
-            return False
-    return isinstance(value, (dict, bool))
+            return None
+    return value
 
 
 def _walk(form: dict, value, where: str) -> None:
@@ -100,7 +101,8 @@ def _walk(form: dict, value, where: str) -> None:
         place = f"{where}.{key}"
         if key in REFUSED:
             raise Invalid(place, f"Forms do not use {key}.")
-        if key == "$ref" and not (isinstance(inner, str) and inner.startswith("#/") and _resolves(form, inner)):
+        if key == "$ref" and not (isinstance(inner, str) and inner.startswith("#/")
+                                  and isinstance(_at(form, inner), (dict, bool))):
             raise Invalid(place, "A reference names a part of this form (#/$defs/...) that exists.")
         if key == "pattern" and isinstance(inner, str):
             if len(inner) > PATTERN_MAX_CHARS:
@@ -138,13 +140,6 @@ IN_PLACE = ("allOf", "anyOf", "oneOf", "not", "if", "then", "else")  # applied t
 def _no_loops(form: dict) -> None:
     """Refuse references that come back to where they started without moving into a part of the answer (the
     check would never end)."""
-    def at(pointer: str):
-        value = form
-        for part in pointer[2:].split("/") if pointer not in ("#", "#/") else ():
-            part = part.replace("~1", "/").replace("~0", "~")
-            value = value[int(part)] if isinstance(value, list) else value[part]
-        return value
-
     def next_to(pointer: str, schema) -> list[str]:
         if not isinstance(schema, dict):
             return []
@@ -160,7 +155,7 @@ def _no_loops(form: dict) -> None:
     starts = ["#", *(f"#/$defs/{name}" for name in form.get("$defs") or {})]
     done: set[str] = set()
     for start in starts:
-        path, stack = set(), [(start, iter(next_to(start, at(start))))]
+        path, stack = set(), [(start, iter(next_to(start, _at(form, start))))]
         path.add(start)
         while stack:
             pointer, onward = stack[-1]
@@ -174,7 +169,7 @@ def _no_loops(form: dict) -> None:
                 raise Invalid("form", f"The reference {following} loops back on itself without reading an answer.")
             if following not in done:
                 path.add(following)
-                stack.append((following, iter(next_to(following, at(following)))))
+                stack.append((following, iter(next_to(following, _at(form, following)))))
 
 
 def _too_big(answers: dict) -> dict:

@@ -306,7 +306,6 @@ class AutomationDryRunSchema(ma.Schema):
 
 
 # --- composed services -----------------------------------------------------------------------
-EXAMPLE_SERVICE_ID = "2f6d8b1a-4c3e-4a7f-9b5d-1e0c2a3b4d65"
 EXAMPLE_SUBMISSION_ID = "6a4c2e8f-1b3d-4f5a-8c7e-9d0b1a2c3e47"
 EXAMPLE_PAYMENT_ID = "c3d4e5f6-a7b8-4c9d-8e0f-1a2b3c4d5e6f"
 DEMO_RESOURCE_ID = "0b7f6a5e-3c1d-4e8a-9f2b-6d4c8e1a2b3c"  # the booking API's example collection round
@@ -375,7 +374,7 @@ class ServiceStepSchema(StrictSchema):
                        "`{\"payment_id\": \"{{ steps.1.output.id }}\"}`."})
     fails_on = ma.fields.List(ma.fields.String(validate=ma.validate.Length(1, 120)), validate=ma.validate.Length(max=10),
                               metadata={"description": "Event types (matched the same way) that fail the submission."})
-    timeout_minutes = ma.fields.Integer(strict=True, validate=ma.validate.Range(1, 7 * 24 * 60), metadata={
+    timeout_minutes = ma.fields.Integer(strict=True, validate=ma.validate.Range(1, composed.MAX_WAIT_MINUTES), metadata={
         "description": "How long to wait before failing it (up to 7 days)."})
     next = ma.fields.Dict(metadata={"description": "What the citizen must do meanwhile, shown on the submission "
                                                   "while it waits (for example a payment's client secret)."})
@@ -408,7 +407,8 @@ class ServiceSchema(ResourceSchema):
     description = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=1000))
     form = ma.fields.Dict(required=True, metadata={
         "description": "A JSON Schema (2020-12) of an object: the questions and what each answer must be."})
-    steps = ma.fields.List(ma.fields.Nested(ServiceStepSchema), required=True, validate=ma.validate.Length(1, 12))
+    steps = ma.fields.List(ma.fields.Nested(ServiceStepSchema), required=True,
+                           validate=ma.validate.Length(1, composed.MAX_STEPS))
     version = ma.fields.Integer(dump_only=True, metadata={"description": "Goes up with each PUT."})
     current = ma.fields.Boolean(dump_only=True, metadata={
         "description": "Whether new submissions use this version (older ones: GET .../versions/{version})."})

@@ -16,6 +16,8 @@ PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 PART = re.compile(r"^[A-Za-z0-9_]{1,100}$")
 MAX_DEPTH = 12
 AUTOMATION_ROOTS = ("event", "steps")
+EXAMPLES = {"event": "event.data.report_id", "form": "form.email", "submission": "submission.id",
+            "steps": "steps.0.output.id"}
 
 
 class Unfilled(ValueError):
@@ -50,9 +52,7 @@ def check(template, *, step: int, roots: tuple[str, ...] = AUTOMATION_ROOTS) -> 
     for path in paths(template):
         parts = path.split(".")
         if parts[0] not in roots or len(parts) > MAX_DEPTH + 1 or not all(PART.match(part) for part in parts):
-            raise Unfilled(f"`{{{{ {path} }}}}` is not a path such as {roots[0]}.data.report_id or steps.0.output.id."
-                           if roots == AUTOMATION_ROOTS else
-                           f"`{{{{ {path} }}}}` is not a path from {', '.join(roots)} (such as steps.0.output.id).")
+            raise Unfilled(f"`{{{{ {path} }}}}` is not a path such as {' or '.join(EXAMPLES[root] for root in roots)}.")
         if parts[0] == "steps" and (len(parts) < 3 or not parts[1].isdigit() or int(parts[1]) >= step
                                     or parts[2] != "output"):
             raise Unfilled(f"`{{{{ {path} }}}}`: a step can use the output of an earlier step only "
